@@ -1,0 +1,69 @@
+import type { Settings } from './settings/defaults.ts';
+
+/**
+ * Per-component logger with structured fields. Text for people by default,
+ * one JSON object per line with logFormat=json. Long values are cut.
+ */
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+const MAX_FIELD = 300;
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(component: string): Logger;
+  enabled(level: Level): boolean;
+}
+
+export interface LogOptions {
+  level: Settings['logLevel'];
+  format: Settings['logFormat'];
+  /** Where lines go; stderr by default so stdout stays for data (--json, summaries). */
+  write?: (line: string) => void;
+  /** Values never printed (passwords in Redis URLs). */
+  secrets?: readonly string[];
+}
+
+function cut(value: unknown): unknown {
+  if (typeof value === 'string' && value.length > MAX_FIELD) return `${value.slice(0, MAX_FIELD)}…(${value.length} chars)`;
+  return value;
+}
+
+/** Hide the password part of redis://user:pass@host URLs and any listed secret. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)([^@/\s]+)@/gi, '$1***@');
+  for (const s of secrets) if (s) out = out.split(s).join('***');
+  return out;
+}
+
+export function createLogger(options: LogOptions, component = 'crawl'): Logger {
+  const min = ORDER[options.level];
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const secrets = options.secrets ?? [];
+  const emit = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
+    if (ORDER[level] < min) return;
+    if (options.format === 'json') {
+      const obj: Record<string, unknown> = { t: new Date().toISOString(), level, component, msg };
+      for (const [k, v] of Object.entries(fields)) obj[k] = cut(v);
+      write(redact(JSON.stringify(obj), secrets));
+      return;
+    }
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? cut(v) : JSON.stringify(cut(v))}`)
+      .join(' ');
+    const time = new Date().toISOString().slice(11, 19);
+    write(redact(`${time} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${extra ? ` ${extra}` : ''}`, secrets));
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (name) => createLogger(options, `${component}.${name}`),
+    enabled: (level) => ORDER[level] >= min,
+  };
+}
+
+export const silentLogger: Logger = createLogger({ level: 'silent', format: 'text' });
