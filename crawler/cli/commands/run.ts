@@ -1,0 +1,71 @@
+import { toCrawlRequest } from '../../http/request.ts';
+import { seedStartUrls } from '../../scheduler/admin.ts';
+import { connectRedis, createWorker } from '../../worker.ts';
+import { type Flags, parseCommand, str } from '../args.ts';
+import { commandContext } from '../context.ts';
+import { formatSummary } from '../summary.ts';
+
+export const RUN_HELP = `crawl run <spider> [options]
+
+Run one worker. It leases requests from the shared Redis queue, downloads,
+parses, stores items and queues the links it finds. It exits 0 when the whole
+distributed crawl is finished (queue empty, no request in flight anywhere, no
+start URL waiting), or after handing its in-flight requests back on Ctrl-C /
+SIGTERM. Start as many workers as you like, on as many machines.
+
+  <spider>              bundled name (tieba, follow-all) or a path to a spider module
+  --redis URL           Redis holding the queue (default redis://127.0.0.1:6379/0,
+                        env REDIS_URL); 'memory' = one worker, no Redis
+  --output FILE         also write items as JSON lines to FILE
+  --seed                push the spider's startUrls first (duplicates are filtered,
+                        so every worker may pass it)
+  --worker-id NAME      name in stats and leases (default <hostname>-<pid>)
+  --set NAME=VALUE      override a setting (repeatable); see crawl --help settings
+  --config FILE         JSON settings file (default ./crawl.config.json if present)
+  --json                print the final summary as JSON on stdout`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseCommand(argv, { output: { type: 'string' }, seed: { type: 'boolean' }, 'worker-id': { type: 'string' } }, 'run');
+  if (flags.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  const ctx = await commandContext(positionals[0], flags, 'run', {
+    flagSettings: { feedUri: str(flags, 'output'), workerId: str(flags, 'worker-id') },
+  });
+  const { spider, settings, log } = ctx;
+  const changed = Object.entries(ctx.origin).map(([k, from]) => `${k}=${JSON.stringify(settings[k as keyof typeof settings])} (${from})`);
+  log.info(`worker starting: spider ${spider.name}, redis ${settings.redisUrl}`, changed.length ? { settings: changed.join(', ') } : {});
+  if (flags.seed && settings.redisUrl !== 'memory') await seedFromSpider(ctx, flags);
+  const worker = createWorker({ spider, settings, log });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      log.info(`${sig}: handing in-flight requests back, then exiting (again to force)`);
+      worker.stop('shutdown');
+    } else {
+      log.warn(`${sig} again: exiting now; this worker's leases return to the queue after leaseTimeout`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const summary = await worker.run();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (flags.json) console.log(JSON.stringify({ spider: spider.name, ...summary }));
+  else console.log(formatSummary(spider.name, summary));
+  return 0;
+}
+
+async function seedFromSpider(ctx: Awaited<ReturnType<typeof commandContext>>, _flags: Flags): Promise<void> {
+  const entries = (ctx.spider.startUrls ?? []).map((u) => (typeof u === 'string' ? u : JSON.stringify(toCrawlRequest(u))));
+  const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
+  try {
+    const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
+    ctx.log.info(`seeded ${result.pushed} start URL(s)`);
+  } finally {
+    redis.disconnect();
+  }
+}

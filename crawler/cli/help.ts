@@ -1,0 +1,38 @@
+import { SETTING_NAMES, SETTINGS } from '../settings/defaults.ts';
+import { envNameOf } from '../settings/load.ts';
+import { RUN_HELP } from './commands/run.ts';
+import { SEED_HELP } from './commands/seed.ts';
+import { RESET_HELP, STATS_HELP } from './commands/stats.ts';
+
+export const MAIN_HELP = `crawl — a distributed crawler on Redis (Scrapy + scrapy-redis, in TypeScript)
+
+Usage:
+  crawl run <spider> [--redis URL] [--set NAME=VALUE ...] [--output items.jsonl] [--seed]
+  crawl seed <spider> [url ...]      push start URLs to the shared queue
+  crawl stats <spider>               stats of the whole crawl, live workers
+  crawl reset <spider>               delete the crawl's Redis keys
+  crawl --help settings              every setting, its default and what it does
+  crawl <command> --help             details of one command
+
+<spider> is a bundled spider (tieba, follow-all) or a path to a module whose
+default export is a spider (see README "Write a spider").
+
+Settings, lowest precedence first: defaults < spider customSettings <
+config file (--config, CRAWL_CONFIG or ./crawl.config.json) < environment
+(CRAWL_<NAME>, REDIS_URL) < --set NAME=VALUE < dedicated flags (--redis, --output).
+Unknown or invalid settings stop the command with a message saying how to fix them.
+
+Exit codes: 0 done (crawl finished, or stopped cleanly by a signal);
+1 failed; 2 bad command line, settings or spider.`;
+
+export function settingsHelp(): string {
+  const lines = ['Settings (name, default, environment variable):', ''];
+  for (const name of SETTING_NAMES) {
+    const s = SETTINGS[name];
+    lines.push(`  ${name} = ${JSON.stringify(s.default)}    [${envNameOf(name)}]`);
+    lines.push(`      ${s.doc}`);
+  }
+  return lines.join('\n');
+}
+
+export const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, seed: SEED_HELP, stats: STATS_HELP, reset: RESET_HELP };

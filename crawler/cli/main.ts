@@ -1,0 +1,41 @@
+import { isCrawlError } from '../errors.ts';
+import { redact } from '../log.ts';
+import { runCommand } from './commands/run.ts';
+import { seedCommand } from './commands/seed.ts';
+import { resetCommand, statsCommand } from './commands/stats.ts';
+import { COMMAND_HELP, MAIN_HELP, settingsHelp } from './help.ts';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  seed: seedCommand,
+  stats: statsCommand,
+  reset: resetCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const topic = rest[0];
+    if (topic === 'settings') console.log(settingsHelp());
+    else if (topic && COMMAND_HELP[topic]) console.log(COMMAND_HELP[topic]);
+    else console.log(MAIN_HELP);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`crawl: unknown command "${command}"\n  fix: use one of ${Object.keys(COMMANDS).join(', ')} (crawl --help)`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (error) {
+    if (isCrawlError(error)) {
+      console.error(redact(`crawl ${command}: ${error.explain()}`));
+      return error.name === 'ConfigError' ? 2 : 1;
+    }
+    console.error(redact(`crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,212 @@
+import type { Downloader } from '../downloader/types.ts';
+import { shouldRetry, retryDelayMs, retryRequest } from '../downloader/middlewares/retry.ts';
+import { CrawlError, describeError, errorCode, IgnoreRequest } from '../errors.ts';
+import { type CrawlRequest, PRIORITY_LIMIT, type RequestDraft, toCrawlRequest } from '../http/request.ts';
+import { Response } from '../http/response.ts';
+import { hostAllowed } from '../http/url.ts';
+import type { Logger } from '../log.ts';
+import type { Pipeline } from '../pipelines/pipeline.ts';
+import { fingerprintHex } from '../scheduler/fingerprint.ts';
+import type { Lease, Outcome } from '../scheduler/types.ts';
+import type { Settings } from '../settings/defaults.ts';
+import type { Signals } from '../signals.ts';
+import type { Item, Spider } from '../spiders/spider.ts';
+import type { LocalStats } from './local-stats.ts';
+import { type Collected, collectOutputs } from './outputs.ts';
+
+export interface HandlerDeps {
+  spider: Spider;
+  settings: Settings;
+  downloader: Downloader;
+  pipeline: Pipeline;
+  stats: LocalStats;
+  signals: Signals;
+  log: Logger;
+}
+
+/**
+ * One leased request, start to finish: checks, download, callback, items,
+ * children, and the outcome to acknowledge. Errors become outcomes here; the
+ * only thing that escapes is a bug.
+ */
+export class RequestHandler {
+  readonly #warnedOffsite = new Set<string>();
+  constructor(private readonly deps: HandlerDeps) {}
+
+  async handle(lease: Lease, signal: AbortSignal): Promise<Outcome> {
+    const { downloader, stats, signals, spider } = this.deps;
+    const req = lease.request;
+    try {
+      this.checkRequest(req);
+      const result = await downloader.fetch(req, signal);
+      const response = new Response(req, result);
+      stats.inc('response_received_count');
+      signals.emit('response_received', {
+        request: req,
+        status: result.status,
+        bytes: result.body.length,
+        url: result.url,
+        latencyMs: result.latencyMs,
+      });
+      const name = req.callback ?? 'parse';
+      const fn = spider[name];
+      if (typeof fn !== 'function') {
+        throw new CrawlError('CRAWL_E_SPIDER_INVALID', `spider "${spider.name}" has no callback "${name}"`, {
+          hint: `add a method ${name}(response) to the spider, or fix the callback name in the request`,
+        });
+      }
+      let collected: Collected;
+      try {
+        collected = await collectOutputs(fn.call(spider, response), name);
+      } catch (cause) {
+        if (cause instanceof CrawlError) throw cause;
+        throw new CrawlError('CRAWL_E_CALLBACK', `callback "${name}" failed on ${response.url}: ${describeError(cause)}`, {
+          cause,
+        });
+      }
+      const children = this.admit(collected.requests, req);
+      await this.storeItems(collected.items, req, response.url);
+      return { kind: 'done', leaseId: lease.leaseId, newRequests: children };
+    } catch (error) {
+      return this.onError(lease, error, signal);
+    }
+  }
+
+  private async onError(lease: Lease, error: unknown, signal: AbortSignal): Promise<Outcome> {
+    const { settings, stats, signals, log } = this.deps;
+    const req = lease.request;
+    if (signal.aborted) return { kind: 'release', leaseId: lease.leaseId };
+    const code = errorCode(error);
+    if (shouldRetry(error, req, settings)) {
+      const delayMs = retryDelayMs(error, req.attempt, settings);
+      stats.inc('retry/count');
+      stats.inc(`retry/reason_count/${code}`);
+      signals.emit('request_retried', { request: req, code, delayMs });
+      log.debug('retrying', { url: req.url, code, attempt: req.attempt + 1, delayMs });
+      return { kind: 'retry', leaseId: lease.leaseId, request: retryRequest(req, settings), delayMs };
+    }
+    const reason = describeError(error);
+    const fromErrback = await this.runErrback(req, error, code);
+    if (error instanceof IgnoreRequest) {
+      stats.inc(`request_ignored/${code}`);
+      signals.emit('request_dropped', { request: req, code, reason });
+      log.debug('request ignored', { url: req.url, code, reason });
+      return { kind: 'done', leaseId: lease.leaseId, newRequests: fromErrback };
+    }
+    if (error instanceof CrawlError && error.code === 'CRAWL_E_HTTP_RETRYABLE') stats.inc('retry/max_reached');
+    if (error instanceof CrawlError && (error.code === 'CRAWL_E_NETWORK' || error.code === 'CRAWL_E_TIMEOUT')) {
+      stats.inc('retry/max_reached');
+    }
+    stats.inc('error_count');
+    stats.inc(`error_count/${code}`);
+    signals.emit('request_failed', { request: req, code, reason });
+    log.warn('request failed', { url: req.url, code, reason, attempts: req.attempt + 1 });
+    if (fromErrback.length > 0) {
+      // the errback handled the failure and asked for more pages: queue them (the failure stays in stats)
+      return { kind: 'done', leaseId: lease.leaseId, newRequests: fromErrback };
+    }
+    return { kind: 'failed', leaseId: lease.leaseId, request: req, reason: `${code}: ${reason}` };
+  }
+
+  private async runErrback(req: CrawlRequest, error: unknown, code: string): Promise<CrawlRequest[]> {
+    const { spider, log } = this.deps;
+    if (!req.errback) return [];
+    const fn = spider[req.errback];
+    if (typeof fn !== 'function') {
+      log.warn('errback not found on spider', { errback: req.errback });
+      return [];
+    }
+    try {
+      const out = await collectOutputs(fn.call(spider, { error, code, request: req, meta: req.meta }), req.errback);
+      await this.storeItems(out.items, req, req.url);
+      return this.admit(out.requests, req);
+    } catch (e) {
+      log.warn('errback failed', { errback: req.errback, error: describeError(e) });
+      return [];
+    }
+  }
+
+  /** Checks before downloading: scheme, URL length, allowed domains. */
+  private checkRequest(req: CrawlRequest): void {
+    const { settings, spider } = this.deps;
+    if (!/^https?:\/\//i.test(req.url)) {
+      throw new IgnoreRequest('CRAWL_E_SCHEME', `not an http(s) URL: ${req.url.slice(0, 100)}`);
+    }
+    if (req.url.length > settings.urlLengthLimit) {
+      throw new IgnoreRequest('CRAWL_E_URL_TOO_LONG', `URL longer than urlLengthLimit (${settings.urlLengthLimit})`);
+    }
+    if (!hostAllowed(req.url, spider.allowedDomains ?? [])) {
+      throw new IgnoreRequest('CRAWL_E_OFFSITE', `host not in allowedDomains: ${new URL(req.url).host}`);
+    }
+  }
+
+  /** Turn yielded drafts into queue requests: depth, priority, offsite, depth limit, URL length. */
+  private admit(drafts: RequestDraft[], parent: CrawlRequest): CrawlRequest[] {
+    const { settings, spider, stats, log } = this.deps;
+    const depth = parent.depth + 1;
+    const out: CrawlRequest[] = [];
+    for (const draft of drafts) {
+      let req: CrawlRequest;
+      try {
+        req = toCrawlRequest(draft, { depth });
+      } catch (error) {
+        stats.inc('request_ignored/CRAWL_E_BAD_URL');
+        log.debug('bad request yielded', { error: describeError(error) });
+        continue;
+      }
+      if (!/^https?:$/.test(new URL(req.url).protocol)) {
+        stats.inc('request_ignored/CRAWL_E_SCHEME');
+        continue;
+      }
+      if (req.url.length > settings.urlLengthLimit) {
+        stats.inc('urllength/request_ignored_count');
+        continue;
+      }
+      if (settings.depthLimit > 0 && depth > settings.depthLimit) {
+        stats.inc('depth/request_ignored_count');
+        continue;
+      }
+      if (!hostAllowed(req.url, spider.allowedDomains ?? [])) {
+        stats.inc('offsite/filtered');
+        const host = new URL(req.url).host;
+        if (!this.#warnedOffsite.has(host)) {
+          this.#warnedOffsite.add(host);
+          log.debug('filtered offsite request', { host });
+        }
+        continue;
+      }
+      if (settings.depthPriority !== 0) {
+        req.priority = Math.max(-PRIORITY_LIMIT, Math.min(PRIORITY_LIMIT, req.priority - depth * settings.depthPriority));
+      }
+      out.push(req);
+    }
+    if (out.length > 0) stats.inc('request_scheduled_count', out.length);
+    return out;
+  }
+
+  private async storeItems(items: Item[], req: CrawlRequest, url: string): Promise<void> {
+    const { spider, pipeline, stats, signals, log } = this.deps;
+    if (items.length === 0) return;
+    const base = fingerprintHex(req);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const key = itemKeyOf(spider, item) ?? `${base}:${i}`;
+      const result = await pipeline.process(item, { spider: spider.name, key, url, log });
+      if (result.ok) {
+        stats.inc('item_scraped_count');
+        signals.emit('item_scraped', { item: result.item, key });
+      } else {
+        stats.inc('item_dropped_count');
+        signals.emit('item_dropped', { item, reason: result.reason });
+        log.debug('item dropped', { key, reason: result.reason });
+      }
+    }
+  }
+}
+
+function itemKeyOf(spider: Spider, item: Item): string | undefined {
+  const custom = spider.itemKey?.(item);
+  if (custom !== undefined && custom !== '') return custom;
+  const k = item.key ?? item._key;
+  return typeof k === 'string' || typeof k === 'number' ? String(k) : undefined;
+}

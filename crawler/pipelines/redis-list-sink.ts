@@ -1,0 +1,42 @@
+import type { Redis } from 'ioredis';
+import type { Item } from '../spiders/spider.ts';
+import type { ItemContext, PipelineStep } from './types.ts';
+
+/**
+ * scrapy-redis's RedisPipeline, made idempotent: an item goes to the list
+ * `<prefix>:items` only if its key is new in the set `<prefix>:items:keys`,
+ * checked and pushed in one Lua call per flush. A re-delivered page never
+ * duplicates an item.
+ */
+const PUSH_NEW = `
+local pushed = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then
+    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
+    pushed = pushed + 1
+  end
+end
+return pushed`;
+
+type WithPush = Redis & { crawlPushNewItems(itemsKey: string, keysKey: string, ...args: string[]): Promise<number> };
+
+export function redisListSink(redis: Redis, itemsKey: string, keysKey: string): PipelineStep {
+  let pending: string[] = [];
+  const client = redis as WithPush;
+  if (typeof client.crawlPushNewItems !== 'function') {
+    redis.defineCommand('crawlPushNewItems', { numberOfKeys: 2, lua: PUSH_NEW });
+  }
+  return {
+    name: 'redis-list',
+    processItem(item: Item, ctx: ItemContext) {
+      pending.push(ctx.key, JSON.stringify({ _key: ctx.key, ...item }));
+      return item;
+    },
+    async flush() {
+      if (pending.length === 0) return;
+      const args = pending;
+      pending = [];
+      await client.crawlPushNewItems(itemsKey, keysKey, ...args);
+    },
+  };
+}

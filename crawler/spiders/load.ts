@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError } from '../errors.ts';
+import type { Spider } from './spider.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Spiders shipped with the kit, by name: `crawl run tieba`. */
+export const BUNDLED_SPIDERS: Readonly<Record<string, string>> = {
+  tieba: join(HERE, 'tieba', 'spider.ts'),
+  'follow-all': join(HERE, 'follow-all.ts'),
+};
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function looksLikePath(ref: string): boolean {
+  return ref.includes('/') || ref.includes('\\') || /\.(c|m)?(t|j)s$/.test(ref);
+}
+
+/** Load a spider by bundled name or by file path (a module whose default export is the spider). */
+export async function loadSpider(ref: string, cwd = process.cwd()): Promise<Spider> {
+  let file: string;
+  if (looksLikePath(ref)) {
+    file = isAbsolute(ref) ? ref : resolve(cwd, ref);
+    if (!existsSync(file)) {
+      throw new ConfigError('CRAWL_E_SPIDER_NOT_FOUND', `spider file not found: ${file}`, {
+        hint: 'give a path to a .ts or .js module whose default export is the spider',
+      });
+    }
+  } else {
+    const bundled = BUNDLED_SPIDERS[ref];
+    if (!bundled) {
+      throw new ConfigError('CRAWL_E_SPIDER_NOT_FOUND', `no bundled spider named "${ref}"`, {
+        hint: `bundled spiders: ${Object.keys(BUNDLED_SPIDERS).join(', ')}; or give a file path such as ./my-spider.ts`,
+      });
+    }
+    file = bundled;
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new ConfigError('CRAWL_E_SPIDER_INVALID', `could not load spider module ${file}: ${(cause as Error).message}`, {
+      cause,
+      hint: 'fix the error in the spider file (try `npx tsx <file>` to see it)',
+    });
+  }
+  return validateSpider(mod.default, file);
+}
+
+export function validateSpider(value: unknown, from: string): Spider {
+  const fail = (what: string, hint: string) =>
+    new ConfigError('CRAWL_E_SPIDER_INVALID', `spider in ${from}: ${what}`, { hint });
+  if (typeof value !== 'object' || value === null) {
+    throw fail('has no default export object', 'end the module with `export default defineSpider({ name, parse })`');
+  }
+  const s = value as Partial<Spider>;
+  if (typeof s.name !== 'string' || !NAME.test(s.name)) {
+    throw fail(`name ${JSON.stringify(s.name)} is not valid`, 'name must be 1-64 letters, digits, "_" or "-"');
+  }
+  if (typeof s.parse !== 'function') throw fail('has no parse(response) method', 'add parse(response) { ... }');
+  if (s.allowedDomains !== undefined && (!Array.isArray(s.allowedDomains) || !s.allowedDomains.every((d) => typeof d === 'string'))) {
+    throw fail('allowedDomains must be an array of host names', "e.g. allowedDomains: ['tieba.baidu.com']");
+  }
+  if (s.startUrls !== undefined && !Array.isArray(s.startUrls)) {
+    throw fail('startUrls must be an array', "e.g. startUrls: ['https://example.com/']");
+  }
+  return s as Spider;
+}

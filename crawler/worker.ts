@@ -1,0 +1,102 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import { createDownloader } from './downloader/downloader.ts';
+import { Engine, type RunSummary } from './engine/engine.ts';
+import { ConfigError } from './errors.ts';
+import { toCrawlRequest } from './http/request.ts';
+import { createLogger, type Logger } from './log.ts';
+import { jsonlSink } from './pipelines/jsonl-sink.ts';
+import { Pipeline } from './pipelines/pipeline.ts';
+import { redisListSink } from './pipelines/redis-list-sink.ts';
+import type { PipelineStep } from './pipelines/types.ts';
+import { keysFor } from './scheduler/keys.ts';
+import { MemoryScheduler } from './scheduler/memory-scheduler.ts';
+import { RedisScheduler } from './scheduler/redis-scheduler.ts';
+import type { Scheduler } from './scheduler/types.ts';
+import type { Settings } from './settings/defaults.ts';
+import type { Spider } from './spiders/spider.ts';
+
+export interface WorkerOptions {
+  spider: Spider;
+  settings: Settings;
+  log?: Logger;
+  /** Extra pipeline steps after the spider's own and before the built-in sinks (the MongoDB sink, tests). */
+  extraSteps?: readonly PipelineStep[];
+}
+
+/** A Redis client for workers: waits through outages instead of failing commands (pain point: outages). */
+export function connectRedis(url: string, log?: Logger): Redis {
+  const client = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(5000, 100 * 2 ** Math.min(times, 6)),
+    lazyConnect: false,
+  });
+  let said = false;
+  client.on('error', (error: Error) => {
+    if (!said) log?.warn('Redis connection problem; retrying', { error: error.message });
+    said = true;
+  });
+  client.on('ready', () => {
+    if (said) log?.info('Redis connection is back');
+    said = false;
+  });
+  return client;
+}
+
+export function workerIdFrom(settings: Settings): string {
+  return settings.workerId || `${hostname()}-${process.pid}`;
+}
+
+/**
+ * Build one worker (scheduler, downloader, pipeline, engine) from settings and run
+ * it until the distributed crawl is finished or `stop()` is called.
+ */
+export function createWorker(options: WorkerOptions): { engine: Engine; run(): Promise<RunSummary>; stop(reason?: string): void } {
+  const { spider, settings } = options;
+  const log = options.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
+  const workerId = workerIdFrom(settings);
+  let redis: Redis | undefined;
+  let scheduler: Scheduler;
+  if (settings.redisUrl === 'memory') {
+    scheduler = new MemoryScheduler({ settings, log: log.child('scheduler') });
+  } else {
+    redis = connectRedis(settings.redisUrl, log.child('redis'));
+    scheduler = new RedisScheduler({ redis, spider: spider.name, settings, workerId, host: hostname(), log: log.child('scheduler') });
+  }
+  const steps: PipelineStep[] = [...(spider.pipelines ?? []), ...(options.extraSteps ?? [])];
+  if (settings.feedUri) steps.push(jsonlSink(settings.feedUri));
+  if (settings.redisItemsEnabled) {
+    if (!redis) {
+      throw new ConfigError('CRAWL_E_SETTING_INVALID', 'redisItemsEnabled needs a Redis server, but redisUrl is "memory"', {
+        setting: 'redisItemsEnabled',
+        hint: 'set redisUrl to a redis:// URL, or use --output items.jsonl',
+      });
+    }
+    const keys = keysFor(spider.name, settings);
+    steps.push(redisListSink(redis, keys.items, keys.itemKeys));
+  }
+  let engine: Engine | undefined;
+  const downloader = createDownloader({
+    settings,
+    allowedDomains: spider.allowedDomains ?? [],
+    onStat: (name, delta = 1) => engine?.stats.inc(name, delta),
+  });
+  engine = new Engine({ spider, settings, scheduler, downloader, pipeline: new Pipeline(steps), log, workerId });
+  const theEngine = engine;
+  return {
+    engine: theEngine,
+    async run() {
+      try {
+        if (scheduler instanceof MemoryScheduler) {
+          // one process, no Redis: the spider's own start URLs are the seed
+          await scheduler.enqueue((spider.startUrls ?? []).map((u) => toCrawlRequest(typeof u === 'string' ? { url: u } : u)));
+        }
+        return await theEngine.run();
+      } finally {
+        redis?.disconnect();
+      }
+    },
+    stop: (reason) => theEngine.stop(reason),
+  };
+}
