@@ -39,7 +39,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 }
 
 export function createLogger(options: LogOptions, component = 'crawl'): Logger {
-  const min = ORDER[options.level];
+  const min = ORDER[options.level as Level | 'silent'];
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const secrets = options.secrets ?? [];
   const emit = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {

@@ -26,12 +26,13 @@ export interface WorkerOptions {
 
 /** A Redis client for workers: waits through outages instead of failing commands (pain point: outages). */
 export function connectRedis(url: string, log?: Logger): Redis {
-  const client = new Redis(url, {
+  const client: Redis = new Redis(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(5000, 100 * 2 ** Math.min(times, 6)),
     lazyConnect: false,
   });
+  countRoundTrips(client);
   let said = false;
   client.on('error', (error: Error) => {
     if (!said) log?.warn('Redis connection problem; retrying', { error: error.message });
@@ -42,6 +43,34 @@ export function connectRedis(url: string, log?: Logger): Redis {
     said = false;
   });
   return client;
+}
+
+/** Commands written to Redis by each client; a pipeline or MULTI block counts once (one round trip). */
+const roundTrips = new WeakMap<Redis, { count: number }>();
+
+function countRoundTrips(client: Redis): void {
+  const counter = { count: 0 };
+  roundTrips.set(client, counter);
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((command, stream) => {
+    // commands queued inside a pipeline are written together; count the pipeline once, in exec
+    if (!stream) counter.count++;
+    return send(command, stream);
+  }) as Redis['sendCommand'];
+  const pipeline = client.pipeline.bind(client);
+  client.pipeline = ((commands) => {
+    const p = pipeline(commands);
+    const exec = p.exec.bind(p);
+    p.exec = ((cb) => {
+      counter.count++;
+      return exec(cb);
+    }) as typeof p.exec;
+    return p;
+  }) as Redis['pipeline'];
+}
+
+export function redisRoundTrips(client: Redis): number {
+  return roundTrips.get(client)?.count ?? 0;
 }
 
 export function workerIdFrom(settings: Settings): string {
@@ -92,7 +121,9 @@ export function createWorker(options: WorkerOptions): { engine: Engine; run(): P
           // one process, no Redis: the spider's own start URLs are the seed
           await scheduler.enqueue((spider.startUrls ?? []).map((u) => toCrawlRequest(typeof u === 'string' ? { url: u } : u)));
         }
-        return await theEngine.run();
+        const summary = await theEngine.run();
+        if (redis) summary.local['redis/round_trips'] = redisRoundTrips(redis);
+        return summary;
       } finally {
         redis?.disconnect();
       }

@@ -39,7 +39,7 @@ export async function commandContext(
   }
   const { settings, origin } = resolveSettings({
     spider: spider.customSettings ?? {},
-    configFile: str(flags, 'config') ?? process.env.CRAWL_CONFIG,
+    configFile: str(flags, 'config') ?? process.env['CRAWL_CONFIG'],
     env: process.env,
     overrides: list(flags, 'set'),
     flags: { redisUrl: str(flags, 'redis'), ...options.flagSettings },

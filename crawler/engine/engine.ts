@@ -32,6 +32,10 @@ export interface RunSummary {
   local: Record<string, number>;
   /** The whole crawl's counters, from the scheduler. */
   crawl: Record<string, number | string>;
+  /** CPU time of this process (user + system), ms. */
+  cpuMs: number;
+  /** Peak resident set size of this process, MB. */
+  maxRssMb: number;
 }
 
 const ACK_INTERVAL_MS = 25;
@@ -157,7 +161,16 @@ export class Engine {
     const reason = finished ? 'finished' : (this.#stopReason ?? 'shutdown');
     this.signals.emit('engine_stopped', { reason });
     const crawl = await scheduler.stats().catch(() => ({}));
-    return { reason, workerId: this.workerId, elapsedMs: Date.now() - started, local: { ...this.stats.totals }, crawl };
+    const cpu = process.cpuUsage();
+    return {
+      reason,
+      workerId: this.workerId,
+      elapsedMs: Date.now() - started,
+      local: { ...this.stats.totals },
+      crawl,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
   }
 
   #start(handler: RequestHandler, lease: Lease, acks: AckBatcher): void {

@@ -207,6 +207,6 @@ export class RequestHandler {
 function itemKeyOf(spider: Spider, item: Item): string | undefined {
   const custom = spider.itemKey?.(item);
   if (custom !== undefined && custom !== '') return custom;
-  const k = item.key ?? item._key;
+  const k = item['key'] ?? item['_key'];
   return typeof k === 'string' || typeof k === 'number' ? String(k) : undefined;
 }

@@ -97,7 +97,7 @@ export function toCrawlRequest(init: RequestInit, defaults: { depth?: number } =
   const body =
     init.body === undefined
       ? undefined
-      : Buffer.from(typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body).toString('base64');
+      : (typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : Buffer.from(init.body)).toString('base64');
   const out: CrawlRequest = {
     v: 1,
     url: url.href,

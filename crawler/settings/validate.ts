@@ -137,14 +137,15 @@ export function coerceSetting(name: SettingName, value: unknown, source: string)
     case 'headers': {
       const obj = fromText ? parseJson(value, name, source) : value;
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw invalid(name, value, source);
-      const out: Record<string, string> = Object.create(null);
+      const out: [string, string][] = [];
       for (const [k, v] of Object.entries(obj)) {
         if (typeof v !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n\0]/.test(v)) {
           throw invalid(name, value, source);
         }
-        out[k.toLowerCase()] = v;
+        out.push([k.toLowerCase(), v]);
       }
-      return out;
+      // fromEntries defines own properties, so a "__proto__" header cannot touch the prototype
+      return Object.fromEntries(out);
     }
   }
 }

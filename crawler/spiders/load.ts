@@ -46,7 +46,7 @@ export async function loadSpider(ref: string, cwd = process.cwd()): Promise<Spid
       hint: 'fix the error in the spider file (try `npx tsx <file>` to see it)',
     });
   }
-  return validateSpider(mod.default, file);
+  return validateSpider(mod['default'], file);
 }
 
 export function validateSpider(value: unknown, from: string): Spider {

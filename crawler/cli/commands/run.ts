@@ -26,7 +26,7 @@ SIGTERM. Start as many workers as you like, on as many machines.
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(argv, { output: { type: 'string' }, seed: { type: 'boolean' }, 'worker-id': { type: 'string' } }, 'run');
-  if (flags.help) {
+  if (flags['help']) {
     console.log(RUN_HELP);
     return 0;
   }
@@ -36,7 +36,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { spider, settings, log } = ctx;
   const changed = Object.entries(ctx.origin).map(([k, from]) => `${k}=${JSON.stringify(settings[k as keyof typeof settings])} (${from})`);
   log.info(`worker starting: spider ${spider.name}, redis ${settings.redisUrl}`, changed.length ? { settings: changed.join(', ') } : {});
-  if (flags.seed && settings.redisUrl !== 'memory') await seedFromSpider(ctx, flags);
+  if (flags['seed'] && settings.redisUrl !== 'memory') await seedFromSpider(ctx, flags);
   const worker = createWorker({ spider, settings, log });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -54,7 +54,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const summary = await worker.run();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  if (flags.json) console.log(JSON.stringify({ spider: spider.name, ...summary }));
+  if (flags['json']) console.log(JSON.stringify({ spider: spider.name, ...summary }));
   else console.log(formatSummary(spider.name, summary));
   return 0;
 }

@@ -20,7 +20,7 @@ fingerprint filter when a worker takes them, so seeding twice is harmless.
 
 export async function seedCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(argv, { file: { type: 'string' } }, 'seed');
-  if (flags.help) {
+  if (flags['help']) {
     console.log(SEED_HELP);
     return 0;
   }
@@ -42,7 +42,7 @@ export async function seedCommand(argv: string[]): Promise<number> {
   const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
-    if (flags.json) console.log(JSON.stringify(result));
+    if (flags['json']) console.log(JSON.stringify(result));
     else {
       console.log(`pushed ${result.pushed} start URL(s) for "${ctx.spider.name}"`);
       for (const r of result.rejected) console.log(`  rejected ${JSON.stringify(r.entry).slice(0, 120)}: ${r.reason}`);

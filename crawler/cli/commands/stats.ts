@@ -18,7 +18,7 @@ is the one command that does. Stop the workers first.`;
 
 export async function statsCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(argv, {}, 'stats');
-  if (flags.help) {
+  if (flags['help']) {
     console.log(STATS_HELP);
     return 0;
   }
@@ -26,7 +26,7 @@ export async function statsCommand(argv: string[]): Promise<number> {
   const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
   try {
     const info = await inspectCrawl(redis, ctx.spider.name, ctx.settings);
-    if (flags.json) {
+    if (flags['json']) {
       console.log(JSON.stringify({ spider: ctx.spider.name, stats: info.stats, workers: info.workers }));
       return 0;
     }
@@ -45,7 +45,7 @@ export async function statsCommand(argv: string[]): Promise<number> {
 
 export async function resetCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(argv, {}, 'reset');
-  if (flags.help) {
+  if (flags['help']) {
     console.log(RESET_HELP);
     return 0;
   }
@@ -53,7 +53,7 @@ export async function resetCommand(argv: string[]): Promise<number> {
   const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
   try {
     const deleted = await resetCrawl(redis, ctx.spider.name, ctx.settings);
-    if (flags.json) console.log(JSON.stringify({ spider: ctx.spider.name, deletedKeys: deleted }));
+    if (flags['json']) console.log(JSON.stringify({ spider: ctx.spider.name, deletedKeys: deleted }));
     else console.log(`deleted ${deleted} Redis key(s) of crawl "${ctx.spider.name}"`);
     return 0;
   } finally {
