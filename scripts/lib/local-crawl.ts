@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import { $, type ProcessPromise } from 'zx';
+import type { RunSummary } from '../../crawler/engine/engine.ts';
+import { inspectCrawl, seedStartUrls } from '../../crawler/scheduler/admin.ts';
+import { resolveSettings } from '../../crawler/settings/load.ts';
+import { startSite } from '../../crawler/site/server.ts';
+import { startRedis } from './redis-server.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = fileURLToPath(new URL('../../crawler/cli/main.ts', import.meta.url));
+
+export interface LocalCrawlOptions {
+  workers: number;
+  listPages: number;
+  latencyMs: number;
+  /** Extra `--set NAME=VALUE` for every worker. */
+  set?: string[];
+  /** Called about once a second while the crawl runs. */
+  onProgress?: (p: { pages: number; items: number; queue: number; elapsedMs: number; perWorker: Record<string, number> }) => void;
+}
+
+export interface WorkerReport extends RunSummary {
+  exitCode: number;
+}
+
+export interface LocalCrawlResult {
+  workers: WorkerReport[];
+  crawl: Record<string, number | string>;
+  truthPages: number;
+  truthThreads: number;
+  wallMs: number;
+}
+
+/**
+ * One distributed crawl on this machine: a private redis-server, the mini-Tieba
+ * site, `crawl seed`, then N `crawl run tieba` worker processes. Used by
+ * `npm run demo` and `npm run bench`; everything stops by itself.
+ */
+export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCrawlResult> {
+  const redisServer = await startRedis();
+  const site = await startSite({ host: '127.0.0.1', port: 0, listPages: options.listPages, latencyMs: options.latencyMs });
+  const admin = redisServer.client();
+  const children: ProcessPromise[] = [];
+  try {
+    const { settings } = resolveSettings({ env: {}, cwd: ROOT, flags: { redisUrl: redisServer.url } });
+    const start = `${site.url}/f?kw=${encodeURIComponent(site.truth.forum.name)}&ie=utf-8&pn=0`;
+    await seedStartUrls(admin, 'tieba', settings, [JSON.stringify({ url: start, meta: { maxListPages: options.listPages } })]);
+    const sets = ['logLevel=warn', ...(options.set ?? [])].flatMap((s) => ['--set', s]);
+    const started = Date.now();
+    for (let i = 1; i <= options.workers; i++) {
+      const args = ['run', 'tieba', '--redis', redisServer.url, '--worker-id', `worker${i}`, '--json', ...sets];
+      children.push($({ cwd: ROOT, nothrow: true, quiet: true })`${process.execPath} --import tsx ${CLI} ${args}`);
+    }
+    let done = false;
+    const all = Promise.all(children).finally(() => (done = true));
+    while (!done && options.onProgress) {
+      await Promise.race([all, new Promise((r) => setTimeout(r, 1000))]);
+      if (done) break;
+      const info = await inspectCrawl(admin, 'tieba', settings);
+      const stat = (k: string) => Number(info.stats[k] ?? 0);
+      const perWorker: Record<string, number> = {};
+      for (let i = 1; i <= options.workers; i++) perWorker[`worker${i}`] = stat(`worker/worker${i}/response_received_count`);
+      options.onProgress({
+        pages: stat('response_received_count'),
+        items: stat('item_scraped_count'),
+        queue: info.queueLength,
+        elapsedMs: Date.now() - started,
+        perWorker,
+      });
+    }
+    const outputs = await all;
+    const wallMs = Date.now() - started;
+    const workers = outputs.map((out) => {
+      const line = out.stdout.trim().split('\n').at(-1) ?? '';
+      let parsed: RunSummary;
+      try {
+        parsed = JSON.parse(line) as RunSummary;
+      } catch {
+        throw new Error(`a worker exited ${out.exitCode} without a summary; its stderr ends:\n${out.stderr.slice(-2000)}`);
+      }
+      return { ...parsed, exitCode: out.exitCode ?? -1 };
+    });
+    const crawl = (await inspectCrawl(admin, 'tieba', settings)).stats;
+    return { workers, crawl, truthPages: site.truth.pages, truthThreads: site.truth.threads.count, wallMs };
+  } finally {
+    for (const c of children) if (c.exitCode === null) void c.kill('SIGKILL').catch(() => {});
+    admin.disconnect();
+    await site.close();
+    await redisServer.stop();
+  }
+}
