@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'CRAWL_E_CALLBACK'
   | 'CRAWL_E_START_URL'
   | 'CRAWL_E_NOT_TEXT'
+  | 'CRAWL_E_DECODE'
   // transient: retry with backoff
   | 'CRAWL_E_NETWORK'
   | 'CRAWL_E_TIMEOUT'

@@ -109,6 +109,7 @@ export function createWorker(options: WorkerOptions): { engine: Engine; run(): P
   const downloader = createDownloader({
     settings,
     allowedDomains: spider.allowedDomains ?? [],
+    log: log.child('downloader'),
     onStat: (name, delta = 1) => engine?.stats.inc(name, delta),
   });
   engine = new Engine({ spider, settings, scheduler, downloader, pipeline: new Pipeline(steps), log, workerId });

@@ -1,5 +1,6 @@
-import type { Settings } from '../settings/defaults.ts';
 import type { CrawlRequest } from '../http/request.ts';
+import type { Logger } from '../log.ts';
+import type { Settings } from '../settings/defaults.ts';
 
 /**
  * What the downloader hands back for one request: the raw bytes after
@@ -36,6 +37,8 @@ export interface DownloaderOptions {
   allowedDomains: readonly string[];
   /** Called once per event for stats: 'robots/forbidden', 'redirect/301', ... */
   onStat?: (name: string, delta?: number) => void;
+  /** Warnings (robots.txt unreachable, ...); silent when absent. */
+  log?: Logger;
 }
 
 export interface Downloader {
