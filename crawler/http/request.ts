@@ -61,16 +61,22 @@ export function request(init: RequestInit): RequestDraft {
 }
 
 export function isRequestDraft(value: unknown): value is RequestDraft {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REQUEST_BRAND] === true;
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REQUEST_BRAND] === true
+  );
 }
 
 function nameOf(fn: RequestInit['callback']): string | undefined {
   if (fn === undefined) return undefined;
   if (typeof fn === 'string') return fn;
   if (!fn.name) {
-    throw new CrawlError('CRAWL_E_SPIDER_INVALID', 'a callback passed as a function must be a named spider method', {
-      hint: "pass the method's name as a string, e.g. callback: 'parseThread'",
-    });
+    throw new CrawlError(
+      'CRAWL_E_SPIDER_INVALID',
+      'a callback passed as a function must be a named spider method',
+      {
+        hint: "pass the method's name as a string, e.g. callback: 'parseThread'",
+      },
+    );
   }
   return fn.name.replace(/^bound /, '');
 }
@@ -81,23 +87,33 @@ export function toCrawlRequest(init: RequestInit, defaults: { depth?: number } =
   try {
     url = typeof init.url === 'string' ? new URL(init.url) : init.url;
   } catch (cause) {
-    throw new CrawlError('CRAWL_E_BAD_URL', `not an absolute URL: ${JSON.stringify(String(init.url).slice(0, 200))}`, {
-      cause,
-      hint: 'resolve relative links with response.follow(href) or new URL(href, response.url)',
-    });
+    throw new CrawlError(
+      'CRAWL_E_BAD_URL',
+      `not an absolute URL: ${JSON.stringify(String(init.url).slice(0, 200))}`,
+      {
+        cause,
+        hint: 'resolve relative links with response.follow(href) or new URL(href, response.url)',
+      },
+    );
   }
   const priority = init.priority ?? 0;
   if (!Number.isInteger(priority) || Math.abs(priority) > PRIORITY_LIMIT) {
-    throw new CrawlError('CRAWL_E_SPIDER_INVALID', `request priority must be an integer within ±${PRIORITY_LIMIT}`, {
-      value: priority,
-    });
+    throw new CrawlError(
+      'CRAWL_E_SPIDER_INVALID',
+      `request priority must be an integer within ±${PRIORITY_LIMIT}`,
+      {
+        value: priority,
+      },
+    );
   }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = String(v);
   const body =
     init.body === undefined
       ? undefined
-      : (typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : Buffer.from(init.body)).toString('base64');
+      : (typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : Buffer.from(init.body)).toString(
+          'base64',
+        );
   const out: CrawlRequest = {
     v: 1,
     url: url.href,
@@ -130,7 +146,9 @@ export function serializeRequest(req: CrawlRequest): string {
 export function deserializeRequest(text: string): CrawlRequest {
   const value = JSON.parse(text) as CrawlRequest;
   if (value === null || typeof value !== 'object' || value.v !== 1 || typeof value.url !== 'string') {
-    throw new CrawlError('CRAWL_E_BAD_URL', 'queue entry is not a version-1 request', { value: text.slice(0, 200) });
+    throw new CrawlError('CRAWL_E_BAD_URL', 'queue entry is not a version-1 request', {
+      value: text.slice(0, 200),
+    });
   }
   return value;
 }
