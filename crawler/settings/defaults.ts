@@ -292,7 +292,7 @@ export const SETTINGS = {
   redisKeyPrefix: spec({
     default: '{spider}',
     kind: { type: 'string', pattern: /^[^\s]{1,200}$/, example: '{spider}' },
-    doc: "Prefix of every Redis key; '{spider}' becomes the spider name (the braces double as a Redis Cluster hash tag).",
+    doc: "Prefix of every Redis key; '{spider}' becomes the spider name (keys tieba:requests, tieba:dupefilter, ... as in scrapy-redis). On Redis Cluster use '{{spider}}' so all keys share one hash tag.",
   }),
   /** @default false */
   redisStartUrlsAsSet: spec({

@@ -1,0 +1,21 @@
+-- heartbeat(host, pid, startedMs, infoTtlMs, release): renew this worker's deadline and info hash.
+-- release = '1' (close): hand every lease back instead, then deregister.
+-- Reply: leases handed back
+local now = now_ms()
+local host, pid, started, ttl, release = ARGV[A0 + 1], ARGV[A0 + 2], ARGV[A0 + 3], ARGV[A0 + 4], ARGV[A0 + 5]
+if release ~= '1' then check_types() end
+local info = K_WORKER .. ':' .. WID
+redis.call('HSET', info, 'host', host, 'pid', pid, 'started', started, 'lastSeen', int(now))
+redis.call('PEXPIRE', info, ttl)
+if release == '1' then
+  local n = 0
+  for _, v in ipairs(redis.call('HVALS', MY_LEASES)) do
+    requeue_lease(v)
+    n = n + 1
+  end
+  redis.call('DEL', MY_LEASES)
+  redis.call('ZREM', K_WORKERS, WID)
+  return n
+end
+redis.call('ZADD', K_WORKERS, int(now + LEASE_MS), WID)
+return 0
