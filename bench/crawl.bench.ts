@@ -21,7 +21,9 @@ for (const run of runs) {
   const r = await runLocalCrawl({ ...run, listPages });
   const pages = Number(r.crawl['response_received_count'] ?? 0);
   const crawlSeconds = Math.max(...r.workers.map((w) => w.elapsedMs)) / 1000;
-  const cpuPerPage = r.workers.map((w) => w.cpuMs / Math.max(1, Number(w.local['response_received_count'] ?? 0)));
+  const cpuPerPage = r.workers.map(
+    (w) => w.cpuMs / Math.max(1, Number(w.local['response_received_count'] ?? 0)),
+  );
   const roundTrips = r.workers.reduce((s, w) => s + Number(w.local['redis/round_trips'] ?? 0), 0);
   const failed = r.workers.filter((w) => w.exitCode !== 0 || w.reason !== 'finished').length;
   rows.push([
@@ -38,10 +40,22 @@ for (const run of runs) {
   console.error(`done: ${run.workers} worker(s), ${run.latencyMs} ms latency`);
 }
 
-const head = ['workers', 'latency', 'pages', 'pages/s', 'CPU ms/page/worker', 'peak RSS MB', 'Redis RT/page', 'dup fetches', 'status'];
+const head = [
+  'workers',
+  'latency',
+  'pages',
+  'pages/s',
+  'CPU ms/page/worker',
+  'peak RSS MB',
+  'Redis RT/page',
+  'dup fetches',
+  'status',
+];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`mini-Tieba: ${listPages} list pages; machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}`);
+console.log(
+  `mini-Tieba: ${listPages} list pages; machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+);
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));

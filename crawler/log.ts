@@ -27,7 +27,8 @@ export interface LogOptions {
 }
 
 function cut(value: unknown): unknown {
-  if (typeof value === 'string' && value.length > MAX_FIELD) return `${value.slice(0, MAX_FIELD)}…(${value.length} chars)`;
+  if (typeof value === 'string' && value.length > MAX_FIELD)
+    return `${value.slice(0, MAX_FIELD)}…(${value.length} chars)`;
   return value;
 }
 
@@ -54,7 +55,12 @@ export function createLogger(options: LogOptions, component = 'crawl'): Logger {
       .map(([k, v]) => `${k}=${typeof v === 'string' ? cut(v) : JSON.stringify(cut(v))}`)
       .join(' ');
     const time = new Date().toISOString().slice(11, 19);
-    write(redact(`${time} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${extra ? ` ${extra}` : ''}`, secrets));
+    write(
+      redact(
+        `${time} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${extra ? ` ${extra}` : ''}`,
+        secrets,
+      ),
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

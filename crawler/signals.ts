@@ -10,7 +10,9 @@ export interface SignalMap {
   engine_stopped: [{ reason: string }];
   request_scheduled: [{ request: CrawlRequest }];
   request_dropped: [{ request: CrawlRequest; code: string; reason: string }];
-  response_received: [{ request: CrawlRequest; status: number; bytes: number; url: string; latencyMs: number }];
+  response_received: [
+    { request: CrawlRequest; status: number; bytes: number; url: string; latencyMs: number },
+  ];
   request_retried: [{ request: CrawlRequest; code: string; delayMs: number }];
   request_failed: [{ request: CrawlRequest; code: string; reason: string }];
   item_scraped: [{ item: Record<string, unknown>; key: string }];

@@ -81,7 +81,11 @@ export function workerIdFrom(settings: Settings): string {
  * Build one worker (scheduler, downloader, pipeline, engine) from settings and run
  * it until the distributed crawl is finished or `stop()` is called.
  */
-export function createWorker(options: WorkerOptions): { engine: Engine; run(): Promise<RunSummary>; stop(reason?: string): void } {
+export function createWorker(options: WorkerOptions): {
+  engine: Engine;
+  run(): Promise<RunSummary>;
+  stop(reason?: string): void;
+} {
   const { spider, settings } = options;
   const log = options.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
   const workerId = workerIdFrom(settings);
@@ -91,16 +95,27 @@ export function createWorker(options: WorkerOptions): { engine: Engine; run(): P
     scheduler = new MemoryScheduler({ settings, log: log.child('scheduler') });
   } else {
     redis = connectRedis(settings.redisUrl, log.child('redis'));
-    scheduler = new RedisScheduler({ redis, spider: spider.name, settings, workerId, host: hostname(), log: log.child('scheduler') });
+    scheduler = new RedisScheduler({
+      redis,
+      spider: spider.name,
+      settings,
+      workerId,
+      host: hostname(),
+      log: log.child('scheduler'),
+    });
   }
   const steps: PipelineStep[] = [...(spider.pipelines ?? []), ...(options.extraSteps ?? [])];
   if (settings.feedUri) steps.push(jsonlSink(settings.feedUri));
   if (settings.redisItemsEnabled) {
     if (!redis) {
-      throw new ConfigError('CRAWL_E_SETTING_INVALID', 'redisItemsEnabled needs a Redis server, but redisUrl is "memory"', {
-        setting: 'redisItemsEnabled',
-        hint: 'set redisUrl to a redis:// URL, or use --output items.jsonl',
-      });
+      throw new ConfigError(
+        'CRAWL_E_SETTING_INVALID',
+        'redisItemsEnabled needs a Redis server, but redisUrl is "memory"',
+        {
+          setting: 'redisItemsEnabled',
+          hint: 'set redisUrl to a redis:// URL, or use --output items.jsonl',
+        },
+      );
     }
     const keys = keysFor(spider.name, settings);
     steps.push(redisListSink(redis, keys.items, keys.itemKeys));
@@ -112,7 +127,15 @@ export function createWorker(options: WorkerOptions): { engine: Engine; run(): P
     log: log.child('downloader'),
     onStat: (name, delta = 1) => engine?.stats.inc(name, delta),
   });
-  engine = new Engine({ spider, settings, scheduler, downloader, pipeline: new Pipeline(steps), log, workerId });
+  engine = new Engine({
+    spider,
+    settings,
+    scheduler,
+    downloader,
+    pipeline: new Pipeline(steps),
+    log,
+    workerId,
+  });
   const theEngine = engine;
   return {
     engine: theEngine,
@@ -120,7 +143,9 @@ export function createWorker(options: WorkerOptions): { engine: Engine; run(): P
       try {
         if (scheduler instanceof MemoryScheduler) {
           // one process, no Redis: the spider's own start URLs are the seed
-          await scheduler.enqueue((spider.startUrls ?? []).map((u) => toCrawlRequest(typeof u === 'string' ? { url: u } : u)));
+          await scheduler.enqueue(
+            (spider.startUrls ?? []).map((u) => toCrawlRequest(typeof u === 'string' ? { url: u } : u)),
+          );
         }
         const summary = await theEngine.run();
         if (redis) summary.local['redis/round_trips'] = redisRoundTrips(redis);

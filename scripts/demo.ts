@@ -25,7 +25,7 @@ function intFlag(name: string, fallback: number, min: number, max: number): numb
 }
 
 async function main(): Promise<number> {
-  if (argv.help || argv.h) {
+  if (argv['help'] || argv['h']) {
     console.log(HELP);
     return 0;
   }
@@ -38,19 +38,32 @@ async function main(): Promise<number> {
     listPages,
     latencyMs,
     onProgress: (p) => {
-      const share = Object.entries(p.perWorker).map(([w, n]) => `${w} ${n}`).join(', ');
-      console.log(`  ${(p.elapsedMs / 1000).toFixed(0).padStart(3)} s  pages ${p.pages}  items ${p.items}  queue ${p.queue}  (${share})`);
+      const share = Object.entries(p.perWorker)
+        .map(([w, n]) => `${w} ${n}`)
+        .join(', ');
+      console.log(
+        `  ${(p.elapsedMs / 1000).toFixed(0).padStart(3)} s  pages ${p.pages}  items ${p.items}  queue ${p.queue}  (${share})`,
+      );
     },
   });
   const pages = Number(result.crawl['response_received_count'] ?? 0);
-  console.log(`\nfinished in ${(result.wallMs / 1000).toFixed(1)} s: ${pages} pages (site ground truth: ${result.truthPages}), ` +
-    `${result.crawl['item_scraped_count'] ?? 0} items, ${result.crawl['dupefilter/filtered'] ?? 0} duplicate requests filtered`);
+  console.log(
+    `\nfinished in ${(result.wallMs / 1000).toFixed(1)} s: ${pages} pages (site ground truth: ${result.truthPages}), ` +
+      `${result.crawl['item_scraped_count'] ?? 0} items, ${result.crawl['dupefilter/filtered'] ?? 0} duplicate requests filtered`,
+  );
   for (const w of result.workers) {
     const mine = Number(w.local['response_received_count'] ?? 0);
-    console.log(`  ${w.workerId}: ${mine} pages (${pages ? Math.round((100 * mine) / pages) : 0}%), exit ${w.exitCode}, reason ${w.reason}`);
+    console.log(
+      `  ${w.workerId}: ${mine} pages (${pages ? Math.round((100 * mine) / pages) : 0}%), exit ${w.exitCode}, reason ${w.reason}`,
+    );
   }
-  const ok = pages === result.truthPages && result.workers.every((w) => w.exitCode === 0 && w.reason === 'finished');
-  console.log(ok ? 'every page fetched exactly once; every worker saw the end of the crawl and exited 0' : 'MISMATCH: see above');
+  const ok =
+    pages === result.truthPages && result.workers.every((w) => w.exitCode === 0 && w.reason === 'finished');
+  console.log(
+    ok
+      ? 'every page fetched exactly once; every worker saw the end of the crawl and exited 0'
+      : 'MISMATCH: see above',
+  );
   return ok ? 0 : 1;
 }
 

@@ -32,7 +32,12 @@ export async function commandContext(
   try {
     spider = await loadSpider(spiderRef);
   } catch (error) {
-    if (!options.nameOnly || !(error instanceof ConfigError) || error.code !== 'CRAWL_E_SPIDER_NOT_FOUND' || !/^[A-Za-z0-9_-]{1,64}$/.test(spiderRef)) {
+    if (
+      !options.nameOnly ||
+      !(error instanceof ConfigError) ||
+      error.code !== 'CRAWL_E_SPIDER_NOT_FOUND' ||
+      !/^[A-Za-z0-9_-]{1,64}$/.test(spiderRef)
+    ) {
       throw error;
     }
     spider = { name: spiderRef, parse: () => undefined };

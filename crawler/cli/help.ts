@@ -35,4 +35,9 @@ export function settingsHelp(): string {
   return lines.join('\n');
 }
 
-export const COMMAND_HELP: Record<string, string> = { run: RUN_HELP, seed: SEED_HELP, stats: STATS_HELP, reset: RESET_HELP };
+export const COMMAND_HELP: Record<string, string> = {
+  run: RUN_HELP,
+  seed: SEED_HELP,
+  stats: STATS_HELP,
+  reset: RESET_HELP,
+};

@@ -23,7 +23,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) {
-    console.error(`crawl: unknown command "${command}"\n  fix: use one of ${Object.keys(COMMANDS).join(', ')} (crawl --help)`);
+    console.error(
+      `crawl: unknown command "${command}"\n  fix: use one of ${Object.keys(COMMANDS).join(', ')} (crawl --help)`,
+    );
     return 2;
   }
   try {
@@ -33,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(redact(`crawl ${command}: ${error.explain()}`));
       return error.name === 'ConfigError' ? 2 : 1;
     }
-    console.error(redact(`crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    console.error(
+      redact(`crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    );
     return 1;
   }
 }

@@ -22,7 +22,10 @@ export function closeReason(
   if (settings.closespiderTimeout > 0 && Date.now() - startedAt >= settings.closespiderTimeout * 1000) {
     return 'closespider_timeout';
   }
-  if (settings.closespiderPagecount > 0 && total('response_received_count') >= settings.closespiderPagecount) {
+  if (
+    settings.closespiderPagecount > 0 &&
+    total('response_received_count') >= settings.closespiderPagecount
+  ) {
     return 'closespider_pagecount';
   }
   if (settings.closespiderItemcount > 0 && total('item_scraped_count') >= settings.closespiderItemcount) {
@@ -35,5 +38,9 @@ export function closeReason(
 }
 
 export function needsCrawlTotals(settings: Settings): boolean {
-  return settings.closespiderPagecount > 0 || settings.closespiderItemcount > 0 || settings.closespiderErrorcount > 0;
+  return (
+    settings.closespiderPagecount > 0 ||
+    settings.closespiderItemcount > 0 ||
+    settings.closespiderErrorcount > 0
+  );
 }

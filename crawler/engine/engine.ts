@@ -32,7 +32,7 @@ export interface RunSummary {
   local: Record<string, number>;
   /** The whole crawl's counters, from the scheduler. */
   crawl: Record<string, number | string>;
-  /** CPU time of this process (user + system), ms. */
+  /** CPU time (user + system) this process spent in run(), ms: start-up and module loading excluded. */
   cpuMs: number;
   /** Peak resident set size of this process, MB. */
   maxRssMb: number;
@@ -78,7 +78,16 @@ export class Engine {
   async run(): Promise<RunSummary> {
     const { spider, settings, scheduler, downloader, pipeline, log } = this.#o;
     const started = Date.now();
-    const handler = new RequestHandler({ spider, settings, downloader, pipeline, stats: this.stats, signals: this.signals, log });
+    const cpuAtStart = process.cpuUsage();
+    const handler = new RequestHandler({
+      spider,
+      settings,
+      downloader,
+      pipeline,
+      stats: this.stats,
+      signals: this.signals,
+      log,
+    });
     const batch = settings.redisBatchSize || settings.concurrentRequests;
     const acks = new AckBatcher(scheduler, pipeline, this.stats, log.child('acks'), {
       maxBatch: Math.max(1, Math.min(batch, 64)),
@@ -88,7 +97,8 @@ export class Engine {
     await scheduler.open();
     this.signals.emit('engine_started', { workerId: this.workerId, spider: spider.name });
     const heartbeat = setInterval(
-      () => void scheduler.heartbeat().catch((e) => log.warn('heartbeat failed', { error: describeError(e) })),
+      () =>
+        void scheduler.heartbeat().catch((e) => log.warn('heartbeat failed', { error: describeError(e) })),
       Math.max(200, (settings.leaseTimeout * 1000) / 3),
     );
     let pollMs = POLL_MIN_MS;
@@ -97,7 +107,14 @@ export class Engine {
     let finished = false;
     let crawlTotals: Record<string, number | string> = {};
     const totalsTimer = needsCrawlTotals(settings)
-      ? setInterval(() => void scheduler.stats().then((s) => (crawlTotals = s), () => {}), 1000)
+      ? setInterval(
+          () =>
+            void scheduler.stats().then(
+              (s) => (crawlTotals = s),
+              () => {},
+            ),
+          1000,
+        )
       : undefined;
     try {
       while (!this.#stopReason) {
@@ -135,16 +152,24 @@ export class Engine {
             break;
           }
           idleSince ??= Date.now();
-          if (settings.maxIdleTimeBeforeClose > 0 && Date.now() - idleSince >= settings.maxIdleTimeBeforeClose * 1000) {
+          if (
+            settings.maxIdleTimeBeforeClose > 0 &&
+            Date.now() - idleSince >= settings.maxIdleTimeBeforeClose * 1000
+          ) {
             this.#stopReason = 'idle';
             break;
           }
         } else if (next.state === 'unseeded' && !saidUnseeded) {
           saidUnseeded = true;
-          log.info(`waiting for start URLs: run \`crawl seed ${spider.name}\` (or push to the start_urls key)`);
+          log.info(
+            `waiting for start URLs: run \`crawl seed ${spider.name}\` (or push to the start_urls key)`,
+          );
         }
         this.signals.emit('spider_idle', { state: next.state });
-        const wait = next.nextDueInMs !== undefined ? Math.min(POLL_MAX_MS * 2, Math.max(POLL_MIN_MS, next.nextDueInMs)) : pollMs;
+        const wait =
+          next.nextDueInMs !== undefined
+            ? Math.min(POLL_MAX_MS * 2, Math.max(POLL_MIN_MS, next.nextDueInMs))
+            : pollMs;
         await this.#waitForWork(wait);
         pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
       }
@@ -161,7 +186,7 @@ export class Engine {
     const reason = finished ? 'finished' : (this.#stopReason ?? 'shutdown');
     this.signals.emit('engine_stopped', { reason });
     const crawl = await scheduler.stats().catch(() => ({}));
-    const cpu = process.cpuUsage();
+    const cpu = process.cpuUsage(cpuAtStart);
     return {
       reason,
       workerId: this.workerId,
@@ -179,7 +204,10 @@ export class Engine {
       .then((outcome) => acks.add(outcome))
       .catch((error) => {
         // a bug in the handler: hand the request back rather than lose it
-        this.#o.log.error('internal error while handling a request', { url: lease.request.url, error: describeError(error) });
+        this.#o.log.error('internal error while handling a request', {
+          url: lease.request.url,
+          error: describeError(error),
+        });
         acks.add({ kind: 'release', leaseId: lease.leaseId });
       })
       .finally(() => {

@@ -24,9 +24,13 @@ function classify(value: unknown, into: Collected, callback: string): void {
     into.items.push(value as Item);
     return;
   }
-  throw new CrawlError('CRAWL_E_CALLBACK', `callback "${callback}" yielded ${Array.isArray(value) ? 'an array' : typeof value}`, {
-    hint: 'yield items as plain objects and requests with response.follow(...) or request({...})',
-  });
+  throw new CrawlError(
+    'CRAWL_E_CALLBACK',
+    `callback "${callback}" yielded ${Array.isArray(value) ? 'an array' : typeof value}`,
+    {
+      hint: 'yield items as plain objects and requests with response.follow(...) or request({...})',
+    },
+  );
 }
 
 /** Drain whatever a callback returned (async generator, generator, array, promise, single value). */

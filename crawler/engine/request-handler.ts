@@ -1,5 +1,5 @@
+import { retryDelayMs, retryRequest, shouldRetry } from '../downloader/middlewares/retry.ts';
 import type { Downloader } from '../downloader/types.ts';
-import { shouldRetry, retryDelayMs, retryRequest } from '../downloader/middlewares/retry.ts';
 import { CrawlError, describeError, errorCode, IgnoreRequest } from '../errors.ts';
 import { type CrawlRequest, PRIORITY_LIMIT, type RequestDraft, toCrawlRequest } from '../http/request.ts';
 import { Response } from '../http/response.ts';
@@ -60,9 +60,13 @@ export class RequestHandler {
         collected = await collectOutputs(fn.call(spider, response), name);
       } catch (cause) {
         if (cause instanceof CrawlError) throw cause;
-        throw new CrawlError('CRAWL_E_CALLBACK', `callback "${name}" failed on ${response.url}: ${describeError(cause)}`, {
-          cause,
-        });
+        throw new CrawlError(
+          'CRAWL_E_CALLBACK',
+          `callback "${name}" failed on ${response.url}: ${describeError(cause)}`,
+          {
+            cause,
+          },
+        );
       }
       const children = this.admit(collected.requests, req);
       await this.storeItems(collected.items, req, response.url);
@@ -93,8 +97,12 @@ export class RequestHandler {
       log.debug('request ignored', { url: req.url, code, reason });
       return { kind: 'done', leaseId: lease.leaseId, newRequests: fromErrback };
     }
-    if (error instanceof CrawlError && error.code === 'CRAWL_E_HTTP_RETRYABLE') stats.inc('retry/max_reached');
-    if (error instanceof CrawlError && (error.code === 'CRAWL_E_NETWORK' || error.code === 'CRAWL_E_TIMEOUT')) {
+    if (error instanceof CrawlError && error.code === 'CRAWL_E_HTTP_RETRYABLE')
+      stats.inc('retry/max_reached');
+    if (
+      error instanceof CrawlError &&
+      (error.code === 'CRAWL_E_NETWORK' || error.code === 'CRAWL_E_TIMEOUT')
+    ) {
       stats.inc('retry/max_reached');
     }
     stats.inc('error_count');
@@ -117,7 +125,10 @@ export class RequestHandler {
       return [];
     }
     try {
-      const out = await collectOutputs(fn.call(spider, { error, code, request: req, meta: req.meta }), req.errback);
+      const out = await collectOutputs(
+        fn.call(spider, { error, code, request: req, meta: req.meta }),
+        req.errback,
+      );
       await this.storeItems(out.items, req, req.url);
       return this.admit(out.requests, req);
     } catch (e) {
@@ -133,7 +144,10 @@ export class RequestHandler {
       throw new IgnoreRequest('CRAWL_E_SCHEME', `not an http(s) URL: ${req.url.slice(0, 100)}`);
     }
     if (req.url.length > settings.urlLengthLimit) {
-      throw new IgnoreRequest('CRAWL_E_URL_TOO_LONG', `URL longer than urlLengthLimit (${settings.urlLengthLimit})`);
+      throw new IgnoreRequest(
+        'CRAWL_E_URL_TOO_LONG',
+        `URL longer than urlLengthLimit (${settings.urlLengthLimit})`,
+      );
     }
     if (!hostAllowed(req.url, spider.allowedDomains ?? [])) {
       throw new IgnoreRequest('CRAWL_E_OFFSITE', `host not in allowedDomains: ${new URL(req.url).host}`);
@@ -176,7 +190,10 @@ export class RequestHandler {
         continue;
       }
       if (settings.depthPriority !== 0) {
-        req.priority = Math.max(-PRIORITY_LIMIT, Math.min(PRIORITY_LIMIT, req.priority - depth * settings.depthPriority));
+        req.priority = Math.max(
+          -PRIORITY_LIMIT,
+          Math.min(PRIORITY_LIMIT, req.priority - depth * settings.depthPriority),
+        );
       }
       out.push(req);
     }

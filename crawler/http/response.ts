@@ -209,7 +209,6 @@ export class Response {
 
 function hrefOf(link: Element | Cheerio<Element>): string | undefined {
   const el: Element | undefined = 'attribs' in link ? link : link[0];
-  // biome-ignore lint/complexity/useLiteralKeys: tsconfig's noPropertyAccessFromIndexSignature wants brackets
   return el?.attribs['href'];
 }
 

@@ -21,7 +21,12 @@ export function jsonlSink(path: string): PipelineStep {
       await new Promise<void>((ok, fail) => {
         stream!.once('open', () => ok());
         stream!.once('error', (cause) =>
-          fail(new CrawlError('CRAWL_E_SINK', `cannot open ${full} for items`, { cause, hint: 'check the --output path and its permissions' })),
+          fail(
+            new CrawlError('CRAWL_E_SINK', `cannot open ${full} for items`, {
+              cause,
+              hint: 'check the --output path and its permissions',
+            }),
+          ),
         );
       });
     },

@@ -18,7 +18,9 @@ for i = 1, #ARGV, 2 do
 end
 return pushed`;
 
-type WithPush = Redis & { crawlPushNewItems(itemsKey: string, keysKey: string, ...args: string[]): Promise<number> };
+type WithPush = Redis & {
+  crawlPushNewItems(itemsKey: string, keysKey: string, ...args: string[]): Promise<number>;
+};
 
 export function redisListSink(redis: Redis, itemsKey: string, keysKey: string): PipelineStep {
   let pending: string[] = [];

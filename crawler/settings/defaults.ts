@@ -34,7 +34,11 @@ export const SETTINGS = {
   /** @default 'redis://127.0.0.1:6379/0' */
   redisUrl: spec({
     default: 'redis://127.0.0.1:6379/0',
-    kind: { type: 'string', pattern: /^(rediss?:\/\/|unix:\/\/|memory$)/, example: 'redis://:password@192.168.56.10:6379/0' },
+    kind: {
+      type: 'string',
+      pattern: /^(rediss?:\/\/|unix:\/\/|memory$)/,
+      example: 'redis://:password@192.168.56.10:6379/0',
+    },
     doc: "Redis holding the shared queue (REDIS_URL). 'memory' runs one worker with an in-process queue, no Redis.",
   }),
   /** @default '' (hostname-pid) */
@@ -149,7 +153,11 @@ export const SETTINGS = {
 
   // --- retries and redirects ----------------------------------------------
   /** @default true */
-  retryEnabled: spec({ default: true, kind: { type: 'bool' }, doc: 'Retry transient failures (RETRY_ENABLED).' }),
+  retryEnabled: spec({
+    default: true,
+    kind: { type: 'bool' },
+    doc: 'Retry transient failures (RETRY_ENABLED).',
+  }),
   /** @default 2 */
   retryTimes: spec({
     default: 2,

@@ -46,7 +46,8 @@ export function resolveSettings(sources: SettingsSources = {}): ResolvedSettings
     origin[name] = source;
   };
 
-  for (const [name, value] of Object.entries(sources.spider ?? {})) apply(name, value, 'spider customSettings');
+  for (const [name, value] of Object.entries(sources.spider ?? {}))
+    apply(name, value, 'spider customSettings');
 
   const file = readConfigFile(sources.configFile, sources.cwd ?? process.cwd());
   if (file) for (const [name, value] of Object.entries(file.values)) apply(name, value, file.path);
@@ -61,7 +62,11 @@ export function resolveSettings(sources: SettingsSources = {}): ResolvedSettings
     if (v !== undefined) apply(name, v, `env ${envNameOf(name)}`);
   }
   for (const key of Object.keys(env)) {
-    if (key.startsWith('CRAWL_') && !SETTING_NAMES.some((n) => envNameOf(n) === key) && !RESERVED_ENV.has(key)) {
+    if (
+      key.startsWith('CRAWL_') &&
+      !SETTING_NAMES.some((n) => envNameOf(n) === key) &&
+      !RESERVED_ENV.has(key)
+    ) {
       throw unknownSetting(key, `env ${key}`);
     }
   }
@@ -84,7 +89,10 @@ export function resolveSettings(sources: SettingsSources = {}): ResolvedSettings
 /** CRAWL_* variables that are not settings (read by the CLI itself). */
 const RESERVED_ENV = new Set(['CRAWL_CONFIG']);
 
-function readConfigFile(path: string | undefined, cwd: string): { path: string; values: Record<string, unknown> } | undefined {
+function readConfigFile(
+  path: string | undefined,
+  cwd: string,
+): { path: string; values: Record<string, unknown> } | undefined {
   const explicit = path !== undefined;
   const full = resolve(cwd, path ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(full)) {

@@ -74,7 +74,8 @@ function range(min?: number, max?: number): string {
 }
 
 function invalid(name: SettingName, value: unknown, source: string): ConfigError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value)} (${typeof value})`;
+  const shown =
+    typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value)} (${typeof value})`;
   return new ConfigError('CRAWL_E_SETTING_INVALID', `setting "${name}" got ${shown} (from ${source})`, {
     setting: name,
     value,
@@ -98,7 +99,8 @@ export function coerceSetting(name: SettingName, value: unknown, source: string)
     case 'int':
     case 'number': {
       const n = fromText && value.trim() !== '' ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isFinite(n) || !inRange(n, kind)) throw invalid(name, value, source);
+      if (typeof n !== 'number' || !Number.isFinite(n) || !inRange(n, kind))
+        throw invalid(name, value, source);
       if (kind.type === 'int' && !Number.isInteger(n)) throw invalid(name, value, source);
       return n;
     }
@@ -109,7 +111,8 @@ export function coerceSetting(name: SettingName, value: unknown, source: string)
       throw invalid(name, value, source);
     }
     case 'string': {
-      if (typeof value !== 'string' || (kind.pattern && !kind.pattern.test(value))) throw invalid(name, value, source);
+      if (typeof value !== 'string' || (kind.pattern && !kind.pattern.test(value)))
+        throw invalid(name, value, source);
       return value;
     }
     case 'enum': {

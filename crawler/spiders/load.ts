@@ -41,10 +41,14 @@ export async function loadSpider(ref: string, cwd = process.cwd()): Promise<Spid
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (cause) {
-    throw new ConfigError('CRAWL_E_SPIDER_INVALID', `could not load spider module ${file}: ${(cause as Error).message}`, {
-      cause,
-      hint: 'fix the error in the spider file (try `npx tsx <file>` to see it)',
-    });
+    throw new ConfigError(
+      'CRAWL_E_SPIDER_INVALID',
+      `could not load spider module ${file}: ${(cause as Error).message}`,
+      {
+        cause,
+        hint: 'fix the error in the spider file (try `npx tsx <file>` to see it)',
+      },
+    );
   }
   return validateSpider(mod['default'], file);
 }
@@ -53,14 +57,24 @@ export function validateSpider(value: unknown, from: string): Spider {
   const fail = (what: string, hint: string) =>
     new ConfigError('CRAWL_E_SPIDER_INVALID', `spider in ${from}: ${what}`, { hint });
   if (typeof value !== 'object' || value === null) {
-    throw fail('has no default export object', 'end the module with `export default defineSpider({ name, parse })`');
+    throw fail(
+      'has no default export object',
+      'end the module with `export default defineSpider({ name, parse })`',
+    );
   }
   const s = value as Partial<Spider>;
   if (typeof s.name !== 'string' || !NAME.test(s.name)) {
-    throw fail(`name ${JSON.stringify(s.name)} is not valid`, 'name must be 1-64 letters, digits, "_" or "-"');
+    throw fail(
+      `name ${JSON.stringify(s.name)} is not valid`,
+      'name must be 1-64 letters, digits, "_" or "-"',
+    );
   }
-  if (typeof s.parse !== 'function') throw fail('has no parse(response) method', 'add parse(response) { ... }');
-  if (s.allowedDomains !== undefined && (!Array.isArray(s.allowedDomains) || !s.allowedDomains.every((d) => typeof d === 'string'))) {
+  if (typeof s.parse !== 'function')
+    throw fail('has no parse(response) method', 'add parse(response) { ... }');
+  if (
+    s.allowedDomains !== undefined &&
+    (!Array.isArray(s.allowedDomains) || !s.allowedDomains.every((d) => typeof d === 'string'))
+  ) {
     throw fail('allowedDomains must be an array of host names', "e.g. allowedDomains: ['tieba.baidu.com']");
   }
   if (s.startUrls !== undefined && !Array.isArray(s.startUrls)) {

@@ -1,5 +1,5 @@
-import type { Response } from '../http/response.ts';
 import type { RequestDraft, RequestInit } from '../http/request.ts';
+import type { Response } from '../http/response.ts';
 import type { PipelineStep } from '../pipelines/types.ts';
 
 /** An item is any plain object a callback yields. */
@@ -10,6 +10,7 @@ export type Output = Item | RequestDraft;
 export type CallbackResult =
   | AsyncIterable<Output>
   | Iterable<Output>
+  // biome-ignore lint/suspicious/noConfusingVoidType: an `async parse()` that returns nothing is Promise<void>
   | Promise<Iterable<Output> | Output | undefined | void>
   | Output
   | undefined

@@ -16,7 +16,13 @@ export interface LocalCrawlOptions {
   /** Extra `--set NAME=VALUE` for every worker. */
   set?: string[];
   /** Called about once a second while the crawl runs. */
-  onProgress?: (p: { pages: number; items: number; queue: number; elapsedMs: number; perWorker: Record<string, number> }) => void;
+  onProgress?: (p: {
+    pages: number;
+    items: number;
+    queue: number;
+    elapsedMs: number;
+    perWorker: Record<string, number>;
+  }) => void;
 }
 
 export interface WorkerReport extends RunSummary {
@@ -38,18 +44,36 @@ export interface LocalCrawlResult {
  */
 export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCrawlResult> {
   const redisServer = await startRedis();
-  const site = await startSite({ host: '127.0.0.1', port: 0, listPages: options.listPages, latencyMs: options.latencyMs });
+  const site = await startSite({
+    host: '127.0.0.1',
+    port: 0,
+    listPages: options.listPages,
+    latencyMs: options.latencyMs,
+  });
   const admin = redisServer.client();
   const children: ProcessPromise[] = [];
   try {
     const { settings } = resolveSettings({ env: {}, cwd: ROOT, flags: { redisUrl: redisServer.url } });
     const start = `${site.url}/f?kw=${encodeURIComponent(site.truth.forum.name)}&ie=utf-8&pn=0`;
-    await seedStartUrls(admin, 'tieba', settings, [JSON.stringify({ url: start, meta: { maxListPages: options.listPages } })]);
+    await seedStartUrls(admin, 'tieba', settings, [
+      JSON.stringify({ url: start, meta: { maxListPages: options.listPages } }),
+    ]);
     const sets = ['logLevel=warn', ...(options.set ?? [])].flatMap((s) => ['--set', s]);
     const started = Date.now();
     for (let i = 1; i <= options.workers; i++) {
-      const args = ['run', 'tieba', '--redis', redisServer.url, '--worker-id', `worker${i}`, '--json', ...sets];
-      children.push($({ cwd: ROOT, nothrow: true, quiet: true })`${process.execPath} --import tsx ${CLI} ${args}`);
+      const args = [
+        'run',
+        'tieba',
+        '--redis',
+        redisServer.url,
+        '--worker-id',
+        `worker${i}`,
+        '--json',
+        ...sets,
+      ];
+      children.push(
+        $({ cwd: ROOT, nothrow: true, quiet: true })`${process.execPath} --import tsx ${CLI} ${args}`,
+      );
     }
     let done = false;
     const all = Promise.all(children).finally(() => (done = true));
@@ -59,7 +83,8 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
       const info = await inspectCrawl(admin, 'tieba', settings);
       const stat = (k: string) => Number(info.stats[k] ?? 0);
       const perWorker: Record<string, number> = {};
-      for (let i = 1; i <= options.workers; i++) perWorker[`worker${i}`] = stat(`worker/worker${i}/response_received_count`);
+      for (let i = 1; i <= options.workers; i++)
+        perWorker[`worker${i}`] = stat(`worker/worker${i}/response_received_count`);
       options.onProgress({
         pages: stat('response_received_count'),
         items: stat('item_scraped_count'),
@@ -76,7 +101,9 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
       try {
         parsed = JSON.parse(line) as RunSummary;
       } catch {
-        throw new Error(`a worker exited ${out.exitCode} without a summary; its stderr ends:\n${out.stderr.slice(-2000)}`);
+        throw new Error(
+          `a worker exited ${out.exitCode} without a summary; its stderr ends:\n${out.stderr.slice(-2000)}`,
+        );
       }
       return { ...parsed, exitCode: out.exitCode ?? -1 };
     });

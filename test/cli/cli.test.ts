@@ -19,7 +19,14 @@ after(async () => {
 test('crawl --help documents every command and the settings precedence', async () => {
   const r = await crawlCli(['--help']).done;
   assert.equal(r.code, 0);
-  for (const word of ['crawl run', 'crawl seed', 'crawl stats', 'crawl reset', '--set NAME=VALUE', 'Exit codes']) {
+  for (const word of [
+    'crawl run',
+    'crawl seed',
+    'crawl stats',
+    'crawl reset',
+    '--set NAME=VALUE',
+    'Exit codes',
+  ]) {
     assert.ok(r.stdout.includes(word), `help mentions ${word}`);
   }
   const s = await crawlCli(['--help', 'settings']).done;
@@ -51,8 +58,17 @@ test('a missing spider says which spiders exist', async () => {
 
 test('crawl seed pushes good entries, lists bad ones, and never pushes a bad one', async () => {
   const r = await crawlCli([
-    'seed', SPIDER, 'http://127.0.0.1:9/a', '{"url":"http://127.0.0.1:9/b","priority":3}', 'ftp://x/y', '{"nourl":1}', '{broken',
-    '--redis', redis.url, '--set', 'redisKeyPrefix=cli1',
+    'seed',
+    SPIDER,
+    'http://127.0.0.1:9/a',
+    '{"url":"http://127.0.0.1:9/b","priority":3}',
+    'ftp://x/y',
+    '{"nourl":1}',
+    '{broken',
+    '--redis',
+    redis.url,
+    '--set',
+    'redisKeyPrefix=cli1',
   ]).done;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /pushed 2 start URL/);
@@ -62,7 +78,15 @@ test('crawl seed pushes good entries, lists bad ones, and never pushes a bad one
 
 test('crawl seed onto a key of the wrong Redis type explains the fix', async () => {
   await admin.set('cli2:start_urls', 'oops');
-  const r = await crawlCli(['seed', SPIDER, 'http://127.0.0.1:9/a', '--redis', redis.url, '--set', 'redisKeyPrefix=cli2']).done;
+  const r = await crawlCli([
+    'seed',
+    SPIDER,
+    'http://127.0.0.1:9/a',
+    '--redis',
+    redis.url,
+    '--set',
+    'redisKeyPrefix=cli2',
+  ]).done;
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /cli2:start_urls/);
   assert.match(r.stderr, /string/i);
@@ -80,8 +104,22 @@ test('crawl stats and crawl reset work on a bare spider name', async () => {
   assert.equal(await admin.exists('statsdemo:stats', 'statsdemo:start_urls'), 0);
 });
 
-test('a Redis password never appears in output', async () => {
-  const r = await crawlCli(['run', SPIDER, '--redis', 'redis://:s3cretPass@127.0.0.1:1/0', '--set', 'concurrentRequests=0']).done;
-  assert.equal(r.code, 2);
+test('a Redis password never appears in logs or the summary', async (t) => {
+  const secured = await startRedis(['--requirepass', 's3cretPass']);
+  t.after(() => secured.stop());
+  const url = `redis://:s3cretPass@127.0.0.1:${secured.port}/0`;
+  const r = await crawlCli([
+    'run',
+    SPIDER,
+    '--redis',
+    url,
+    '--set',
+    'closespiderTimeout=1',
+    '--set',
+    'logLevel=debug',
+  ]).done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /closespider_timeout/);
+  assert.match(r.stderr, /redis:\/\/:\*\*\*@127\.0\.0\.1/, 'the URL is shown with the password masked');
   assert.ok(!r.stderr.includes('s3cretPass') && !r.stdout.includes('s3cretPass'));
 });

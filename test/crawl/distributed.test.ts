@@ -20,12 +20,27 @@ after(async () => {
 
 /** Each test uses its own key prefix so they never see each other's state. */
 function workerArgs(prefix: string, id: string, extra: string[] = []): string[] {
-  return ['run', SPIDER, '--redis', redis.url, '--worker-id', id, '--json',
-    '--set', `redisKeyPrefix=${prefix}`, '--set', 'redisItemsEnabled=true', '--set', 'logLevel=warn', ...extra];
+  return [
+    'run',
+    SPIDER,
+    '--redis',
+    redis.url,
+    '--worker-id',
+    id,
+    '--json',
+    '--set',
+    `redisKeyPrefix=${prefix}`,
+    '--set',
+    'redisItemsEnabled=true',
+    '--set',
+    'logLevel=warn',
+    ...extra,
+  ];
 }
 
 async function seed(prefix: string, url: string): Promise<void> {
-  const r = await crawlCli(['seed', SPIDER, url, '--redis', redis.url, '--set', `redisKeyPrefix=${prefix}`]).done;
+  const r = await crawlCli(['seed', SPIDER, url, '--redis', redis.url, '--set', `redisKeyPrefix=${prefix}`])
+    .done;
   assert.equal(r.code, 0, r.stderr);
 }
 
@@ -44,7 +59,8 @@ test('three worker processes share the queue: every page fetched exactly once, a
     assert.equal(r.code, 0, r.stderr);
     assert.equal(summaryOf(r).reason, 'finished');
   }
-  for (let i = 0; i < site.pages; i++) assert.equal(site.hitsByPath.get(`/p/${i}`), 1, `/p/${i} fetched once`);
+  for (let i = 0; i < site.pages; i++)
+    assert.equal(site.hitsByPath.get(`/p/${i}`), 1, `/p/${i} fetched once`);
   assert.equal(site.hitsByPath.get('/private/x'), undefined, 'robots.txt Disallow is obeyed');
   const keys = await storedItemKeys('t1');
   assert.equal(keys.length, site.pages);
@@ -53,7 +69,10 @@ test('three worker processes share the queue: every page fetched exactly once, a
   assert.equal(Number(crawl['response_received_count']), site.pages);
   assert.ok(Number(crawl['dupefilter/filtered']) > 0, 'repeated links were filtered by fingerprint');
   const shares = results.map((r) => Number(summaryOf(r).local['response_received_count'] ?? 0));
-  assert.equal(shares.reduce((a, b) => a + b, 0), site.pages);
+  assert.equal(
+    shares.reduce((a, b) => a + b, 0),
+    site.pages,
+  );
 });
 
 test('kill -9 of a worker mid-crawl loses nothing: its leases return to the queue, no item key is stored twice', async (t) => {
@@ -70,7 +89,8 @@ test('kill -9 of a worker mid-crawl loses nothing: its leases return to the queu
   assert.equal(killed.signal, 'SIGKILL');
   const results = await Promise.all(others.map((w) => w.done));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
-  for (let i = 0; i < site.pages; i++) assert.ok((site.hitsByPath.get(`/p/${i}`) ?? 0) >= 1, `/p/${i} fetched`);
+  for (let i = 0; i < site.pages; i++)
+    assert.ok((site.hitsByPath.get(`/p/${i}`) ?? 0) >= 1, `/p/${i} fetched`);
   const keys = await storedItemKeys('t2');
   assert.equal(new Set(keys).size, site.pages, 'no item lost');
   assert.equal(keys.length, site.pages, 'no item key twice');
@@ -105,7 +125,11 @@ test('SIGTERM hands in-flight requests back at once; another worker finishes the
   const r1 = await first.done;
   assert.equal(r1.code, 0, r1.stderr);
   assert.equal(summaryOf(r1).reason, 'shutdown');
-  assert.equal(await admin.hlen('t4:leases:first'), 0, 'no lease left behind (leaseTimeout is 600 s, so none expired)');
+  assert.equal(
+    await admin.hlen('t4:leases:first'),
+    0,
+    'no lease left behind (leaseTimeout is 600 s, so none expired)',
+  );
   const second = await crawlCli(workerArgs('t4', 'second')).done;
   assert.equal(second.code, 0, second.stderr);
   assert.equal(summaryOf(second).reason, 'finished');

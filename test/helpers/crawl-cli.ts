@@ -34,17 +34,27 @@ export function crawlCli(args: string[], env: Record<string, string> = {}): CliP
 }
 
 /** The JSON summary a worker prints with --json (last stdout line). */
-export function summaryOf(result: CliResult): Record<string, unknown> & { reason: string; local: Record<string, number>; crawl: Record<string, number> } {
+export function summaryOf(result: CliResult): Record<string, unknown> & {
+  reason: string;
+  local: Record<string, number>;
+  crawl: Record<string, number>;
+} {
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   try {
     return JSON.parse(line);
   } catch {
-    throw new Error(`no JSON summary (exit ${result.code}, signal ${result.signal}); stderr:\n${result.stderr.slice(-3000)}`);
+    throw new Error(
+      `no JSON summary (exit ${result.code}, signal ${result.signal}); stderr:\n${result.stderr.slice(-3000)}`,
+    );
   }
 }
 
 /** Resolve when `predicate` holds, polling; reject after `ms`. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await predicate()) return;

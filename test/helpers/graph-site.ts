@@ -26,7 +26,9 @@ export async function startGraphSite(pages: number, latencyMs = 0): Promise<Grap
       res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>not found</h1>');
       return;
     }
-    const links = [(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages].map((j) => `<a href="/p/${j}">page ${j}</a>`);
+    const links = [(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages].map(
+      (j) => `<a href="/p/${j}">page ${j}</a>`,
+    );
     const html = `<!doctype html><html><head><title>page ${i}</title></head><body><h1>Page ${i}</h1>${links.join(' ')}<a href="/private/x">no</a><a href="http://offsite.invalid/">away</a></body></html>`;
     setTimeout(() => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html), latencyMs);
   });

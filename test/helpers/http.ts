@@ -11,7 +11,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startHttp(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestServer> {
+export async function startHttp(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TestServer> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     hits.push(req.url ?? '');

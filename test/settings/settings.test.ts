@@ -13,14 +13,21 @@ test('every setting has a default that passes its own validation', () => {
   const defaults = defaultSettings();
   for (const name of SETTING_NAMES) {
     assert.ok(SETTINGS[name].doc.length > 10, `${name} has a doc line`);
-    const { settings } = resolveSettings({ cwd: emptyDir(), overrides: [], flags: { [name]: defaults[name] } });
+    const { settings } = resolveSettings({
+      cwd: emptyDir(),
+      overrides: [],
+      flags: { [name]: defaults[name] },
+    });
     assert.deepEqual(settings[name], defaults[name]);
   }
 });
 
 test('precedence is defaults < spider < config file < env < --set < flags', () => {
   const cwd = emptyDir();
-  writeFileSync(join(cwd, 'crawl.config.json'), JSON.stringify({ concurrentRequests: 3, downloadDelay: 2, retryTimes: 7 }));
+  writeFileSync(
+    join(cwd, 'crawl.config.json'),
+    JSON.stringify({ concurrentRequests: 3, downloadDelay: 2, retryTimes: 7 }),
+  );
   const { settings, origin } = resolveSettings({
     cwd,
     spider: { concurrentRequests: 2, downloadDelay: 1, logLevel: 'warn' },
@@ -39,7 +46,10 @@ test('precedence is defaults < spider < config file < env < --set < flags', () =
 });
 
 test('REDIS_URL is read from the environment like scrapy-redis', () => {
-  const { settings } = resolveSettings({ cwd: emptyDir(), env: { REDIS_URL: 'redis://:pw@127.0.0.1:6380/1' } });
+  const { settings } = resolveSettings({
+    cwd: emptyDir(),
+    env: { REDIS_URL: 'redis://:pw@127.0.0.1:6380/1' },
+  });
   assert.equal(settings.redisUrl, 'redis://:pw@127.0.0.1:6380/1');
   assert.equal(envNameOf('concurrentRequestsPerDomain'), 'CRAWL_CONCURRENT_REQUESTS_PER_DOMAIN');
 });
@@ -47,11 +57,15 @@ test('REDIS_URL is read from the environment like scrapy-redis', () => {
 test('an unknown setting is rejected with a did-you-mean hint', () => {
   assert.throws(
     () => resolveSettings({ cwd: emptyDir(), overrides: ['retryTime=3'] }),
-    (e: unknown) => e instanceof ConfigError && e.code === 'CRAWL_E_SETTING_UNKNOWN' && /retryTimes/.test(e.hint ?? ''),
+    (e: unknown) =>
+      e instanceof ConfigError && e.code === 'CRAWL_E_SETTING_UNKNOWN' && /retryTimes/.test(e.hint ?? ''),
   );
   assert.throws(
     () => resolveSettings({ cwd: emptyDir(), env: { CRAWL_CONCURENT_REQUESTS: '4' } }),
-    (e: unknown) => e instanceof ConfigError && e.code === 'CRAWL_E_SETTING_UNKNOWN' && /CRAWL_CONCURENT_REQUESTS/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.code === 'CRAWL_E_SETTING_UNKNOWN' &&
+      /CRAWL_CONCURENT_REQUESTS/.test(e.message),
   );
 });
 
@@ -85,7 +99,11 @@ test('an invalid value names the setting, the value, where it came from and the 
 test('strings from env and --set are parsed into typed values', () => {
   const { settings } = resolveSettings({
     cwd: emptyDir(),
-    overrides: ['retryHttpCodes=[500, 503]', 'robotstxtObey=false', 'defaultRequestHeaders={"Accept-Language":"zh-CN"}'],
+    overrides: [
+      'retryHttpCodes=[500, 503]',
+      'robotstxtObey=false',
+      'defaultRequestHeaders={"Accept-Language":"zh-CN"}',
+    ],
   });
   assert.deepEqual(settings.retryHttpCodes, [500, 503]);
   assert.equal(settings.robotstxtObey, false);

@@ -25,7 +25,11 @@ SIGTERM. Start as many workers as you like, on as many machines.
   --json                print the final summary as JSON on stdout`;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseCommand(argv, { output: { type: 'string' }, seed: { type: 'boolean' }, 'worker-id': { type: 'string' } }, 'run');
+  const { flags, positionals } = parseCommand(
+    argv,
+    { output: { type: 'string' }, seed: { type: 'boolean' }, 'worker-id': { type: 'string' } },
+    'run',
+  );
   if (flags['help']) {
     console.log(RUN_HELP);
     return 0;
@@ -34,8 +38,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     flagSettings: { feedUri: str(flags, 'output'), workerId: str(flags, 'worker-id') },
   });
   const { spider, settings, log } = ctx;
-  const changed = Object.entries(ctx.origin).map(([k, from]) => `${k}=${JSON.stringify(settings[k as keyof typeof settings])} (${from})`);
-  log.info(`worker starting: spider ${spider.name}, redis ${settings.redisUrl}`, changed.length ? { settings: changed.join(', ') } : {});
+  const changed = Object.entries(ctx.origin).map(
+    ([k, from]) => `${k}=${JSON.stringify(settings[k as keyof typeof settings])} (${from})`,
+  );
+  log.info(
+    `worker starting: spider ${spider.name}, redis ${settings.redisUrl}`,
+    changed.length ? { settings: changed.join(', ') } : {},
+  );
   if (flags['seed'] && settings.redisUrl !== 'memory') await seedFromSpider(ctx, flags);
   const worker = createWorker({ spider, settings, log });
   let signals = 0;
@@ -60,7 +69,9 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 async function seedFromSpider(ctx: Awaited<ReturnType<typeof commandContext>>, _flags: Flags): Promise<void> {
-  const entries = (ctx.spider.startUrls ?? []).map((u) => (typeof u === 'string' ? u : JSON.stringify(toCrawlRequest(u))));
+  const entries = (ctx.spider.startUrls ?? []).map((u) =>
+    typeof u === 'string' ? u : JSON.stringify(toCrawlRequest(u)),
+  );
   const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);

@@ -27,17 +27,31 @@ export async function seedCommand(argv: string[]): Promise<number> {
   const ctx = await commandContext(positionals[0], flags, 'seed');
   let entries = positionals.slice(1);
   const file = str(flags, 'file');
-  if (file) entries = entries.concat(readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  if (file)
+    entries = entries.concat(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
   if (entries.length === 0) {
-    entries = (ctx.spider.startUrls ?? []).map((u) => (typeof u === 'string' ? u : JSON.stringify({ ...u, url: String(u.url) })));
+    entries = (ctx.spider.startUrls ?? []).map((u) =>
+      typeof u === 'string' ? u : JSON.stringify({ ...u, url: String(u.url) }),
+    );
   }
   if (entries.length === 0) {
-    throw new ConfigError('CRAWL_E_USAGE', `spider "${ctx.spider.name}" has no startUrls and no URL was given`, {
-      hint: `crawl seed ${ctx.spider.name} https://example.com/`,
-    });
+    throw new ConfigError(
+      'CRAWL_E_USAGE',
+      `spider "${ctx.spider.name}" has no startUrls and no URL was given`,
+      {
+        hint: `crawl seed ${ctx.spider.name} https://example.com/`,
+      },
+    );
   }
   if (ctx.settings.redisUrl === 'memory') {
-    throw new ConfigError('CRAWL_E_USAGE', 'crawl seed needs Redis; redisUrl is "memory"', { hint: 'pass --redis redis://host:6379/0' });
+    throw new ConfigError('CRAWL_E_USAGE', 'crawl seed needs Redis; redisUrl is "memory"', {
+      hint: 'pass --redis redis://host:6379/0',
+    });
   }
   const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
   try {
@@ -45,7 +59,8 @@ export async function seedCommand(argv: string[]): Promise<number> {
     if (flags['json']) console.log(JSON.stringify(result));
     else {
       console.log(`pushed ${result.pushed} start URL(s) for "${ctx.spider.name}"`);
-      for (const r of result.rejected) console.log(`  rejected ${JSON.stringify(r.entry).slice(0, 120)}: ${r.reason}`);
+      for (const r of result.rejected)
+        console.log(`  rejected ${JSON.stringify(r.entry).slice(0, 120)}: ${r.reason}`);
     }
     return result.rejected.length > 0 && result.pushed === 0 ? 1 : 0;
   } finally {

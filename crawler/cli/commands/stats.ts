@@ -35,7 +35,9 @@ export async function statsCommand(argv: string[]): Promise<number> {
     console.log(`workers (${info.workers.filter((w) => w.alive).length} alive):`);
     for (const w of info.workers) {
       const pages = info.stats[`worker/${w.id}/response_received_count`] ?? 0;
-      console.log(`  ${w.alive ? 'alive' : 'gone '}  ${w.id.padEnd(24)} ${String(w.host).padEnd(16)} pages ${pages}  leases ${w.leases}`);
+      console.log(
+        `  ${w.alive ? 'alive' : 'gone '}  ${w.id.padEnd(24)} ${String(w.host).padEnd(16)} pages ${pages}  leases ${w.leases}`,
+      );
     }
     return 0;
   } finally {

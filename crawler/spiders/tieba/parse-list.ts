@@ -42,8 +42,11 @@ function jsonAttr(value: string | undefined): Record<string, unknown> {
 export function threadListRoot($: CheerioAPI): CheerioAPI {
   const code = $(THREAD_LIST_CODE);
   if (code.length === 0) return $;
-  const comment = code.contents().toArray().find((n) => n.type === 'comment');
-  const html = comment && 'data' in comment ? String(comment.data) : code.html() ?? '';
+  const comment = code
+    .contents()
+    .toArray()
+    .find((n) => n.type === 'comment');
+  const html = comment && 'data' in comment ? String(comment.data) : (code.html() ?? '');
   return load(html, { xml: { xmlMode: false, decodeEntities: true } });
 }
 
@@ -66,7 +69,10 @@ export function parseListPage($: CheerioAPI, html: string): ListPage {
       href,
       authorName: row.find('.frs-author-name').first().text().trim() || String(field['author_name'] ?? ''),
       authorId: authorField['user_id'] === undefined ? undefined : String(authorField['user_id']),
-      replyNum: typeof field['reply_num'] === 'number' ? field['reply_num'] : Number(row.find('.threadlist_rep_num').text()) || undefined,
+      replyNum:
+        typeof field['reply_num'] === 'number'
+          ? field['reply_num']
+          : Number(row.find('.threadlist_rep_num').text()) || undefined,
       isTop: field['is_top'] === 1 || field['is_top'] === true,
       isGood: field['is_good'] === 1 || field['is_good'] === true,
       created: row.find('.is_show_create_time').first().text().trim() || undefined,

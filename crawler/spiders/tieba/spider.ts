@@ -8,7 +8,7 @@ export const DEFAULT_LIST_PAGES = 100;
 const PN_STEP = 50;
 
 function listLimit(response: Response): number {
-  const v = response.meta.maxListPages;
+  const v = response.meta['maxListPages'];
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : DEFAULT_LIST_PAGES;
 }
 
@@ -30,7 +30,10 @@ export default defineSpider({
     for (const row of page.rows) {
       const req = response.follow(row.href, {
         callback: 'parseThread',
-        meta: { fid: page.fid, list: { ...row, pn: Number(new URL(response.url).searchParams.get('pn') ?? 0) } },
+        meta: {
+          fid: page.fid,
+          list: { ...row, pn: Number(new URL(response.url).searchParams.get('pn') ?? 0) },
+        },
       });
       if (new URL(String(req.url)).host === host) yield req;
     }
@@ -47,8 +50,16 @@ export default defineSpider({
     const pn = Number(url.searchParams.get('pn') ?? 1) || 1;
     const tid = /\/p\/(\d+)/.exec(url.pathname)?.[1] ?? '';
     const thread = parseThreadPage(response.$, pn);
-    const fid = thread.fid ?? (response.meta.fid as string | undefined) ?? '';
-    yield { key: `${tid}#${pn}`, tid, page: pn, title: thread.title, totalPages: thread.totalPages, floors: thread.floors, list: response.meta.list };
+    const fid = thread.fid ?? (response.meta['fid'] as string | undefined) ?? '';
+    yield {
+      key: `${tid}#${pn}`,
+      tid,
+      page: pn,
+      title: thread.title,
+      totalPages: thread.totalPages,
+      floors: thread.floors,
+      list: response.meta['list'],
+    };
     const comments = new URL('/p/totalComment', url);
     comments.search = new URLSearchParams({ tid, fid, pn: String(pn), see_lz: '0' }).toString();
     yield response.follow(comments.href, { callback: 'parseComments', cbKwargs: { tid, pn } });
@@ -64,8 +75,14 @@ export default defineSpider({
     const body = response.json<{ errno?: number; data?: { comment_list?: unknown; user_list?: unknown } }>();
     const list = body.data?.comment_list;
     // no sub-comments: Tieba sends an empty ARRAY here, not an object
-    const byPost = list && !Array.isArray(list) && typeof list === 'object' ? (list as Record<string, { comment_info?: unknown[] }>) : {};
-    const subComments = Object.entries(byPost).map(([postId, v]) => ({ postId, comments: v.comment_info ?? [] }));
+    const byPost =
+      list && !Array.isArray(list) && typeof list === 'object'
+        ? (list as Record<string, { comment_info?: unknown[] }>)
+        : {};
+    const subComments = Object.entries(byPost).map(([postId, v]) => ({
+      postId,
+      comments: v.comment_info ?? [],
+    }));
     yield { key: `${tid}#${pn}#comments`, tid, page: pn, subComments };
   },
 });
