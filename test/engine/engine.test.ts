@@ -205,3 +205,16 @@ test('offsite links and redirects to other hosts are dropped', async (t) => {
   assert.equal(summary.local['request_ignored/CRAWL_E_OFFSITE'], 1, 'the redirect target was refused');
   assert.deepEqual(site.hits, ['/', '/go']);
 });
+
+test('keepRunning waits for more start URLs after the crawl is done, and maxIdleTimeBeforeClose ends the wait', async (t) => {
+  const site = await startHttp((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>x</h1>'),
+  );
+  t.after(() => site.close());
+  const spider = defineSpider({ name: 'idle', startUrls: [site.url], parse() {} });
+  const started = Date.now();
+  const summary = await crawl(spider, ['keepRunning=true', 'maxIdleTimeBeforeClose=1']);
+  assert.equal(summary.reason, 'idle');
+  assert.ok(Date.now() - started >= 1000, 'it stayed up for the idle time');
+  assert.equal(summary.local['response_received_count'], 1);
+});
