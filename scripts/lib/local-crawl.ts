@@ -54,9 +54,8 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
   const children: ProcessPromise[] = [];
   try {
     const { settings } = resolveSettings({ env: {}, cwd: ROOT, flags: { redisUrl: redisServer.url } });
-    const start = `${site.url}/f?kw=${encodeURIComponent(site.truth.forum.name)}&ie=utf-8&pn=0`;
     await seedStartUrls(admin, 'tieba', settings, [
-      JSON.stringify({ url: start, meta: { maxListPages: options.listPages } }),
+      JSON.stringify({ url: site.startUrl, meta: { maxListPages: options.listPages } }),
     ]);
     const sets = ['logLevel=warn', ...(options.set ?? [])].flatMap((s) => ['--set', s]);
     const started = Date.now();
@@ -108,7 +107,7 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
       return { ...parsed, exitCode: out.exitCode ?? -1 };
     });
     const crawl = (await inspectCrawl(admin, 'tieba', settings)).stats;
-    return { workers, crawl, truthPages: site.truth.pages, truthThreads: site.truth.threads.count, wallMs };
+    return { workers, crawl, truthPages: site.truth.pages.total, truthThreads: site.truth.threads.count, wallMs };
   } finally {
     for (const c of children) if (c.exitCode === null) void c.kill('SIGKILL').catch(() => {});
     admin.disconnect();
