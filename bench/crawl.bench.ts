@@ -18,7 +18,7 @@ const runs: { workers: number; latencyMs: number }[] = [
 
 const rows: string[][] = [];
 for (const run of runs) {
-  const r = await runLocalCrawl({ ...run, listPages });
+  const r = await runLocalCrawl({ ...run, listPages, warmSite: true });
   const pages = Number(r.crawl['response_received_count'] ?? 0);
   const crawlSeconds = Math.max(...r.workers.map((w) => w.elapsedMs)) / 1000;
   const cpuPerPage = r.workers.map(

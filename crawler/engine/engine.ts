@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Downloader } from '../downloader/types.ts';
 import { describeError } from '../errors.ts';
@@ -61,6 +62,8 @@ export class Engine {
     this.#o = options;
     this.signals = options.signals ?? new Signals();
     this.workerId = options.workerId || `${hostname()}-${process.pid}`;
+    // every in-flight download listens on this one signal
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** Ask the loop to stop: in-flight downloads are aborted and their requests handed back. */

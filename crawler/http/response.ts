@@ -1,6 +1,7 @@
 import { type Cheerio, type CheerioAPI, load } from 'cheerio/slim';
 // Type only, erased at run time: domhandler is cheerio's own node model.
-import type { Element } from 'domhandler';
+import type { Document, Element } from 'domhandler';
+import { parseDocument } from 'htmlparser2';
 import type { DownloadResult } from '../downloader/types.ts';
 import { CrawlError, IgnoreRequest } from '../errors.ts';
 import { decodeBody, isHtmlMedia, isTextMedia, isXmlMedia, sniffMediaType } from './charset.ts';
@@ -36,6 +37,7 @@ export class Response {
 
   #decoded: { text: string; encoding: string } | undefined;
   #root: CheerioAPI | undefined;
+  #document: Document | undefined;
   #baseUrl: string | undefined;
 
   constructor(req: CrawlRequest, result: DownloadResult) {
@@ -110,14 +112,26 @@ export class Response {
     }
   }
 
-  /** The cheerio root for HTML and XML pages, parsed once: `response.$('h1').text()`. */
-  get $(): CheerioAPI {
-    if (this.#root === undefined) {
+  /**
+   * The parsed DOM (domhandler) of an HTML or XML page, parsed once and shared
+   * with `$`. Hot parsers use it with crawler/http/select.ts (compiled selectors).
+   */
+  get document(): Document {
+    if (this.#document === undefined) {
       const xml = !this.isHtml && isXmlMedia(this.mediaType);
       if (!this.isHtml && !xml) {
         throw this.#notText('parse as HTML', 'check response.isHtml before using response.$ or response.css');
       }
-      this.#root = xml ? load(this.text, { xml: true }) : load(this.text);
+      this.#document = parseDocument(this.text, { xmlMode: xml, decodeEntities: true });
+    }
+    return this.#document;
+  }
+
+  /** The cheerio root for HTML and XML pages, parsed once: `response.$('h1').text()`. */
+  get $(): CheerioAPI {
+    if (this.#root === undefined) {
+      const doc = this.document;
+      this.#root = load(doc, { xml: !this.isHtml });
     }
     return this.#root;
   }

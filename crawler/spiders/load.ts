@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import type { Spider } from './spider.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-
-/** Spiders shipped with the kit, by name: `crawl run tieba`. */
-export const BUNDLED_SPIDERS: Readonly<Record<string, string>> = {
-  tieba: join(HERE, 'tieba', 'spider.ts'),
-  'follow-all': join(HERE, 'follow-all.ts'),
+/**
+ * Spiders shipped with the kit, by name: `crawl run tieba`. Static imports, so a
+ * bundled build of the CLI (the lab deploys one) carries them inside.
+ */
+export const BUNDLED_SPIDERS: Readonly<Record<string, () => Promise<Record<string, unknown>>>> = {
+  tieba: () => import('./tieba/spider.ts'),
+  'follow-all': () => import('./follow-all.ts'),
 };
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -20,22 +21,20 @@ function looksLikePath(ref: string): boolean {
 
 /** Load a spider by bundled name or by file path (a module whose default export is the spider). */
 export async function loadSpider(ref: string, cwd = process.cwd()): Promise<Spider> {
-  let file: string;
-  if (looksLikePath(ref)) {
-    file = isAbsolute(ref) ? ref : resolve(cwd, ref);
-    if (!existsSync(file)) {
-      throw new ConfigError('CRAWL_E_SPIDER_NOT_FOUND', `spider file not found: ${file}`, {
-        hint: 'give a path to a .ts or .js module whose default export is the spider',
-      });
-    }
-  } else {
+  if (!looksLikePath(ref)) {
     const bundled = BUNDLED_SPIDERS[ref];
     if (!bundled) {
       throw new ConfigError('CRAWL_E_SPIDER_NOT_FOUND', `no bundled spider named "${ref}"`, {
         hint: `bundled spiders: ${Object.keys(BUNDLED_SPIDERS).join(', ')}; or give a file path such as ./my-spider.ts`,
       });
     }
-    file = bundled;
+    return validateSpider((await bundled())['default'], `bundled spider ${ref}`);
+  }
+  const file = isAbsolute(ref) ? ref : resolve(cwd, ref);
+  if (!existsSync(file)) {
+    throw new ConfigError('CRAWL_E_SPIDER_NOT_FOUND', `spider file not found: ${file}`, {
+      hint: 'give a path to a .ts or .js module whose default export is the spider',
+    });
   }
   let mod: Record<string, unknown>;
   try {

@@ -1,4 +1,7 @@
-import { type CheerioAPI, load } from 'cheerio';
+import type { AnyNode, Document, Element } from 'domhandler';
+import { parseDocument } from 'htmlparser2';
+import { attrOf, selectAll, selectOne, textOf } from '../../http/select.ts';
+import { jsonAttr } from './json-attr.ts';
 
 /** One row of a Tieba list page, read by meaning (classes, data-field JSON), not position. */
 export interface ListRow {
@@ -24,68 +27,57 @@ export interface ListPage {
 
 const THREAD_LIST_CODE = 'code[id="pagelet_html_frs-list/pagelet/thread_list"]';
 
-function jsonAttr(value: string | undefined): Record<string, unknown> {
-  if (!value) return {};
-  try {
-    const parsed = JSON.parse(value) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /**
  * Today's list pages hide the thread list in an HTML comment inside a hidden
  * <code> element (BigPipe); parsers do not look inside comments, so the
  * comment's text is parsed again. Older pages have the list inline.
  */
-export function threadListRoot($: CheerioAPI): CheerioAPI {
-  const code = $(THREAD_LIST_CODE);
-  if (code.length === 0) return $;
-  const comment = code
-    .contents()
-    .toArray()
-    .find((n) => n.type === 'comment');
-  const html = comment && 'data' in comment ? String(comment.data) : (code.html() ?? '');
-  return load(html, { xml: { xmlMode: false, decodeEntities: true } });
+export function threadListRoot(doc: Document): AnyNode {
+  const code = selectOne(THREAD_LIST_CODE, doc);
+  if (!code) return doc;
+  const comment = code.children.find((n) => n.type === 'comment');
+  return comment && 'data' in comment ? parseDocument(String(comment.data), { decodeEntities: true }) : code;
 }
 
-export function parseListPage($: CheerioAPI, html: string): ListPage {
+function row(el: Element): ListRow | undefined {
+  const field = jsonAttr(attrOf(el, 'data-field'));
+  const link = selectOne('a.j_th_tit', el);
+  const href = attrOf(link, 'href');
+  const tid = String(field['id'] ?? attrOf(el, 'data-tid') ?? /\/p\/(\d+)/.exec(href ?? '')?.[1] ?? '');
+  if (!tid || !href) return undefined;
+  const authorField = jsonAttr(attrOf(selectOne('span.tb_icon_author', el), 'data-field'));
+  const replyNum =
+    typeof field['reply_num'] === 'number'
+      ? field['reply_num']
+      : Number(textOf(selectOne('.threadlist_rep_num', el)));
+  return {
+    tid,
+    title: (attrOf(link, 'title') ?? textOf(link)).trim(),
+    href,
+    authorName: textOf(selectOne('.frs-author-name', el)) || String(field['author_name'] ?? ''),
+    authorId: authorField['user_id'] === undefined ? undefined : String(authorField['user_id']),
+    replyNum: Number.isFinite(replyNum) ? replyNum : undefined,
+    isTop: field['is_top'] === 1 || field['is_top'] === true,
+    isGood: field['is_good'] === 1 || field['is_good'] === true,
+    created: textOf(selectOne('.is_show_create_time', el)) || undefined,
+    lastReply: textOf(selectOne('.threadlist_reply_date', el)) || undefined,
+    abstract: textOf(selectOne('.threadlist_abs', el)),
+  };
+}
+
+export function parseListPage(doc: Document, html: string): ListPage {
   const fid = /PageData\.forum\s*=\s*\{[^}]*?['"]?id['"]?\s*:\s*(\d+)/.exec(html)?.[1];
   const forum = /PageData\.forum\s*=\s*\{[^}]*?['"]?name['"]?\s*:\s*"([^"]*)"/.exec(html)?.[1];
-  const list = threadListRoot($);
+  const list = threadListRoot(doc);
   const rows: ListRow[] = [];
-  list('li.j_thread_list').each((_, el) => {
-    const row = list(el);
-    const field = jsonAttr(row.attr('data-field'));
-    const link = row.find('a.j_th_tit').first();
-    const href = link.attr('href');
-    const tid = String(field['id'] ?? row.attr('data-tid') ?? /\/p\/(\d+)/.exec(href ?? '')?.[1] ?? '');
-    if (!tid || !href) return;
-    const authorField = jsonAttr(row.find('span.tb_icon_author').first().attr('data-field'));
-    rows.push({
-      tid,
-      title: (link.attr('title') ?? link.text()).trim(),
-      href,
-      authorName: row.find('.frs-author-name').first().text().trim() || String(field['author_name'] ?? ''),
-      authorId: authorField['user_id'] === undefined ? undefined : String(authorField['user_id']),
-      replyNum:
-        typeof field['reply_num'] === 'number'
-          ? field['reply_num']
-          : Number(row.find('.threadlist_rep_num').text()) || undefined,
-      isTop: field['is_top'] === 1 || field['is_top'] === true,
-      isGood: field['is_good'] === 1 || field['is_good'] === true,
-      created: row.find('.is_show_create_time').first().text().trim() || undefined,
-      lastReply: row.find('.threadlist_reply_date').first().text().trim() || undefined,
-      abstract: row.find('.threadlist_abs').first().text().trim(),
-    });
-  });
+  for (const el of selectAll('li.j_thread_list', list)) {
+    const r = row(el);
+    if (r) rows.push(r);
+  }
   // the pager sits outside the thread list in today's markup, inside it in older pages
   const pagerHrefs = new Set<string>();
-  for (const root of [$, list]) {
-    root('#frs_list_pager a[href]').each((_, a) => {
-      pagerHrefs.add(root(a).attr('href')!);
-    });
+  for (const root of list === doc ? [doc] : [doc, list]) {
+    for (const a of selectAll('#frs_list_pager a[href]', root)) pagerHrefs.add(attrOf(a, 'href')!);
   }
   return { fid, forum, rows, pagerHrefs: [...pagerHrefs] };
 }

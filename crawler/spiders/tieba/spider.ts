@@ -24,7 +24,7 @@ export default defineSpider({
   customSettings: {},
 
   *parse(response: Response) {
-    const page = parseListPage(response.$, response.text);
+    const page = parseListPage(response.document, response.text);
     const host = new URL(response.url).host;
     const maxListPages = listLimit(response);
     for (const row of page.rows) {
@@ -49,7 +49,7 @@ export default defineSpider({
     const url = new URL(response.url);
     const pn = Number(url.searchParams.get('pn') ?? 1) || 1;
     const tid = /\/p\/(\d+)/.exec(url.pathname)?.[1] ?? '';
-    const thread = parseThreadPage(response.$, pn);
+    const thread = parseThreadPage(response.document, pn);
     const fid = thread.fid ?? (response.meta['fid'] as string | undefined) ?? '';
     yield {
       key: `${tid}#${pn}`,
