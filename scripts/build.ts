@@ -24,7 +24,9 @@ export async function buildCrawler(): Promise<string> {
     sourcemap: 'linked',
     logLevel: 'warning',
     // some dependencies are CommonJS and call require()
-    banner: { js: "import { createRequire as __crawlRequire } from 'node:module'; const require = __crawlRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __crawlRequire } from 'node:module'; const require = __crawlRequire(import.meta.url);",
+    },
   });
   cpSync(`${ROOT}crawler/scheduler/lua`, `${DIST}/lua`, { recursive: true });
   return `${DIST}/crawl.mjs`;

@@ -4,10 +4,11 @@ import type { RunSummary } from '../../crawler/engine/engine.ts';
 import { inspectCrawl, seedStartUrls } from '../../crawler/scheduler/admin.ts';
 import { resolveSettings } from '../../crawler/settings/load.ts';
 import { startSite } from '../../crawler/site/server.ts';
+import { buildCrawler } from '../build.ts';
 import { startRedis } from './redis-server.ts';
+import { workerNodeArgs } from './worker-command.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = fileURLToPath(new URL('../../crawler/cli/main.ts', import.meta.url));
 
 export interface LocalCrawlOptions {
   workers: number;
@@ -45,6 +46,7 @@ export interface LocalCrawlResult {
  * `npm run demo` and `npm run bench`; everything stops by itself.
  */
 export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCrawlResult> {
+  const cli = await buildCrawler();
   const redisServer = await startRedis();
   const site = await startSite({
     host: '127.0.0.1',
@@ -75,7 +77,7 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
         ...sets,
       ];
       children.push(
-        $({ cwd: ROOT, nothrow: true, quiet: true })`${process.execPath} --import tsx ${CLI} ${args}`,
+        $({ cwd: ROOT, nothrow: true, quiet: true })`${process.execPath} ${workerNodeArgs(cli, args)}`,
       );
     }
     let done = false;
