@@ -4,11 +4,14 @@
  * artificial latency, each run on a fresh Redis, and prints a table:
  * pages/s, CPU ms per page per worker, peak RSS per worker, Redis round trips
  * per page and duplicate fetches. Figures, not assertions: run it, read it.
+ * --heap-mb N sets each worker's old-generation cap (0 = V8 default).
  */
 import { argv } from 'zx';
 import { runLocalCrawl } from '../scripts/lib/local-crawl.ts';
+import { WORKER_HEAP_MB } from '../scripts/lib/worker-command.ts';
 
 const listPages = Number(argv['list-pages'] ?? 30);
+const heapMb = argv['heap-mb'] === undefined ? undefined : Number(argv['heap-mb']);
 const runs: { workers: number; latencyMs: number }[] = [
   { workers: 1, latencyMs: 0 },
   { workers: 3, latencyMs: 0 },
@@ -18,7 +21,7 @@ const runs: { workers: number; latencyMs: number }[] = [
 
 const rows: string[][] = [];
 for (const run of runs) {
-  const r = await runLocalCrawl({ ...run, listPages, warmSite: true });
+  const r = await runLocalCrawl({ ...run, listPages, warmSite: true, heapMb });
   const pages = Number(r.crawl['response_received_count'] ?? 0);
   const crawlSeconds = Math.max(...r.workers.map((w) => w.elapsedMs)) / 1000;
   const cpuPerPage = r.workers.map(
@@ -54,7 +57,7 @@ const head = [
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(
-  `mini-Tieba: ${listPages} list pages; machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+  `mini-Tieba: ${listPages} list pages; worker heap cap: ${heapMb ?? WORKER_HEAP_MB} MB (0 = V8 default); machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}`,
 );
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);

@@ -14,6 +14,8 @@ export interface LocalCrawlOptions {
   workers: number;
   listPages: number;
   latencyMs: number;
+  /** Old-generation heap cap per worker in MB (0 = V8 default); default WORKER_HEAP_MB. */
+  heapMb?: number;
   /** Extra `--set NAME=VALUE` for every worker. */
   set?: string[];
   /** Render every page of the site once before the crawl, so the site's own CPU stays out of the figures. */
@@ -77,7 +79,11 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
         ...sets,
       ];
       children.push(
-        $({ cwd: ROOT, nothrow: true, quiet: true })`${process.execPath} ${workerNodeArgs(cli, args)}`,
+        $({
+          cwd: ROOT,
+          nothrow: true,
+          quiet: true,
+        })`${process.execPath} ${workerNodeArgs(cli, args, options.heapMb)}`,
       );
     }
     let done = false;

@@ -7,6 +7,11 @@
  */
 export const WORKER_HEAP_MB = 96;
 
-export function workerNodeArgs(distFile: string, crawlArgs: readonly string[]): string[] {
-  return [`--max-old-space-size=${WORKER_HEAP_MB}`, distFile, ...crawlArgs];
+/** node arguments for one worker; heapMb 0 leaves V8's default heap sizing. */
+export function workerNodeArgs(
+  distFile: string,
+  crawlArgs: readonly string[],
+  heapMb = WORKER_HEAP_MB,
+): string[] {
+  return [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), distFile, ...crawlArgs];
 }
