@@ -204,10 +204,10 @@ export class RequestHandler {
   private async storeItems(items: Item[], req: CrawlRequest, url: string): Promise<void> {
     const { spider, pipeline, stats, signals, log } = this.deps;
     if (items.length === 0) return;
-    const base = fingerprintHex(req);
+    let base: string | undefined;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      const key = itemKeyOf(spider, item) ?? `${base}:${i}`;
+      const key = itemKeyOf(spider, item) ?? `${(base ??= fingerprintHex(req))}:${i}`;
       const result = await pipeline.process(item, { spider: spider.name, key, url, log });
       if (result.ok) {
         stats.inc('item_scraped_count');

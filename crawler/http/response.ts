@@ -6,6 +6,7 @@ import type { DownloadResult } from '../downloader/types.ts';
 import { CrawlError, IgnoreRequest } from '../errors.ts';
 import { decodeBody, isHtmlMedia, isTextMedia, isXmlMedia, sniffMediaType } from './charset.ts';
 import { type CrawlRequest, type RequestDraft, type RequestInit, request } from './request.ts';
+import { selectOne } from './select.ts';
 
 /**
  * What a spider callback receives: the downloaded page plus the request that
@@ -146,7 +147,10 @@ export class Response {
     if (this.#baseUrl === undefined) {
       this.#baseUrl = this.url;
       if (this.isHtml) {
-        const href = this.$('base[href]').first().attr('href');
+        // most pages have no <base>: a string search spares them a DOM parse
+        const href = /<base[\s>]/i.test(this.text)
+          ? selectOne('base[href]', this.document)?.attribs['href']
+          : undefined;
         const base = href === undefined ? undefined : tryUrl(href.trim(), this.url);
         if (base !== undefined && (base.protocol === 'http:' || base.protocol === 'https:'))
           this.#baseUrl = base.href;

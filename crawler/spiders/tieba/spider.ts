@@ -49,7 +49,7 @@ export default defineSpider({
     const url = new URL(response.url);
     const pn = Number(url.searchParams.get('pn') ?? 1) || 1;
     const tid = /\/p\/(\d+)/.exec(url.pathname)?.[1] ?? '';
-    const thread = parseThreadPage(response.document, pn);
+    const thread = parseThreadPage(response.text, pn);
     const fid = thread.fid ?? (response.meta['fid'] as string | undefined) ?? '';
     yield {
       key: `${tid}#${pn}`,
