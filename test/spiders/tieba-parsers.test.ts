@@ -19,15 +19,35 @@ for (const markup of ['2024', '2017'] as const) {
         assert.equal(page.fid, String(site.truth.forum.fid));
         const expected = doc.floors.filter((f) => f.page === pn);
         assert.deepEqual(
-          page.floors.map((f) => [f.postId, f.floor, f.authorId, f.authorName, f.content, f.images, f.time, f.ipLocation]),
-          expected.map((f) => [String(f.postId), f.postNo, String(f.author.userId), f.author.userName, f.text, f.images, f.time,
-            markup === '2024' ? f.ip : undefined]),
+          page.floors.map((f) => [
+            f.postId,
+            f.floor,
+            f.authorId,
+            f.authorName,
+            f.content,
+            f.images,
+            f.time,
+            f.ipLocation,
+          ]),
+          expected.map((f) => [
+            String(f.postId),
+            f.postNo,
+            String(f.author.userId),
+            f.author.userName,
+            f.text,
+            f.images,
+            f.time,
+            markup === '2024' ? f.ip : undefined,
+          ]),
         );
         checked += expected.length;
       }
     }
     assert.ok(checked > 50, `${checked} floors compared`);
-    assert.ok(site.truthDocuments().some((d) => d.floors.some((f) => f.images > 0 && f.text === '')), 'image-only floors are covered');
+    assert.ok(
+      site.truthDocuments().some((d) => d.floors.some((f) => f.images > 0 && f.text === '')),
+      'image-only floors are covered',
+    );
   });
 
   test(`list pages (${markup} markup) give every thread of the page with its title, author and reply count`, async (t) => {
@@ -41,6 +61,9 @@ for (const markup of ['2024', '2017'] as const) {
       page.rows.map((r) => [r.tid, r.title, r.authorName, r.replyNum, r.isTop]),
       docs.map((d) => [String(d.tid), d.title, d.author.userName, d.replyNum, d.isTop]),
     );
-    assert.ok(page.pagerHrefs.some((h) => h.startsWith('//') && h.includes('pn=50')), 'protocol-relative pager link to page 2');
+    assert.ok(
+      page.pagerHrefs.some((h) => h.startsWith('//') && h.includes('pn=50')),
+      'protocol-relative pager link to page 2',
+    );
   });
 }

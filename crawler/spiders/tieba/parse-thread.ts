@@ -110,7 +110,8 @@ export function parseThreadPage(html: string, page: number): ThreadPage {
             nameLinkDepth = depth;
             nameLinkSeen = true;
           }
-          if (tailDepth < 0 && (hasClass(attribs, 'post-tail-wrap') || hasClass(attribs, 'core_reply_tail'))) tailDepth = depth;
+          if (tailDepth < 0 && (hasClass(attribs, 'post-tail-wrap') || hasClass(attribs, 'core_reply_tail')))
+            tailDepth = depth;
           else if (tailDepth >= 0 && name === 'span') tailSpans.push({ depth, text: '' });
         } else if (name === 'h3' && hasClass(attribs, 'core_title_txt')) {
           titleDepth = depth;
