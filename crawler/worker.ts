@@ -9,6 +9,7 @@ import { jsonlSink } from './pipelines/jsonl-sink.ts';
 import { Pipeline } from './pipelines/pipeline.ts';
 import { redisListSink } from './pipelines/redis-list-sink.ts';
 import type { PipelineStep } from './pipelines/types.ts';
+import { unreachable } from './redis-admin.ts';
 import { keysFor } from './scheduler/keys.ts';
 import { MemoryScheduler } from './scheduler/memory-scheduler.ts';
 import { RedisScheduler } from './scheduler/redis-scheduler.ts';
@@ -35,7 +36,10 @@ export function connectRedis(url: string, log?: Logger): Redis {
   countRoundTrips(client);
   let said = false;
   client.on('error', (error: Error) => {
-    if (!said) log?.warn('Redis connection problem; retrying', { error: error.message });
+    if (!said)
+      log?.warn(
+        `${unreachable(url, error).explain()}\n  (this worker keeps retrying and goes on when Redis answers)`,
+      );
     said = true;
   });
   client.on('ready', () => {

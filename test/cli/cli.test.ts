@@ -123,3 +123,25 @@ test('a Redis password never appears in logs or the summary', async (t) => {
   assert.match(r.stderr, /redis:\/\/:\*\*\*@127\.0\.0\.1/, 'the URL is shown with the password masked');
   assert.ok(!r.stderr.includes('s3cretPass') && !r.stdout.includes('s3cretPass'));
 });
+
+test('seed, stats and reset fail fast with an explanation when Redis is not there', async () => {
+  const r = await crawlCli(['stats', 'tieba', '--redis', 'redis://127.0.0.1:1/0']).done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0/);
+  assert.match(r.stderr, /fix: nothing listens at/);
+});
+
+test('a wrong Redis password is explained', async (t) => {
+  const secured = await startRedis(['--requirepass', 'right']);
+  t.after(() => secured.stop());
+  const r = await crawlCli([
+    'seed',
+    SPIDER,
+    'http://127.0.0.1:9/',
+    '--redis',
+    `redis://:wrong@127.0.0.1:${secured.port}/0`,
+  ]).done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Redis wants a password/);
+  assert.ok(!r.stderr.includes(':wrong@'), 'the password is masked');
+});

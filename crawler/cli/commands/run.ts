@@ -1,6 +1,7 @@
 import { toCrawlRequest } from '../../http/request.ts';
+import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
-import { connectRedis, createWorker } from '../../worker.ts';
+import { createWorker } from '../../worker.ts';
 import { type Flags, parseCommand, str } from '../args.ts';
 import { commandContext } from '../context.ts';
 import { formatSummary } from '../summary.ts';
@@ -72,7 +73,7 @@ async function seedFromSpider(ctx: Awaited<ReturnType<typeof commandContext>>, _
   const entries = (ctx.spider.startUrls ?? []).map((u) =>
     typeof u === 'string' ? u : JSON.stringify(toCrawlRequest(u)),
   );
-  const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
+  const redis = await connectAdmin(ctx.settings.redisUrl);
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
     ctx.log.info(`seeded ${result.pushed} start URL(s)`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors.ts';
+import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
-import { connectRedis } from '../../worker.ts';
 import { parseCommand, str } from '../args.ts';
 import { commandContext } from '../context.ts';
 
@@ -53,7 +53,7 @@ export async function seedCommand(argv: string[]): Promise<number> {
       hint: 'pass --redis redis://host:6379/0',
     });
   }
-  const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
+  const redis = await connectAdmin(ctx.settings.redisUrl);
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
     if (flags['json']) console.log(JSON.stringify(result));

@@ -1,5 +1,5 @@
+import { connectAdmin } from '../../redis-admin.ts';
 import { inspectCrawl, resetCrawl } from '../../scheduler/admin.ts';
-import { connectRedis } from '../../worker.ts';
 import { parseCommand } from '../args.ts';
 import { commandContext } from '../context.ts';
 import { formatStats } from '../summary.ts';
@@ -23,7 +23,7 @@ export async function statsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const ctx = await commandContext(positionals[0], flags, 'stats', { nameOnly: true });
-  const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
+  const redis = await connectAdmin(ctx.settings.redisUrl);
   try {
     const info = await inspectCrawl(redis, ctx.spider.name, ctx.settings);
     if (flags['json']) {
@@ -52,7 +52,7 @@ export async function resetCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const ctx = await commandContext(positionals[0], flags, 'reset', { nameOnly: true });
-  const redis = connectRedis(ctx.settings.redisUrl, ctx.log);
+  const redis = await connectAdmin(ctx.settings.redisUrl);
   try {
     const deleted = await resetCrawl(redis, ctx.spider.name, ctx.settings);
     if (flags['json']) console.log(JSON.stringify({ spider: ctx.spider.name, deletedKeys: deleted }));
