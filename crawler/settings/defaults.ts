@@ -347,6 +347,37 @@ export const SETTINGS = {
     doc: 'Store items in the Redis list <prefix>:items, each item key once (RedisPipeline).',
   }),
 
+  /** @default '' */
+  mongoUri: spec({
+    default: '',
+    kind: { type: 'string', pattern: /^(|mongodb(\+srv)?:\/\/\S+)$/, example: 'mongodb://crawler:secret@192.168.56.10:27017/?authSource=admin' },
+    doc: 'Store items in MongoDB at this connection string (MONGO_URI); empty = no MongoDB sink.',
+  }),
+  /** @default 'yuliao' */
+  mongoDatabase: spec({
+    default: 'yuliao',
+    kind: { type: 'string', pattern: /^[^/\\. "$*<>:|?]{1,63}$/, example: 'yuliao' },
+    doc: "MongoDB database for items (the article's: yuliao).",
+  }),
+  /** @default '{spider}' */
+  mongoCollection: spec({
+    default: '{spider}',
+    kind: { type: 'string', pattern: /^[^$\0]{1,120}$/, example: 'tieba' },
+    doc: "MongoDB collection for items; '{spider}' becomes the spider name (the article's: tieba).",
+  }),
+  /** @default 100 */
+  mongoBatchSize: spec({
+    default: 100,
+    kind: { type: 'int', min: 1, max: 10_000 },
+    doc: 'Items per MongoDB bulk write.',
+  }),
+  /** @default 10000 */
+  mongoBufferMax: spec({
+    default: 10_000,
+    kind: { type: 'int', min: 1, max: 1_000_000 },
+    doc: 'Items held while MongoDB is unreachable; when full, the worker stops taking new pages until they are stored.',
+  }),
+
   // --- output -------------------------------------------------------------------
   /** @default 'info' */
   logLevel: spec({
