@@ -1,0 +1,96 @@
+/**
+ * The lab's contracts. A provider makes machines exist (Vagrant VMs, network
+ * namespace stand-ins, existing hosts over SSH, local processes); a transport
+ * runs commands and copies files on one machine; steps are small idempotent
+ * modules that check before they change and run only through a transport, so
+ * the same step runs unchanged on a VM and on a stand-in.
+ */
+
+export type Role = 'master' | 'worker';
+
+/** One machine of the lab, as resolved from lab.yaml. */
+export interface LabNode {
+  /** Name used in commands and output (letters, digits, '-'). */
+  name: string;
+  /** 'master' runs Redis (and MongoDB, the mini-Tieba site) and a worker; 'worker' runs a worker. */
+  role: Role;
+  /** The address other nodes use to reach it (e.g. 192.168.56.10). */
+  ip: string;
+  /** Memory in MB and CPUs (VMs only). */
+  memoryMb: number;
+  cpus: number;
+  /** ssh provider only. */
+  ssh?: { user: string; port: number; identityFile?: string };
+}
+
+export interface RunOptions {
+  /** Text fed to standard input. */
+  input?: string;
+  /** Extra environment for the command. */
+  env?: Record<string, string>;
+  /** Fail after this many ms (default: no limit). */
+  timeoutMs?: number;
+  /** Do not throw on a non-zero exit; return it. */
+  nothrow?: boolean;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs commands on one node. `argv` is an argument vector, never a shell string:
+ * transports quote it for whatever they go through (ssh, ip netns exec, chroot).
+ */
+export interface Transport {
+  readonly node: LabNode;
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Run a bash script (text) on the node: `bash -euo pipefail` with the script on stdin. */
+  script(text: string, options?: RunOptions): Promise<RunResult>;
+  /** Copy a local file or directory to an absolute path on the node (re-copies only what changed where possible). */
+  copy(localPath: string, remotePath: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a step reports: 'ok' (already as wanted), 'changed', or 'skipped' with why. */
+export type StepStatus = { status: 'ok' | 'changed' } | { status: 'skipped'; why: string };
+
+export interface StepContext {
+  node: LabNode;
+  transport: Transport;
+  /** Every node, for steps that need the master's address. */
+  nodes: readonly LabNode[];
+  log: (line: string) => void;
+}
+
+/** A provisioning step: check, then change only what is missing. */
+export interface Step {
+  /** Short stable id shown in progress and errors, e.g. 'redis-install'. */
+  id: string;
+  /** Which nodes it runs on. */
+  appliesTo(node: LabNode): boolean;
+  run(ctx: StepContext): Promise<StepStatus>;
+}
+
+export interface ProviderInfo {
+  name: 'vagrant' | 'netns' | 'ssh' | 'local';
+  /** Can it run here, and if not, why (for `provider: auto` and lab:doctor). */
+  usable: boolean;
+  why: string;
+}
+
+export interface Provider {
+  readonly name: ProviderInfo['name'];
+  detect(): Promise<ProviderInfo>;
+  /** Make the machines exist and reachable (idempotent). */
+  up(nodes: readonly LabNode[]): Promise<void>;
+  transport(node: LabNode): Transport;
+  /** Stop machines, keep their disks/state. */
+  down(nodes: readonly LabNode[]): Promise<void>;
+  /** Remove everything the provider made. */
+  destroy(nodes: readonly LabNode[]): Promise<void>;
+  /** The exact commands `up` would run, for --dry-run. */
+  plan(nodes: readonly LabNode[]): Promise<string[]>;
+}
