@@ -350,7 +350,11 @@ export const SETTINGS = {
   /** @default '' */
   mongoUri: spec({
     default: '',
-    kind: { type: 'string', pattern: /^(|mongodb(\+srv)?:\/\/\S+)$/, example: 'mongodb://crawler:secret@192.168.56.10:27017/?authSource=admin' },
+    kind: {
+      type: 'string',
+      pattern: /^(|mongodb(\+srv)?:\/\/\S+)$/,
+      example: 'mongodb://crawler:secret@192.168.56.10:27017/?authSource=admin',
+    },
     doc: 'Store items in MongoDB at this connection string (MONGO_URI); empty = no MongoDB sink.',
   }),
   /** @default 'yuliao' */

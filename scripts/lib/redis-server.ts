@@ -75,7 +75,9 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
       },
     };
   }
-  throw new Error('could not start redis-server (is it installed? apt-get install redis-server)');
+  throw new Error(
+    'could not start redis-server: is it installed? (Debian/Ubuntu: sudo apt-get install redis-server)',
+  );
 }
 
 function waitReady(child: ChildProcess): Promise<boolean> {
@@ -93,5 +95,6 @@ function waitReady(child: ChildProcess): Promise<boolean> {
       if (out.includes('Ready to accept connections')) finish(true);
     });
     child.once('exit', () => finish(false));
+    child.once('error', () => finish(false)); // e.g. redis-server not installed
   });
 }
