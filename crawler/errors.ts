@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'CRAWL_E_USAGE'
   | 'CRAWL_E_REDIS_WRONGTYPE'
   | 'CRAWL_E_REDIS_UNREACHABLE'
+  | 'CRAWL_E_LAB_CONFIG'
   // one request is ignored, never retried
   | 'CRAWL_E_BAD_URL'
   | 'CRAWL_E_URL_TOO_LONG'
@@ -37,7 +38,11 @@ export type ErrorCode =
   // items and the crawl as a whole
   | 'CRAWL_E_DROP_ITEM'
   | 'CRAWL_E_CLOSE_SPIDER'
-  | 'CRAWL_E_SINK';
+  | 'CRAWL_E_SINK'
+  // the lab: a provider could not make a machine, or a command on a node failed
+  | 'CRAWL_E_PROVIDER'
+  | 'CRAWL_E_NODE_COMMAND'
+  | 'CRAWL_E_PROVISION';
 
 const BRAND = Symbol.for('crawl-lab.error');
 

@@ -32,6 +32,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Do not throw on a non-zero exit; return it. */
   nothrow?: boolean;
+  /**
+   * The command needs the internet (apt-get install, downloads). VMs and local
+   * processes have it anyway; netns stand-ins have no route out, so there the
+   * command runs in the node's filesystem and processes but the host's network.
+   */
+  internet?: boolean;
 }
 
 export interface RunResult {

@@ -1,0 +1,250 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { quote } from 'zx';
+import { ProviderError } from '../../transports/errors.ts';
+import { execArgv } from '../../transports/exec.ts';
+import { NetnsTransport } from '../../transports/netns.ts';
+import type { LabNode, Provider, ProviderInfo, Transport } from '../../types.ts';
+import { labNames, type NetnsNames } from './names.ts';
+import { holderArgv, readHolder, startHolder, stopHolder } from './pid1.ts';
+import { buildCommands, copyCommands, isBuilt, type RootfsOptions, writeIdentity } from './rootfs.ts';
+
+/**
+ * Stand-in hosts from network namespaces on a bridge (this-machine.md §2
+ * "Variant A"): the host holds the bridge and its .1 address, each node a
+ * namespace with one veth and only the connected route, so nodes reach each
+ * other and the host, and nothing else. With `rootfs`, each node also gets its
+ * own Debian root filesystem (§3). Nothing outside the lab's own bridge, veths,
+ * namespaces and folders is touched.
+ */
+
+export interface NetnsProviderOptions {
+  /** Short id naming everything this lab creates (1-7 of [a-z0-9]). */
+  labId: string;
+  /** The lab's state folder: PID files and per-node root filesystems. */
+  stateDir: string;
+  /** Give each node a Debian root filesystem (root only); omit for the host's filesystem. */
+  rootfs?: RootfsOptions;
+  /** Called with each command up/down/destroy actually runs (progress output, tests). */
+  log?: (line: string) => void;
+}
+
+/** One thing up() makes: the command(s) that make it and how to tell it is already there. */
+interface Action {
+  argv: string[][];
+  done(): Promise<boolean>;
+  /** Custom runner (PID 1 is started detached, identity files are written directly). */
+  run?(): Promise<void>;
+}
+
+export class NetnsProvider implements Provider {
+  readonly name = 'netns' as const;
+  readonly #o: NetnsProviderOptions;
+
+  constructor(options: NetnsProviderOptions) {
+    this.#o = options;
+  }
+
+  async detect(): Promise<ProviderInfo> {
+    const info = (usable: boolean, why: string): ProviderInfo => ({ name: 'netns', usable, why });
+    if (process.platform !== 'linux') return info(false, 'network namespaces exist only on Linux');
+    if (process.getuid?.() !== 0)
+      return info(false, 'needs root (rootless user namespaces are not implemented yet)');
+    for (const tool of ['ip', 'unshare', 'nsenter', 'rsync', ...(this.#o.rootfs ? ['debootstrap'] : [])]) {
+      const found = await execArgv(['sh', '-c', 'command -v "$1"', 'sh', tool], {
+        node: 'host',
+        nothrow: true,
+      });
+      if (found.exitCode !== 0)
+        return info(false, `${tool} is not installed (apt-get install -y ${pkg(tool)})`);
+    }
+    return info(true, 'Linux, root, iproute2 and util-linux present');
+  }
+
+  async plan(nodes: readonly LabNode[]): Promise<string[]> {
+    return this.#actions(nodes, false).flatMap((a) =>
+      a.argv.map((argv) => argv.map((w) => quote(w)).join(' ')),
+    );
+  }
+
+  async up(nodes: readonly LabNode[]): Promise<void> {
+    await this.#requireRoot('up');
+    await mkdir(this.#o.stateDir, { recursive: true });
+    for (const action of this.#actions(nodes)) {
+      if (await action.done()) continue;
+      if (action.run) {
+        for (const argv of action.argv) this.#log(argv);
+        await action.run();
+      } else for (const argv of action.argv) await this.#exec(argv);
+    }
+  }
+
+  transport(node: LabNode): Transport {
+    const namespace = labNames(this.#o.labId, [node]).nodes[0]!.namespace;
+    const pidFile = this.#pidFile(node);
+    return new NetnsTransport(node, {
+      rootfs: this.#o.rootfs ? this.#nodeRootfs(node) : undefined,
+      pid1: () => readHolder(pidFile, namespace),
+    });
+  }
+
+  /** Stops every process of the nodes and removes their network; root filesystems stay. */
+  async down(nodes: readonly LabNode[]): Promise<void> {
+    await this.#requireRoot('down');
+    const names = labNames(this.#o.labId, nodes);
+    for (const { node, namespace } of names.nodes) {
+      if (await stopHolder(this.#pidFile(node), namespace))
+        this.#log(['kill', '-KILL', `<PID 1 of ${node.name}>`]);
+      // deleting the namespace deletes its eth0 and with it the host end of the veth
+      if (existsSync(`/run/netns/${namespace}`)) await this.#exec(['ip', 'netns', 'del', namespace]);
+    }
+    if (existsSync(`/sys/class/net/${names.bridge}`)) await this.#exec(['ip', 'link', 'del', names.bridge]);
+  }
+
+  /** down, then remove the per-node root filesystems and the lab's state folder. */
+  async destroy(nodes: readonly LabNode[]): Promise<void> {
+    await this.down(nodes);
+    const held = this.#mountsUnder(this.#o.stateDir);
+    if (held.length > 0)
+      throw new ProviderError(
+        `netns: refusing to delete ${this.#o.stateDir}: still mounted: ${held.join(', ')}`,
+        {
+          hint: `unmount them (umount -R <path>) and run destroy again`,
+        },
+      );
+    if (existsSync(this.#o.stateDir)) await this.#exec(['rm', '-rf', '--one-file-system', this.#o.stateDir]);
+  }
+
+  #actions(nodes: readonly LabNode[], strict = true): Action[] {
+    const names = labNames(this.#o.labId, nodes, strict);
+    const rootfs = this.#o.rootfs;
+    const actions: Action[] = [];
+    if (rootfs) actions.push({ argv: buildCommands(rootfs), done: async () => isBuilt(rootfs) });
+    actions.push(...this.#bridgeActions(names));
+    for (const { node, namespace, veth } of names.nodes) {
+      const prefix = `${node.ip}/24`;
+      actions.push(
+        {
+          argv: [['ip', 'netns', 'add', namespace]],
+          done: async () => existsSync(`/run/netns/${namespace}`),
+        },
+        {
+          argv: [['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]],
+          done: async () => existsSync(`/sys/class/net/${veth}`),
+        },
+        {
+          argv: [['ip', 'link', 'set', veth, 'master', names.bridge, 'up']],
+          done: async () => existsSync(`/sys/class/net/${veth}/master`) && isUp(veth),
+        },
+        {
+          argv: [
+            ['ip', '-n', namespace, 'link', 'set', 'lo', 'up'],
+            ['ip', '-n', namespace, 'addr', 'add', prefix, 'dev', 'eth0'],
+            ['ip', '-n', namespace, 'link', 'set', 'eth0', 'up'],
+          ],
+          done: async () =>
+            (await this.#out(['ip', '-n', namespace, '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).includes(
+              ` ${prefix} `,
+            ),
+        },
+      );
+      const target = this.#nodeRootfs(node);
+      if (rootfs)
+        actions.push({
+          argv: copyCommands(rootfs, target),
+          done: async () => existsSync(join(target, 'usr/sbin/policy-rc.d')),
+        });
+      const pidFile = this.#pidFile(node);
+      const holder = holderArgv(namespace, node.name, rootfs ? target : undefined);
+      actions.push({
+        argv: [holder],
+        done: async () => (await readHolder(pidFile, namespace)) !== undefined,
+        run: async () => {
+          if (rootfs) await writeIdentity(target, node, nodes);
+          await startHolder(holder, pidFile, namespace);
+        },
+      });
+    }
+    return actions;
+  }
+
+  #bridgeActions(names: NetnsNames): Action[] {
+    const { bridge, gateway } = names;
+    return [
+      {
+        argv: [['ip', 'link', 'add', bridge, 'type', 'bridge']],
+        done: async () => {
+          await this.#refuseForeignSubnet(names);
+          return existsSync(`/sys/class/net/${bridge}`);
+        },
+      },
+      {
+        argv: [['ip', 'addr', 'add', `${gateway}/24`, 'dev', bridge]],
+        done: async () =>
+          (await this.#out(['ip', '-4', '-o', 'addr', 'show', 'dev', bridge])).includes(` ${gateway}/24 `),
+      },
+      { argv: [['ip', 'link', 'set', bridge, 'up']], done: async () => isUp(bridge) },
+    ];
+  }
+
+  /** Never shadow a network the host really uses: the lab's /24 must be free or ours. */
+  async #refuseForeignSubnet(names: NetnsNames): Promise<void> {
+    const prefix = names.gateway.slice(0, names.gateway.lastIndexOf('.') + 1);
+    for (const line of (await this.#out(['ip', '-4', '-o', 'addr', 'show'])).split('\n')) {
+      const [, dev, , addr] = line.split(/\s+/);
+      if (addr?.startsWith(prefix) && dev !== names.bridge)
+        throw new ProviderError(`netns: ${names.subnet} is already used by the host on ${dev} (${addr})`, {
+          hint: 'choose node addresses in another /24 in lab.yaml',
+        });
+    }
+  }
+
+  async #requireRoot(what: string): Promise<void> {
+    if (process.getuid?.() !== 0)
+      throw new ProviderError(`netns: ${what} needs root (creating namespaces and bridges)`, {
+        hint: 'run as root (sudo -E npm run lab:up) or use provider: local',
+      });
+  }
+
+  #pidFile(node: LabNode): string {
+    return join(this.#o.stateDir, `${node.name}.pid1.json`);
+  }
+
+  #nodeRootfs(node: LabNode): string {
+    return join(this.#o.stateDir, 'rootfs', node.name);
+  }
+
+  #mountsUnder(dir: string): string[] {
+    return readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m === dir || m.startsWith(`${dir}/`));
+  }
+
+  async #exec(argv: string[]): Promise<void> {
+    this.#log(argv);
+    await execArgv(argv, { node: 'host' });
+  }
+
+  async #out(argv: string[]): Promise<string> {
+    return (await execArgv(argv, { node: 'host', nothrow: true })).stdout;
+  }
+
+  #log(argv: readonly string[]): void {
+    this.#o.log?.(argv.map((w) => quote(w)).join(' '));
+  }
+}
+
+function isUp(dev: string): boolean {
+  try {
+    // IFF_UP is bit 0 of the interface flags
+    return (Number(readFileSync(`/sys/class/net/${dev}/flags`, 'utf8')) & 1) === 1;
+  } catch {
+    return false;
+  }
+}
+
+function pkg(tool: string): string {
+  return tool === 'ip' ? 'iproute2' : tool === 'unshare' || tool === 'nsenter' ? 'util-linux' : tool;
+}

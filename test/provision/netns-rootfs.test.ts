@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { readlinkSync } from 'node:fs';
+import { test } from 'node:test';
+import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
+import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
+
+// Lab "t4r" on 10.213.42.0/24. The Debian cache is shared with lab:up and built once
+// (about 40-75 s the first time); later runs only copy it per node.
+const labId = 't4r';
+const stateDir = `/var/tmp/crawl-lab-test-${labId}`;
+const cacheDir = process.env['CRAWL_LAB_CACHE'] ?? '/var/cache/crawl-lab';
+const rootfs = { cacheDir, mirror: 'http://deb.debian.org/debian', suite: 'bookworm' };
+const nodes = [node('master', '10.213.42.10', 'master'), node('worker1', '10.213.42.11')];
+const skip = isRoot ? false : 'needs root (debootstrap, chroot, namespaces)';
+
+/** A Redis PING over bash's /dev/tcp, so the worker needs no redis-cli. */
+const PING = ['bash', '-c', 'exec 3<>/dev/tcp/10.213.42.10/6379 && printf "PING\\r\\n" >&3 && head -c 5 <&3'];
+
+test("a Debian node runs the article's Redis provisioning for real and a worker reaches it only after the edits", {
+  skip,
+  timeout: 300_000,
+}, async (t) => {
+  const provider = new NetnsProvider({ labId, stateDir, rootfs });
+  t.after(() => provider.destroy(nodes));
+  await provider.up(nodes);
+  const master = provider.transport(nodes[0]!);
+  const worker = provider.transport(nodes[1]!);
+
+  assert.equal((await master.run(['hostname'])).stdout.trim(), 'master');
+  assert.match((await worker.run(['cat', '/etc/os-release'])).stdout, /bookworm/);
+  assert.match((await worker.run(['getent', 'hosts', 'master'])).stdout, /10\.213\.42\.10/);
+  assert.equal(
+    (await master.run(['cat', '/proc/1/comm'])).stdout.trim(),
+    'sleep',
+    'the node has its own PID 1',
+  );
+
+  // apt needs the internet, which the node has not: `internet` runs it from the host's network (docs/providers.md)
+  await master.run(['apt-get', 'install', '-y', '--no-install-recommends', 'redis-server'], {
+    internet: true,
+    env: { DEBIAN_FRONTEND: 'noninteractive' },
+    timeoutMs: 180_000,
+  });
+  const offline = await master.run(['apt-get', 'update'], { nothrow: true, timeoutMs: 60_000 });
+  assert.notEqual(offline.exitCode + offline.stderr.length, 0);
+  assert.match(
+    offline.stdout + offline.stderr,
+    /Temporary failure resolving|Could not resolve|unreachable|Failed to fetch/i,
+    'without it the node has no way out',
+  );
+
+  await master.script('service redis-server start\n');
+  const stock = await worker.run(PING, { nothrow: true });
+  assert.notEqual(stock.exitCode, 0, 'the distro config binds loopback only');
+  assert.match(stock.stderr, /refused/);
+
+  await master.script(
+    "sed -i -e 's/^bind 127.0.0.1 -::1/# &/' -e 's/^protected-mode yes/protected-mode no/' /etc/redis/redis.conf\nservice redis-server restart\n",
+  );
+  let reply = '';
+  for (let i = 0; i < 50 && reply !== '+PONG'; i++)
+    reply = (await worker.run(PING, { nothrow: true })).stdout.trim();
+  assert.equal(reply, '+PONG');
+  assert.equal(
+    pidsWith('redis-server').filter((p) => isIn(p, stateDir)).length,
+    1,
+    'Redis outlived the script that started it',
+  );
+
+  await provider.destroy(nodes);
+  assert.deepEqual(leftovers(labId, stateDir), []);
+  assert.deepEqual(
+    pidsWith('redis-server').filter((p) => isIn(p, stateDir)),
+    [],
+  );
+});
+
+/** Is this host process running inside a root filesystem under `dir`? */
+function isIn(pid: number, dir: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/root`).startsWith(dir);
+  } catch {
+    return false;
+  }
+}
