@@ -1,0 +1,85 @@
+import { SETTINGS } from '../../crawler/settings/defaults.ts';
+import { SITE_DEFAULTS } from '../../crawler/site/options.ts';
+import type { LabConfig } from './types.ts';
+
+/**
+ * THE one place for lab defaults: what you get for every key lab.yaml leaves
+ * out. Crawler and site values come from their own defaults files so the lab
+ * never disagrees with `npm run crawl` or `npm run site`.
+ *
+ * The Vagrantfile mirrors `box`, `boxVersion` and the per-node `memoryMb`/`cpus`
+ * defaults (Ruby cannot import this file); test/provision/vagrantfile.test.ts
+ * fails if the two drift.
+ */
+
+/** Applied to each node entry that leaves them out. */
+export const NODE_DEFAULTS = Object.freeze({
+  /** @default 1024 (MB) */
+  memoryMb: 1024,
+  /** @default 1 */
+  cpus: 1,
+  /** ssh provider: @default port 22 */
+  sshPort: 22,
+});
+
+/** Frozen deeply so nobody edits the defaults by accident through a loaded config. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
+  /** @default 'auto' */
+  provider: 'auto',
+  /** Maintained box with amd64 and arm64 builds. @default 'bento/ubuntu-24.04' */
+  box: 'bento/ubuntu-24.04',
+  /** Pinned so every learner gets the same image (later releases dropped the libvirt build). @default '202508.03.0' */
+  boxVersion: '202508.03.0',
+  /** Inside VirtualBox's host-only range 192.168.56.0/21. @default '192.168.56.0/24' */
+  network: { cidr: '192.168.56.0/24' },
+  /** The article's three machines; the master also runs a worker. */
+  nodes: [
+    {
+      name: 'master',
+      role: 'master',
+      ip: '192.168.56.10',
+      memoryMb: NODE_DEFAULTS.memoryMb,
+      cpus: NODE_DEFAULTS.cpus,
+    },
+    {
+      name: 'worker1',
+      role: 'worker',
+      ip: '192.168.56.11',
+      memoryMb: NODE_DEFAULTS.memoryMb,
+      cpus: NODE_DEFAULTS.cpus,
+    },
+    {
+      name: 'worker2',
+      role: 'worker',
+      ip: '192.168.56.12',
+      memoryMb: NODE_DEFAULTS.memoryMb,
+      cpus: NODE_DEFAULTS.cpus,
+    },
+  ],
+  redis: { port: 6379, password: 'auto', articleExact: false },
+  mongodb: {
+    enabled: true,
+    port: 27017,
+    database: SETTINGS.mongoDatabase.default,
+    collection: 'tieba',
+    user: 'crawler',
+    password: 'auto',
+  },
+  crawl: {
+    target: 'mini-tieba',
+    listPages: SITE_DEFAULTS.listPages,
+    workersPerNode: 1,
+    concurrentRequests: SETTINGS.concurrentRequests.default,
+    allPages: false,
+  },
+  site: { port: 8080, seed: SITE_DEFAULTS.seed, latencyMs: SITE_DEFAULTS.latencyMs },
+  mirrors: { apt: '', npm: '' },
+});

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isScalar, parseDocument, visit } from 'yaml';
+import type { LabNode } from '../types.ts';
+import { LabConfigError } from './errors.ts';
+import type { LabConfig, LabConfigOverrides } from './types.ts';
+import { validateLabConfig } from './validate.ts';
+
+/** lab.yaml at the repository root, beside the Vagrantfile that reads the same file. */
+export const DEFAULT_LAB_CONFIG_PATH = fileURLToPath(new URL('../../lab.yaml', import.meta.url));
+
+/** The only environment variable the loader reads (allow-list of one). */
+export const LAB_CONFIG_ENV = 'LAB_CONFIG';
+
+/**
+ * Parse lab.yaml text the way the Vagrantfile's Ruby (Psych, YAML 1.1) reads
+ * it, so both readers see the same values: `yes`/`no`/`on`/`off` are booleans
+ * in both. Anchors and aliases are refused because Ruby's safe loader refuses
+ * them; duplicate keys are refused because Ruby would silently keep the last.
+ */
+export function parseLabYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: true });
+  const problem = doc.errors[0];
+  if (problem) {
+    throw new LabConfigError('(yaml)', problem.message.split('\n')[0]!, {
+      source,
+      hint: 'fix the YAML syntax at that line: indent with spaces (no tabs), put a space after ":" and "-", quote values containing ": " or "#".',
+      cause: problem,
+    });
+  }
+  let alias = false;
+  visit(doc, {
+    Alias() {
+      alias = true;
+      return visit.BREAK;
+    },
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '<<') alias = true;
+    },
+  });
+  if (alias) {
+    throw new LabConfigError('(yaml)', 'uses anchors/aliases (&name, *name or <<:)', {
+      source,
+      hint: "write each value out in full: the Vagrantfile's Ruby YAML loader refuses aliases.",
+    });
+  }
+  return doc.toJS();
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Mappings merge key by key; anything else (lists included) is replaced. */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isPlain(base) || !isPlain(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = merge(base[key], value);
+  return out;
+}
+
+/**
+ * Read, parse and validate the lab description. Path precedence: the `path`
+ * argument, then $LAB_CONFIG, then lab.yaml at the repository root.
+ * `overrides` (same snake_case keys as the file, e.g. `{ provider: 'netns' }`)
+ * win over the file and pass the same validation.
+ */
+export function loadLabConfig(
+  path?: string,
+  overrides: LabConfigOverrides = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LabConfig {
+  const file = resolve(path ?? (env[LAB_CONFIG_ENV] || DEFAULT_LAB_CONFIG_PATH));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new LabConfigError('(file)', `cannot read the lab description: ${(cause as Error).message}`, {
+      source: file,
+      cause,
+      hint: `create it (copy lab.yaml from the repository root) or point ${LAB_CONFIG_ENV} at an existing file.`,
+    });
+  }
+  const raw = parseLabYaml(text, file);
+  const hasOverrides = Object.keys(overrides).length > 0;
+  return validateLabConfig(merge(raw ?? {}, overrides), hasOverrides ? `${file} (with overrides)` : file);
+}
+
+/** The nodes as the provisioning contracts want them (fresh copies: callers may not edit the config). */
+export function labNodes(config: LabConfig): LabNode[] {
+  return config.nodes.map((node) => ({ ...node, ...(node.ssh ? { ssh: { ...node.ssh } } : {}) }));
+}

@@ -1,0 +1,48 @@
+import type { LabNode } from '../types.ts';
+
+/** `auto` picks vagrant, else netns, else local at `lab:up` time and says why. */
+export type ProviderChoice = 'auto' | 'vagrant' | 'netns' | 'ssh' | 'local';
+export const PROVIDER_CHOICES: readonly ProviderChoice[] = ['auto', 'vagrant', 'netns', 'ssh', 'local'];
+
+export type CrawlTarget = 'mini-tieba' | 'real-tieba';
+
+/** The lab description after defaults and validation (lab.yaml's snake_case keys in camelCase). */
+export interface LabConfig {
+  /** Where it was read from, for messages. */
+  source: string;
+  provider: ProviderChoice;
+  /** Vagrant box and its pinned version (vagrant provider only). */
+  box: string;
+  boxVersion: string;
+  /** The /24 all nodes share (vagrant and netns). */
+  network: { cidr: string };
+  nodes: LabNode[];
+  redis: {
+    port: number;
+    /** 'auto' = generate once and keep it in the lab's state folder; else the literal password. */
+    password: string;
+    /** true = the article's open Redis (no password), with a printed warning. */
+    articleExact: boolean;
+  };
+  mongodb: {
+    enabled: boolean;
+    port: number;
+    database: string;
+    collection: string;
+    user: string;
+    password: string;
+  };
+  crawl: {
+    target: CrawlTarget;
+    listPages: number;
+    workersPerNode: number;
+    concurrentRequests: number;
+    allPages: boolean;
+  };
+  site: { port: number; seed: number; latencyMs: number };
+  /** Empty = the distribution's / npm's default. */
+  mirrors: { apt: string; npm: string };
+}
+
+/** Values callers may force over the file (command-line flags); same keys and rules as the file. */
+export type LabConfigOverrides = Record<string, unknown>;

@@ -1,0 +1,118 @@
+import { CrawlError } from '../../crawler/errors.ts';
+import { applyLabRedisConfig } from '../redis-conf.ts';
+import type { LabNode, Step, Transport } from '../types.ts';
+import { aptInstall } from './apt.ts';
+
+export const REDIS_CONF = '/etc/redis/redis.conf';
+
+export interface RedisStepOptions {
+  port: number;
+  /** The generated requirepass; undefined with articleExact. */
+  password: string | undefined;
+  /** Reproduce the article's open configuration (no password). */
+  articleExact: boolean;
+}
+
+const isMaster = (n: LabNode) => n.role === 'master';
+
+/** The article: `sudo apt-get install redis-server` on the master. */
+export const redisInstall: Step = {
+  id: 'redis-install',
+  appliesTo: isMaster,
+  run: async ({ transport }) => ({ status: await aptInstall(transport, ['redis-server']) }),
+};
+
+/** redis-cli on the workers, to check from there that the master's Redis answers. */
+export const redisToolsInstall: Step = {
+  id: 'redis-tools-install',
+  appliesTo: (n) => !isMaster(n),
+  run: async ({ transport }) => ({ status: await aptInstall(transport, ['redis-tools']) }),
+};
+
+async function ping(transport: Transport, host: string, o: RedisStepOptions) {
+  return transport.run(['redis-cli', '-h', host, '-p', String(o.port), '--no-auth-warning', 'ping'], {
+    nothrow: true,
+    env: o.password ? { REDISCLI_AUTH: o.password } : {},
+    timeoutMs: 10_000,
+  });
+}
+
+/**
+ * The article's two edits to /etc/redis/redis.conf (protected-mode no; the active
+ * bind line commented out), plus, unless articleExact, a password; then restart.
+ * The text transformation is pure (../redis-conf.ts); this step only reads,
+ * writes when something changed, and restarts.
+ */
+export function redisConfigure(o: RedisStepOptions): Step {
+  return {
+    id: 'redis-configure',
+    appliesTo: isMaster,
+    async run({ transport, log }) {
+      const current = (await transport.run(['cat', REDIS_CONF])).stdout;
+      const wanted = applyLabRedisConfig(current, {
+        password: o.password,
+        articleExact: o.articleExact,
+        port: o.port,
+      });
+      const changed = wanted.text !== current;
+      if (changed) {
+        for (const line of wanted.changed)
+          log(`redis.conf: ${line.replace(/requirepass \S+/, 'requirepass ***')}`);
+        // tee rewrites the file in place, keeping its owner (redis) and mode (640)
+        await transport.run(['tee', REDIS_CONF], { input: wanted.text });
+        await transport.run(['service', 'redis-server', 'restart'], { timeoutMs: 60_000 });
+      } else if ((await ping(transport, '127.0.0.1', o)).stdout.trim() !== 'PONG') {
+        await transport.run(['service', 'redis-server', 'start'], { timeoutMs: 60_000 });
+      }
+      const pong = await ping(transport, '127.0.0.1', o);
+      if (pong.stdout.trim() !== 'PONG') {
+        throw new CrawlError(
+          'CRAWL_E_PROVISION',
+          `Redis on the master does not answer PING: ${(pong.stdout + pong.stderr).trim()}`,
+          {
+            hint: 'look at /var/log/redis/redis-server.log on the master (npm run lab:ssh -- master)',
+          },
+        );
+      }
+      return { status: changed ? 'changed' : 'ok' };
+    },
+  };
+}
+
+/** Explain a worker's failed PING the way lesson 4 does. */
+export function explainUnreachable(output: string, master: LabNode, port: number): string {
+  if (/Connection refused/i.test(output)) {
+    return `Redis on ${master.ip}:${port} refuses connections: it listens only on 127.0.0.1 because of the "bind 127.0.0.1 -::1" line in ${REDIS_CONF}. The article comments that line out.`;
+  }
+  if (/DENIED/.test(output)) {
+    return `Redis answers but refuses other machines: protected mode is on and no password is set. The article sets "protected-mode no"; the lab's default sets a password (requirepass) instead of leaving it open.`;
+  }
+  if (/NOAUTH|WRONGPASS/.test(output)) {
+    return 'Redis wants a password and this one is missing or wrong: the lab keeps it in .lab/secrets.json.';
+  }
+  if (/timed out|Timeout|No route/i.test(output)) {
+    return `no answer from ${master.ip}:${port}: check the address and the firewall rule for port ${port}.`;
+  }
+  return `unexpected answer: ${output.trim().slice(0, 200)}`;
+}
+
+/** Every worker checks that it reaches the master's Redis; a failure says why. */
+export function redisReachable(o: RedisStepOptions): Step {
+  return {
+    id: 'redis-reachable',
+    appliesTo: (n) => !isMaster(n),
+    async run({ transport, nodes }) {
+      const master = nodes.find(isMaster);
+      if (!master) return { status: 'skipped', why: 'no master node' };
+      const r = await ping(transport, master.ip, o);
+      if (r.stdout.trim() === 'PONG') return { status: 'ok' };
+      throw new CrawlError(
+        'CRAWL_E_PROVISION',
+        `cannot reach Redis on ${master.name} (${master.ip}:${o.port})`,
+        {
+          hint: explainUnreachable(`${r.stdout}\n${r.stderr}`, master, o.port),
+        },
+      );
+    },
+  };
+}
