@@ -29,6 +29,16 @@ export async function buildCrawler(): Promise<string> {
     },
   });
   cpSync(`${ROOT}crawler/scheduler/lua`, `${DIST}/lua`, { recursive: true });
+  // the mini-Tieba site, which the lab serves from the master
+  await build({
+    entryPoints: [`${ROOT}crawler/site/main.ts`],
+    outfile: `${DIST}/site.mjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return `${DIST}/crawl.mjs`;
 }
 

@@ -23,7 +23,11 @@ export async function aptInstall(
   if (missing.length === 0) return 'ok';
   const known = await transport.run(['apt-cache', 'policy', ...missing], { nothrow: true });
   if (known.exitCode !== 0 || /Candidate: \(none\)/.test(known.stdout) || known.stdout.trim() === '') {
-    await transport.run(['apt-get', ...LOCK_WAIT, 'update', '-qq'], { env: APT_ENV, timeoutMs: 600_000, internet: true });
+    await transport.run(['apt-get', ...LOCK_WAIT, 'update', '-qq'], {
+      env: APT_ENV,
+      timeoutMs: 600_000,
+      internet: true,
+    });
   }
   await transport.run(
     ['apt-get', ...LOCK_WAIT, 'install', '-y', '-qq', '--no-install-recommends', ...missing],

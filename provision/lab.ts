@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../crawler/errors.ts';
+import { type LabConfig, labNodes, loadLabConfig } from './config/index.ts';
+import { NetnsProvider } from './providers/netns/provider.ts';
+import { runSteps, type StepReport } from './run-steps.ts';
+import { type LabSecrets, loadSecrets, STATE_DIR } from './state.ts';
+import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
+import { redisConfigure, redisInstall, redisReachable, redisToolsInstall } from './steps/redis.ts';
+import type { LabNode, Provider, ProviderInfo, Step } from './types.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = join(ROOT, 'dist');
+/** Debian root filesystems are built once here, outside the repo. */
+export const ROOTFS_CACHE = process.env['CRAWL_LAB_CACHE'] ?? '/var/cache/crawl-lab';
+
+export interface Lab {
+  config: LabConfig;
+  nodes: LabNode[];
+  provider: Provider;
+  /** Why this provider was chosen. */
+  choice: ProviderInfo;
+  secrets: LabSecrets;
+  log: (line: string) => void;
+}
+
+function netns(config: LabConfig, log: (line: string) => void): NetnsProvider {
+  return new NetnsProvider({
+    labId: 'lab',
+    stateDir: join(STATE_DIR, 'netns'),
+    rootfs: {
+      cacheDir: ROOTFS_CACHE,
+      mirror: config.mirrors.apt || 'http://deb.debian.org/debian',
+      suite: 'bookworm',
+    },
+    log: (line) => log(`  $ ${line}`),
+  });
+}
+
+/** `provider: auto`: vagrant if it and a hypervisor are usable, else netns, else local; says why. */
+async function chooseProvider(
+  config: LabConfig,
+  log: (line: string) => void,
+): Promise<{ provider: Provider; choice: ProviderInfo }> {
+  const wanted = config.provider;
+  if (wanted === 'vagrant' || wanted === 'ssh' || wanted === 'local') {
+    throw new ConfigError(
+      'CRAWL_E_LAB_CONFIG',
+      `provider "${wanted}" cannot bring the lab up yet in this version`,
+      {
+        hint: 'use provider: netns (Linux, as root) or auto; `npm run demo` runs the crawl with local processes',
+      },
+    );
+  }
+  const candidate = netns(config, log);
+  const info = await candidate.detect();
+  if (!info.usable) {
+    throw new ConfigError('CRAWL_E_LAB_CONFIG', `no usable provider: netns: ${info.why}`, {
+      hint: 'run as root on Linux (sudo npm run lab:up), or `npm run demo` for a crawl with local processes',
+    });
+  }
+  const why =
+    wanted === 'auto'
+      ? `vagrant: no hypervisor usable here (VirtualBox, libvirt, VMware, Parallels); netns: ${info.why}`
+      : 'chosen in lab.yaml';
+  return { provider: candidate, choice: { name: 'netns', usable: true, why } };
+}
+
+export async function openLab(
+  options: { configPath?: string; log?: (line: string) => void } = {},
+): Promise<Lab> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const config = loadLabConfig(options.configPath);
+  const { provider, choice } = await chooseProvider(config, log);
+  return { config, nodes: labNodes(config), provider, choice, secrets: loadSecrets(config), log };
+}
+
+/** The article's steps, in order, then ours. */
+export function labSteps(lab: Lab): Step[] {
+  const { config, secrets } = lab;
+  const redis = {
+    port: config.redis.port,
+    password: config.redis.articleExact ? undefined : secrets.redisPassword,
+    articleExact: config.redis.articleExact,
+  };
+  const steps: Step[] = [
+    redisInstall,
+    redisConfigure(redis),
+    redisToolsInstall,
+    redisReachable(redis),
+    nodeRuntime(process.execPath, process.version),
+    deployCrawler(DIST),
+  ];
+  if (config.crawl.target === 'mini-tieba') {
+    steps.push(
+      miniSite({
+        port: config.site.port,
+        listPages: config.crawl.listPages,
+        seed: config.site.seed,
+        latencyMs: config.site.latencyMs,
+      }),
+    );
+  }
+  return steps;
+}
+
+export async function labUp(lab: Lab): Promise<StepReport[]> {
+  await lab.provider.up(lab.nodes);
+  return runSteps(labSteps(lab), lab.nodes, (n) => lab.provider.transport(n), lab.log);
+}
+
+export function masterOf(lab: Lab): LabNode {
+  const master = lab.nodes.find((n) => n.role === 'master');
+  if (!master)
+    throw new ConfigError('CRAWL_E_LAB_CONFIG', 'the lab has no master node', {
+      hint: 'give one node role: master',
+    });
+  return master;
+}
+
+/** The Redis URL workers and the host use; the password stays out of logs (redacted) and argv (env). */
+export function redisUrlOf(lab: Lab): string {
+  const master = masterOf(lab);
+  const auth = lab.config.redis.articleExact ? '' : `:${lab.secrets.redisPassword}@`;
+  return `redis://${auth}${master.ip}:${lab.config.redis.port}/0`;
+}

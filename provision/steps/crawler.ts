@@ -1,0 +1,96 @@
+import { CrawlError } from '../../crawler/errors.ts';
+import { startService } from '../services.ts';
+import type { LabNode, Step } from '../types.ts';
+
+/** Where the crawler lives on every node. */
+export const APP_DIR = '/opt/crawl-lab';
+export const NODE_BIN = '/usr/local/bin/node';
+
+/**
+ * A current LTS Node.js on the node. Stand-in hosts reuse this machine's node
+ * binary (same platform); it is copied only when the node lacks that version.
+ * VMs download it once on the host, checksum-verified (vagrant path).
+ */
+export function nodeRuntime(hostNodeBinary: string, version: string): Step {
+  return {
+    id: 'node-runtime',
+    appliesTo: () => true,
+    async run({ transport }) {
+      const have = await transport.run([NODE_BIN, '--version'], { nothrow: true });
+      if (have.exitCode === 0 && have.stdout.trim() === version) return { status: 'ok' };
+      await transport.copy(hostNodeBinary, NODE_BIN);
+      const now = await transport.run([NODE_BIN, '--version']);
+      if (now.stdout.trim() !== version) {
+        throw new CrawlError(
+          'CRAWL_E_PROVISION',
+          `node on the machine reports ${now.stdout.trim()}, expected ${version}`,
+        );
+      }
+      return { status: 'changed' };
+    },
+  };
+}
+
+/** The built crawler (dist/: one bundled file per program, no node_modules) copied to every node; rsync sends only changes. */
+export function deployCrawler(distDir: string): Step {
+  return {
+    id: 'crawler-deploy',
+    appliesTo: () => true,
+    async run({ transport }) {
+      const before = await transport.run(['sha256sum', `${APP_DIR}/crawl.mjs`, `${APP_DIR}/site.mjs`], {
+        nothrow: true,
+      });
+      await transport.copy(distDir, APP_DIR);
+      const after = await transport.run(['sha256sum', `${APP_DIR}/crawl.mjs`, `${APP_DIR}/site.mjs`]);
+      return { status: before.stdout === after.stdout ? 'ok' : 'changed' };
+    },
+  };
+}
+
+export interface SiteOptions {
+  port: number;
+  listPages: number;
+  seed: number;
+  latencyMs: number;
+}
+
+const isMaster = (n: LabNode) => n.role === 'master';
+
+/** The mini-Tieba site, served from the master on its lab address. */
+export function miniSite(o: SiteOptions): Step {
+  return {
+    id: 'mini-tieba-site',
+    appliesTo: isMaster,
+    async run({ transport, node }) {
+      const argv = [
+        NODE_BIN,
+        `${APP_DIR}/site.mjs`,
+        '--host',
+        node.ip,
+        '--port',
+        String(o.port),
+        '--list-pages',
+        String(o.listPages),
+        '--seed',
+        String(o.seed),
+        '--latency-ms',
+        String(o.latencyMs),
+      ];
+      const state = await startService(transport, 'site', argv);
+      const url = `http://${node.ip}:${o.port}/robots.txt`;
+      const probe =
+        'const u=process.argv[1];const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>15000)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
+      const ok = await transport.run([NODE_BIN, '-e', probe, url], { nothrow: true, timeoutMs: 20_000 });
+      if (ok.exitCode !== 0) {
+        throw new CrawlError(
+          'CRAWL_E_PROVISION',
+          `the mini-Tieba site on ${node.name} does not answer at ${url}`,
+          {
+            hint: 'see its log: npm run lab:logs -- master site',
+          },
+        );
+      }
+      return { status: state === 'running' ? 'ok' : 'changed' };
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { isCrawlError } from '../../crawler/errors.ts';
+import { redact } from '../../crawler/log.ts';
+
+/** Run a lab command: print a failure as "what failed + fix", set the exit code, never process.exit(). */
+export async function runLabCommand(name: string, body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (error) {
+    const text = isCrawlError(error)
+      ? error.explain()
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+    console.error(redact(`lab:${name}: ${text}`));
+    process.exitCode = isCrawlError(error) && error.name.includes('Config') ? 2 : 1;
+  }
+}
