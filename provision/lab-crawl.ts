@@ -130,9 +130,13 @@ export async function labCrawl(
           const truth = (await (
             await fetch(`http://${master.ip}:${lab.config.site.port}/__truth`)
           ).json()) as {
-            pages: { total: number };
+            pages: { list: number; total: number };
+            threads: { count: number };
           };
-          expectedPages = truth.pages.total;
+          // all_pages: false fetches one page and one sub-comment JSON per thread
+          expectedPages = lab.config.crawl.allPages
+            ? truth.pages.total
+            : truth.pages.list + 2 * truth.threads.count;
         }
         return {
           elapsedMs: Date.now() - started,

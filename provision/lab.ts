@@ -24,10 +24,23 @@ export interface Lab {
   log: (line: string) => void;
 }
 
-function netns(config: LabConfig, log: (line: string) => void): NetnsProvider {
+export interface OpenLabOptions {
+  configPath?: string;
+  log?: (line: string) => void;
+  /** Names the bridge and namespaces (clab-<id>-...); tests use their own. */
+  labId?: string;
+  /** The state folder (secrets, node filesystems); default .lab/ in the repo. */
+  stateDir?: string;
+}
+
+function netns(
+  config: LabConfig,
+  o: Required<Pick<OpenLabOptions, 'labId' | 'stateDir'>>,
+  log: (line: string) => void,
+): NetnsProvider {
   return new NetnsProvider({
-    labId: 'lab',
-    stateDir: join(STATE_DIR, 'netns'),
+    labId: o.labId,
+    stateDir: join(o.stateDir, 'netns'),
     rootfs: {
       cacheDir: ROOTFS_CACHE,
       mirror: config.mirrors.apt || 'http://deb.debian.org/debian',
@@ -40,6 +53,7 @@ function netns(config: LabConfig, log: (line: string) => void): NetnsProvider {
 /** `provider: auto`: vagrant if it and a hypervisor are usable, else netns, else local; says why. */
 async function chooseProvider(
   config: LabConfig,
+  o: Required<Pick<OpenLabOptions, 'labId' | 'stateDir'>>,
   log: (line: string) => void,
 ): Promise<{ provider: Provider; choice: ProviderInfo }> {
   const wanted = config.provider;
@@ -52,7 +66,7 @@ async function chooseProvider(
       },
     );
   }
-  const candidate = netns(config, log);
+  const candidate = netns(config, o, log);
   const info = await candidate.detect();
   if (!info.usable) {
     throw new ConfigError('CRAWL_E_LAB_CONFIG', `no usable provider: netns: ${info.why}`, {
@@ -66,13 +80,19 @@ async function chooseProvider(
   return { provider: candidate, choice: { name: 'netns', usable: true, why } };
 }
 
-export async function openLab(
-  options: { configPath?: string; log?: (line: string) => void } = {},
-): Promise<Lab> {
+export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const where = { labId: options.labId ?? 'lab', stateDir: options.stateDir ?? STATE_DIR };
   const config = loadLabConfig(options.configPath);
-  const { provider, choice } = await chooseProvider(config, log);
-  return { config, nodes: labNodes(config), provider, choice, secrets: loadSecrets(config), log };
+  const { provider, choice } = await chooseProvider(config, where, log);
+  return {
+    config,
+    nodes: labNodes(config),
+    provider,
+    choice,
+    secrets: loadSecrets(config, where.stateDir),
+    log,
+  };
 }
 
 /** The article's steps, in order, then ours. */

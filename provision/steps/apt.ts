@@ -31,10 +31,9 @@ export async function aptInstall(
   }
   await transport.run(
     ['apt-get', ...LOCK_WAIT, 'install', '-y', '-qq', '--no-install-recommends', ...missing],
-    {
-      env: APT_ENV,
-      timeoutMs: 900_000,
-    },
+    // the only commands that need the outside world: stand-in nodes have no route out, so the
+    // netns transport runs these in the node's files but the host's network (docs/providers.md)
+    { env: APT_ENV, timeoutMs: 900_000, internet: true },
   );
   return 'changed';
 }
