@@ -7,9 +7,9 @@
 import { argv } from 'zx';
 import { openLab } from '../../provision/lab.ts';
 import { labCrawl } from '../../provision/lab-crawl.ts';
-import { runLabCommand } from './run.ts';
+import { isMain, runLabCommand } from './run.ts';
 
-await runLabCommand('crawl', async () => {
+export async function crawlCommand(): Promise<number> {
   const lab = await openLab();
   const resume = Boolean(argv['resume']);
   console.log(
@@ -48,4 +48,6 @@ await runLabCommand('crawl', async () => {
     );
   }
   return failed.length === 0 && (r.expectedPages === undefined || r.pages === r.expectedPages) ? 0 : 1;
-});
+}
+
+if (isMain(import.meta.url)) await runLabCommand('crawl', crawlCommand);

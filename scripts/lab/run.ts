@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { isCrawlError } from '../../crawler/errors.ts';
 import { redact } from '../../crawler/log.ts';
 
@@ -14,4 +15,9 @@ export async function runLabCommand(name: string, body: () => Promise<number>): 
     console.error(redact(`lab:${name}: ${text}`));
     process.exitCode = isCrawlError(error) && error.name.includes('Config') ? 2 : 1;
   }
+}
+
+/** True when this module is the script node was asked to run (not imported by another command). */
+export function isMain(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(moduleUrl) === process.argv[1];
 }

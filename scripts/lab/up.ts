@@ -8,9 +8,9 @@
 import { argv } from 'zx';
 import { labSteps, labUp, openLab } from '../../provision/lab.ts';
 import { buildCrawler } from '../build.ts';
-import { runLabCommand } from './run.ts';
+import { isMain, runLabCommand } from './run.ts';
 
-await runLabCommand('up', async () => {
+export async function upCommand(): Promise<number> {
   const started = Date.now();
   const lab = await openLab();
   console.log(`provider: ${lab.choice.name} (${lab.choice.why})`);
@@ -39,4 +39,6 @@ await runLabCommand('up', async () => {
   );
   console.log('next: npm run lab:crawl');
   return 0;
-});
+}
+
+if (isMain(import.meta.url)) await runLabCommand('up', upCommand);
