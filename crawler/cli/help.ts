@@ -1,5 +1,6 @@
 import { SETTING_NAMES, SETTINGS } from '../settings/defaults.ts';
 import { envNameOf } from '../settings/load.ts';
+import { INSPECT_HELP } from './commands/inspect.ts';
 import { RUN_HELP } from './commands/run.ts';
 import { SEED_HELP } from './commands/seed.ts';
 import { RESET_HELP, STATS_HELP } from './commands/stats.ts';
@@ -10,6 +11,7 @@ Usage:
   crawl run <spider> [--redis URL] [--set NAME=VALUE ...] [--output items.jsonl] [--seed]
   crawl seed <spider> [url ...]      push start URLs to the shared queue
   crawl stats <spider>               stats of the whole crawl, live workers
+  crawl inspect <spider> [--watch]   what is in Redis: queue, fingerprints, leases, items, workers
   crawl reset <spider>               delete the crawl's Redis keys
   crawl --help settings              every setting, its default and what it does
   crawl <command> --help             details of one command
@@ -39,5 +41,6 @@ export const COMMAND_HELP: Record<string, string> = {
   run: RUN_HELP,
   seed: SEED_HELP,
   stats: STATS_HELP,
+  inspect: INSPECT_HELP,
   reset: RESET_HELP,
 };

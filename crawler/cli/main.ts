@@ -1,5 +1,6 @@
 import { isCrawlError } from '../errors.ts';
 import { redact } from '../log.ts';
+import { inspectCommand } from './commands/inspect.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
 import { resetCommand, statsCommand } from './commands/stats.ts';
@@ -9,6 +10,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   seed: seedCommand,
   stats: statsCommand,
+  inspect: inspectCommand,
   reset: resetCommand,
 };
 

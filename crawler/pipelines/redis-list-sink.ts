@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Item } from '../spiders/spider.ts';
 import type { ItemContext, PipelineStep } from './types.ts';
 
 /**
  * scrapy-redis's RedisPipeline, made idempotent: an item goes to the list
- * `<prefix>:items` only if its key is new in the set `<prefix>:items:keys`,
+ * `<prefix>:items` only if its key and content are new in the set `<prefix>:items:keys`,
  * checked and pushed in one Lua call per flush. A re-delivered page never
  * duplicates an item.
  */
@@ -31,7 +32,10 @@ export function redisListSink(redis: Redis, itemsKey: string, keysKey: string): 
   return {
     name: 'redis-list',
     processItem(item: Item, ctx: ItemContext) {
-      pending.push(ctx.key, JSON.stringify({ _key: ctx.key, ...item }));
+      const json = JSON.stringify({ _key: ctx.key, ...item });
+      // identity = key + content: a re-delivered page repeats identical items (dropped here), while
+      // several parts of one document (same key, other fields: the Tieba spider's floors) all stay
+      pending.push(`${ctx.key}#${createHash('sha1').update(json).digest('base64url').slice(0, 16)}`, json);
       return item;
     },
     async flush() {

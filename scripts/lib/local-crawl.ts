@@ -63,7 +63,7 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
   try {
     const { settings } = resolveSettings({ env: {}, cwd: ROOT, flags: { redisUrl: redisServer.url } });
     await seedStartUrls(admin, 'tieba', settings, [
-      JSON.stringify({ url: site.startUrl, meta: { maxListPages: options.listPages } }),
+      JSON.stringify({ url: site.startUrl, meta: { maxListPages: options.listPages, allPages: true } }),
     ]);
     const sets = ['logLevel=warn', ...(options.set ?? [])].flatMap((s) => ['--set', s]);
     const started = Date.now();

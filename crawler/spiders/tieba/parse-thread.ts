@@ -10,6 +10,8 @@ export interface Floor {
   ipLocation: string | undefined;
   content: string;
   images: number;
+  /** Sub-comments of the floor (data-field content.comment_num); undefined when the page does not say. */
+  commentNum: number | undefined;
 }
 
 export interface ThreadPage {
@@ -94,6 +96,7 @@ export function parseThreadPage(html: string, page: number): ThreadPage {
               ipLocation: undefined,
               content: '',
               images: 0,
+              commentNum: typeof content['comment_num'] === 'number' ? content['comment_num'] : undefined,
               forumId: idOf(content['forum_id']),
               nameField: {},
               fieldName: typeof author['user_name'] === 'string' ? author['user_name'] : '',
