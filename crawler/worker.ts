@@ -6,6 +6,7 @@ import { ConfigError } from './errors.ts';
 import { toCrawlRequest } from './http/request.ts';
 import { createLogger, type Logger } from './log.ts';
 import { jsonlSink } from './pipelines/jsonl-sink.ts';
+import { mongoSink } from './pipelines/mongo-sink.ts';
 import { Pipeline } from './pipelines/pipeline.ts';
 import { redisListSink } from './pipelines/redis-list-sink.ts';
 import type { PipelineStep } from './pipelines/types.ts';
@@ -123,6 +124,18 @@ export function createWorker(options: WorkerOptions): {
     }
     const keys = keysFor(spider.name, settings);
     steps.push(redisListSink(redis, keys.items, keys.itemKeys));
+  }
+  if (settings.mongoUri) {
+    steps.push(
+      mongoSink({
+        uri: settings.mongoUri,
+        database: settings.mongoDatabase,
+        collection: settings.mongoCollection.replaceAll('{spider}', spider.name),
+        batchSize: settings.mongoBatchSize,
+        bufferMax: settings.mongoBufferMax,
+        log: log.child('mongodb'),
+      }),
+    );
   }
   let engine: Engine | undefined;
   const downloader = createDownloader({
