@@ -84,7 +84,12 @@ export function mongoSink(options: MongoSinkOptions): MongoSink {
 
   const newClient = (): MongoClient => {
     try {
-      return new MongoClient(uri, { serverSelectionTimeoutMS: selectionMs, appName: 'crawl-lab' });
+      // socketTimeoutMS: a write that gets no answer fails (and is retried) instead of waiting forever
+      return new MongoClient(uri, {
+        serverSelectionTimeoutMS: selectionMs,
+        socketTimeoutMS: 30_000,
+        appName: 'crawl-lab',
+      });
     } catch (error) {
       throw badMongoUri(uri, error);
     }
