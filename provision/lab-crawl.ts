@@ -106,7 +106,8 @@ export async function labCrawl(
         const pages = stat(`worker/${w.id}/response_received_count`);
         const prev = last[w.id] ?? 0;
         last[w.id] = pages;
-        const entry = (perNode[w.node.name] ??= { pages: 0, rate: 0 });
+        const entry = perNode[w.node.name] ?? { pages: 0, rate: 0 };
+        perNode[w.node.name] = entry;
         entry.pages += pages;
         entry.rate += (pages - prev) / ((now - lastAt) / 1000);
       }

@@ -6,7 +6,7 @@ import type { Transport } from './types.ts';
  * Every value reaches bash as a positional argument, never spliced into script
  * text. VMs get systemd units instead (issue 4's vagrant path).
  */
-const START = String.raw`
+const START = `
 svc=$1; run=$2; logs=$3; shift 3
 mkdir -p "$run" "$logs"
 pidf="$run/$svc.pid"
@@ -16,13 +16,13 @@ nohup setsid sh -c 'exitf=$1; shift; "$@"; echo $? > "$exitf"' sh "$run/$svc.exi
 echo $! > "$pidf"
 echo started`;
 
-const STATUS = String.raw`
+const STATUS = `
 svc=$1; run=$2
 if [ -f "$run/$svc.exit" ]; then echo "exited $(cat "$run/$svc.exit")"; exit 0; fi
 if [ -f "$run/$svc.pid" ] && kill -0 "$(cat "$run/$svc.pid")" 2>/dev/null; then echo running; exit 0; fi
 echo stopped`;
 
-const STOP = String.raw`
+const STOP = `
 svc=$1; run=$2
 pidf="$run/$svc.pid"
 [ -f "$pidf" ] || { echo stopped; exit 0; }

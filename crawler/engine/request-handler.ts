@@ -207,7 +207,11 @@ export class RequestHandler {
     let base: string | undefined;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      const key = itemKeyOf(spider, item) ?? `${(base ??= fingerprintHex(req))}:${i}`;
+      let key = itemKeyOf(spider, item);
+      if (key === undefined) {
+        base ??= fingerprintHex(req); // computed once per page, only when an item has no key of its own
+        key = `${base}:${i}`;
+      }
       const result = await pipeline.process(item, { spider: spider.name, key, url, log });
       if (result.ok) {
         stats.inc('item_scraped_count');

@@ -8,6 +8,7 @@ const LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=300'];
 export async function missingPackages(transport: Transport, packages: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const pkg of packages) {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Status} is dpkg-query's format, not JS
     const r = await transport.run(['dpkg-query', '-W', '-f=${Status}', pkg], { nothrow: true });
     if (r.exitCode !== 0 || !r.stdout.includes('install ok installed')) missing.push(pkg);
   }
