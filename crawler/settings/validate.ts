@@ -1,33 +1,10 @@
 import { ConfigError } from '../errors.ts';
+import { suggest } from '../suggest.ts';
 import { SETTING_NAMES, SETTINGS, type SettingKind, type SettingName } from './defaults.ts';
 
 /** Closest known setting name, for "did you mean" hints. */
 export function suggestSetting(name: string): SettingName | undefined {
-  let best: SettingName | undefined;
-  let bestScore = Number.POSITIVE_INFINITY;
-  const lower = name.toLowerCase().replace(/[_-]/g, '');
-  for (const candidate of SETTING_NAMES) {
-    const score = distance(lower, candidate.toLowerCase());
-    if (score < bestScore) {
-      bestScore = score;
-      best = candidate;
-    }
-  }
-  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
+  return suggest(name, SETTING_NAMES) as SettingName | undefined;
 }
 
 export function isSettingName(name: string): name is SettingName {
