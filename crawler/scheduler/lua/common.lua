@@ -133,6 +133,19 @@ local function requeue_lease(v)
   end
 end
 
+-- Hand every lease of worker `w` back (queue or start URLs) and deregister it; returns how many.
+local function release_worker(w)
+  local lk = K_LEASES .. ':' .. w
+  local n = 0
+  for _, v in ipairs(redis.call('HVALS', lk)) do
+    requeue_lease(v)
+    n = n + 1
+  end
+  redis.call('DEL', lk)
+  redis.call('ZREM', K_WORKERS, w)
+  return n
+end
+
 local function queue_len()
   if QCLASS == 'priority' then return redis.call('ZCARD', K_QUEUE) end
   return redis.call('LLEN', K_QUEUE)

@@ -8,14 +8,7 @@ local info = K_WORKER .. ':' .. WID
 redis.call('HSET', info, 'host', host, 'pid', pid, 'started', started, 'lastSeen', int(now))
 redis.call('PEXPIRE', info, ttl)
 if release == '1' then
-  local n = 0
-  for _, v in ipairs(redis.call('HVALS', MY_LEASES)) do
-    requeue_lease(v)
-    n = n + 1
-  end
-  redis.call('DEL', MY_LEASES)
-  redis.call('ZREM', K_WORKERS, WID)
-  return n
+  return release_worker(WID)
 end
 redis.call('ZADD', K_WORKERS, int(now + LEASE_MS), WID)
 return 0

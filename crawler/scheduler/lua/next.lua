@@ -10,13 +10,7 @@ redis.call('ZADD', K_WORKERS, int(now + LEASE_MS), WID)
 -- start entries to start_urls). Bounded per call; the next call takes the rest.
 local reclaimed = 0
 for _, w in ipairs(redis.call('ZRANGEBYSCORE', K_WORKERS, '-inf', '(' .. int(now), 'LIMIT', 0, 16)) do
-  local lk = K_LEASES .. ':' .. w
-  for _, v in ipairs(redis.call('HVALS', lk)) do
-    requeue_lease(v)
-    reclaimed = reclaimed + 1
-  end
-  redis.call('DEL', lk)
-  redis.call('ZREM', K_WORKERS, w)
+  reclaimed = reclaimed + release_worker(w)
 end
 stat('leases/reclaimed', reclaimed)
 
