@@ -7,8 +7,8 @@
  * --heap-mb N sets each worker's old-generation cap (0 = V8 default).
  */
 import { argv } from 'zx';
+import { WORKER_HEAP_MB } from '../provision/worker-command.ts';
 import { runLocalCrawl } from '../scripts/lib/local-crawl.ts';
-import { WORKER_HEAP_MB } from '../scripts/lib/worker-command.ts';
 
 const listPages = Number(argv['list-pages'] ?? 30);
 const heapMb = argv['heap-mb'] === undefined ? undefined : Number(argv['heap-mb']);

@@ -1,11 +1,11 @@
 import { connectAdmin } from '../crawler/redis-admin.ts';
 import { inspectCrawl, resetCrawl, seedStartUrls } from '../crawler/scheduler/admin.ts';
 import { resolveSettings } from '../crawler/settings/load.ts';
-import { WORKER_HEAP_MB } from '../scripts/lib/worker-command.ts';
 import { type Lab, masterOf, redisUrlOf } from './lab.ts';
 import { serviceState, startService, stopService } from './services.ts';
 import { APP_DIR, NODE_BIN } from './steps/crawler.ts';
 import type { LabNode } from './types.ts';
+import { workerNodeArgs } from './worker-command.ts';
 
 const SPIDER = 'tieba';
 const REAL_TIEBA = 'https://tieba.baidu.com/f?kw=%E8%81%8A%E5%A4%A9&ie=utf-8&pn=0';
@@ -78,17 +78,17 @@ export async function labCrawl(
     for (const w of workers) {
       const argv = [
         NODE_BIN,
-        `--max-old-space-size=${WORKER_HEAP_MB}`,
-        `${APP_DIR}/crawl.mjs`,
-        'run',
-        SPIDER,
-        '--worker-id',
-        w.id,
-        '--output',
-        '/var/lib/crawl-lab/items.jsonl',
-        '--set',
-        `concurrentRequests=${lab.config.crawl.concurrentRequests}`,
-        '--json',
+        ...workerNodeArgs(`${APP_DIR}/crawl.mjs`, [
+          'run',
+          SPIDER,
+          '--worker-id',
+          w.id,
+          '--output',
+          '/var/lib/crawl-lab/items.jsonl',
+          '--set',
+          `concurrentRequests=${lab.config.crawl.concurrentRequests}`,
+          '--json',
+        ]),
       ];
       // the Redis URL (with its password) goes through the environment, not the command line
       await startService(t(w.node), w.service, argv, { REDIS_URL: redisUrl });

@@ -4,9 +4,9 @@ import type { RunSummary } from '../../crawler/engine/engine.ts';
 import { inspectCrawl, seedStartUrls } from '../../crawler/scheduler/admin.ts';
 import { resolveSettings } from '../../crawler/settings/load.ts';
 import { startSite } from '../../crawler/site/server.ts';
+import { workerNodeArgs } from '../../provision/worker-command.ts';
 import { buildCrawler } from '../build.ts';
 import { startRedis } from './redis-server.ts';
-import { workerNodeArgs } from './worker-command.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
