@@ -1,10 +1,10 @@
-import { toCrawlRequest } from '../../http/request.ts';
 import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
 import { createWorker } from '../../worker.ts';
-import { type Flags, parseCommand, str } from '../args.ts';
+import { parseCommand, str } from '../args.ts';
 import { commandContext } from '../context.ts';
 import { formatSummary } from '../summary.ts';
+import { spiderStartEntries } from './seed.ts';
 
 export const RUN_HELP = `crawl run <spider> [options]
 
@@ -46,7 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     `worker starting: spider ${spider.name}, redis ${settings.redisUrl}`,
     changed.length ? { settings: changed.join(', ') } : {},
   );
-  if (flags['seed'] && settings.redisUrl !== 'memory') await seedFromSpider(ctx, flags);
+  if (flags['seed'] && settings.redisUrl !== 'memory') await seedFromSpider(ctx);
   const worker = createWorker({ spider, settings, log });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -69,10 +69,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function seedFromSpider(ctx: Awaited<ReturnType<typeof commandContext>>, _flags: Flags): Promise<void> {
-  const entries = (ctx.spider.startUrls ?? []).map((u) =>
-    typeof u === 'string' ? u : JSON.stringify(toCrawlRequest(u)),
-  );
+async function seedFromSpider(ctx: Awaited<ReturnType<typeof commandContext>>): Promise<void> {
+  const entries = spiderStartEntries(ctx.spider);
   const redis = await connectAdmin(ctx.settings.redisUrl);
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors.ts';
+import { toCrawlRequest } from '../../http/request.ts';
 import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
+import type { Spider } from '../../spiders/spider.ts';
 import { parseCommand, str } from '../args.ts';
 import { commandContext } from '../context.ts';
 
@@ -35,9 +37,7 @@ export async function seedCommand(argv: string[]): Promise<number> {
         .filter(Boolean),
     );
   if (entries.length === 0) {
-    entries = (ctx.spider.startUrls ?? []).map((u) =>
-      typeof u === 'string' ? u : JSON.stringify({ ...u, url: String(u.url) }),
-    );
+    entries = spiderStartEntries(ctx.spider);
   }
   if (entries.length === 0) {
     throw new ConfigError(
@@ -66,4 +66,12 @@ export async function seedCommand(argv: string[]): Promise<number> {
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * A spider's own startUrls as start entries: plain URLs stay plain, request objects
+ * become the queue's JSON form (callbacks given as methods become their names).
+ */
+export function spiderStartEntries(spider: Spider): string[] {
+  return (spider.startUrls ?? []).map((u) => (typeof u === 'string' ? u : JSON.stringify(toCrawlRequest(u))));
 }
