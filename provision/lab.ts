@@ -82,7 +82,12 @@ async function chooseProvider(
 
 export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const where = { labId: options.labId ?? 'lab', stateDir: options.stateDir ?? STATE_DIR };
+  // the environment lets tests, lessons and a second lab on one machine pick their own (docs/lab-config.md)
+  const env = process.env;
+  const where = {
+    labId: options.labId ?? env['LAB_ID'] ?? 'lab',
+    stateDir: options.stateDir ?? env['LAB_STATE'] ?? STATE_DIR,
+  };
   const config = loadLabConfig(options.configPath);
   const { provider, choice } = await chooseProvider(config, where, log);
   return {
