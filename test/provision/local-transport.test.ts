@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LocalProvider } from '../../provision/providers/local.ts';
+import { layoutOf } from '../../provision/layout.ts';
+import { LocalProvider, localizeNodes } from '../../provision/providers/local.ts';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
 import type { Transport } from '../../provision/types.ts';
 import { isRoot, node } from './netns-support.ts';
@@ -68,19 +69,38 @@ test('local and netns transports agree on stdout, exit codes, stdin, env, nothro
   }
 });
 
-test('the local provider gives each node its own folder and 127.0.0.1', async (t) => {
+test('the local provider gives each node its own folder and a loopback address instead of the lab.yaml one', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'crawl-lab-local-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const provider = new LocalProvider({ stateDir: dir });
-  const nodes = [node('master', '192.168.56.10', 'master'), node('worker1', '192.168.56.11')];
-  assert.deepEqual(await provider.plan(nodes), [
-    `mkdir -p ${dir}/nodes/master`,
-    `mkdir -p ${dir}/nodes/worker1`,
+  const state = join(dir, 'local');
+  const provider = new LocalProvider({ stateDir: state });
+  const nodes = await provider.localize([
+    node('master', '192.168.56.10', 'master'),
+    node('worker1', '192.168.56.11'),
   ]);
+  assert.deepEqual(
+    nodes.map((n) => n.ip),
+    ['127.0.0.10', '127.0.0.11'],
+  );
+  const m = `${state}/nodes/master`;
+  assert.deepEqual((await provider.plan(nodes))[0], `mkdir -p ${m} ${m}/app ${m}/data ${m}/run ${m}/log`);
   await provider.up(nodes);
   const tr = provider.transport(nodes[1]!);
-  assert.equal(tr.node.ip, '127.0.0.1');
-  assert.equal((await tr.run(['pwd'])).stdout.trim(), join(dir, 'nodes', 'worker1'));
+  assert.equal(tr.node.ip, '127.0.0.11');
+  assert.equal((await tr.run(['pwd'])).stdout.trim(), join(state, 'nodes', 'worker1'));
+  assert.equal(
+    layoutOf(tr).appDir,
+    join(state, 'nodes', 'worker1', 'app'),
+    'the transport carries the node layout',
+  );
   await provider.destroy(nodes);
-  await assert.rejects(readFile(join(dir, 'nodes', 'master')), { code: 'ENOENT' });
+  await assert.rejects(readFile(join(state, 'nodes', 'master')), { code: 'ENOENT' });
+});
+
+test('without loopback aliases (macOS) every local node shares 127.0.0.1', () => {
+  const nodes = localizeNodes([node('master', '192.168.56.10', 'master'), node('w', '192.168.56.11')], false);
+  assert.deepEqual(
+    nodes.map((n) => n.ip),
+    ['127.0.0.1', '127.0.0.1'],
+  );
 });

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chooseProvider } from '../../provision/choose-provider.ts';
+import { type LabConfig, loadLabConfig } from '../../provision/config/index.ts';
+import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
+import { isRoot } from './netns-support.ts';
+
+/**
+ * provider: auto and explicit choices. Vagrant and hypervisors cannot run on
+ * this machine, so their presence is staged with fake `vagrant`/`VBoxManage`
+ * scripts on PATH (tests say "(mocked hypervisor)"); netns and local are
+ * detected for real, and "without root" runs as `nobody`.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function setup(t: { after(fn: () => void): void }, yaml: string, fakes: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-choose-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, 'bin');
+  writeFileSync(join(dir, 'lab.yaml'), yaml);
+  mkdirSync(bin);
+  for (const [name, body] of Object.entries(fakes)) {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  const config = loadLabConfig(join(dir, 'lab.yaml'));
+  return { dir, bin, config };
+}
+
+function choose(config: LabConfig, dir: string, bin: string, lines: string[] = []) {
+  return chooseProvider(config, {
+    stateDir: join(dir, 'state'),
+    netns: () => new NetnsProvider({ labId: 'tchp', stateDir: join(dir, 'state', 'netns') }),
+    env: { PATH: bin },
+    log: (l) => lines.push(l),
+  });
+}
+
+const VAGRANT = 'echo "Vagrant 2.4.1"';
+
+test('(mocked hypervisor) auto picks vagrant when Vagrant and a working VirtualBox are on PATH, and says it is not wired yet', async (t) => {
+  const { dir, bin, config } = setup(t, 'provider: auto\n', {
+    vagrant: VAGRANT,
+    VBoxManage: 'echo 7.1.6r167084',
+  });
+  const lines: string[] = [];
+  await assert.rejects(choose(config, dir, bin, lines), {
+    code: 'CRAWL_E_PROVIDER',
+    message:
+      /provider "vagrant" is not wired into this version of the lab yet \(vagrant and VirtualBox 7\.1\.6\)/,
+  });
+  assert.match(lines[0]!, /vagrant +usable +vagrant and VirtualBox 7\.1\.6 +<- picked/);
+  assert.equal(lines.length, 3, 'one line per candidate');
+});
+
+test('(mocked hypervisor) a VirtualBox without its kernel module leaves vagrant unusable and auto goes on', async (t) => {
+  const { dir, bin, config } = setup(t, 'provider: auto\n', {
+    vagrant: VAGRANT,
+    VBoxManage: 'echo "WARNING: The vboxdrv kernel module is not loaded." >&2; echo 7.0.14r161095',
+  });
+  const r = await choose(config, dir, bin);
+  assert.deepEqual(r.candidates[0], {
+    name: 'vagrant',
+    usable: false,
+    why: 'vagrant found but no usable hypervisor (virtualbox: VirtualBox 7.0.14 is installed but its kernel module is not loaded (sudo /sbin/vboxconfig), libvirt: virsh not on PATH, vmware: vmrun not on PATH)',
+  });
+  assert.equal(r.choice.name, isRoot ? 'netns' : 'local');
+  assert.match(r.choice.why, /^auto; vagrant: no, .*; netns: (picked|no), .*; local: (picked|usable), /);
+});
+
+test('with no vagrant on PATH, auto picks netns as root and keeps the lab.yaml addresses', {
+  skip: !isRoot && 'needs root: the netns branch',
+}, async (t) => {
+  const { dir, bin, config } = setup(t, 'provider: auto\n');
+  const r = await choose(config, dir, bin);
+  assert.equal(r.choice.name, 'netns');
+  assert.match(r.candidates[0]!.why, /^vagrant is not on PATH/);
+  assert.deepEqual(
+    r.nodes.map((n) => n.ip),
+    ['192.168.56.10', '192.168.56.11', '192.168.56.12'],
+  );
+});
+
+test('(mocked hypervisor) provider: vagrant without a hypervisor stops with the reason and the way out', async (t) => {
+  const { dir, bin, config } = setup(t, 'provider: vagrant\n', { vagrant: VAGRANT });
+  await assert.rejects(choose(config, dir, bin), (e: Error & { code?: string; hint?: string }) => {
+    assert.equal(e.code, 'CRAWL_E_LAB_CONFIG');
+    assert.match(
+      e.message,
+      /provider: vagrant \(set in .*lab\.yaml\) cannot run here: vagrant found but no usable hypervisor/,
+    );
+    assert.match(e.hint ?? '', /lab:doctor/);
+    return true;
+  });
+});
+
+/** Runs chooseProvider as `nobody` (root) or as this user, printing the result or the error code. */
+const DRIVER = `
+import { chooseProvider } from ${JSON.stringify(join(ROOT, 'provision/choose-provider.ts'))};
+import { loadLabConfig } from ${JSON.stringify(join(ROOT, 'provision/config/index.ts'))};
+import { NetnsProvider } from ${JSON.stringify(join(ROOT, 'provision/providers/netns/provider.ts'))};
+const [configPath, stateDir] = process.argv.slice(1);
+try {
+  const r = await chooseProvider(loadLabConfig(configPath), { stateDir, netns: () => new NetnsProvider({ labId: 'tchp', stateDir }) });
+  console.log(JSON.stringify({ name: r.choice.name, why: r.choice.why, ips: r.nodes.map((n) => n.ip) }));
+} catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+`;
+
+function asUser(dir: string): Promise<Record<string, unknown>> {
+  const pre = isRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'] : [];
+  const argv = [
+    ...pre,
+    process.execPath,
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    DRIVER,
+    join(dir, 'lab.yaml'),
+    join(dir, 'state'),
+  ];
+  return new Promise((resolve, reject) =>
+    execFile(
+      argv[0]!,
+      argv.slice(1),
+      { cwd: ROOT, env: { ...process.env, HOME: dir } },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout) as Record<string, unknown>),
+    ),
+  );
+}
+
+test('without root, auto picks local and gives the nodes loopback addresses; provider: netns says it needs root', async (t) => {
+  const { dir } = setup(t, 'provider: auto\n');
+  if (isRoot) chownSync(dir, 65534, 65534);
+  const auto = await asUser(dir);
+  assert.equal(auto['name'], 'local');
+  assert.match(String(auto['why']), /netns: no, needs root/);
+  assert.deepEqual(auto['ips'], ['127.0.0.10', '127.0.0.11', '127.0.0.12']);
+  writeFileSync(
+    join(dir, 'lab.yaml'),
+    'provider: netns\nnetwork: { cidr: 10.213.44.0/24 }\nnodes: [{ name: m, role: master, ip: 10.213.44.10 }]\n',
+  );
+  const netns = await asUser(dir);
+  assert.equal(netns['code'], 'CRAWL_E_LAB_CONFIG');
+  assert.match(String(netns['message']), /provider: netns .* cannot run here: needs root/);
+});
