@@ -81,5 +81,8 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
     allPages: false,
   },
   site: { port: 8080, seed: SITE_DEFAULTS.seed, latencyMs: SITE_DEFAULTS.latencyMs },
-  mirrors: { apt: '', npm: '' },
+  /** node: '' = https://nodejs.org/dist (provision/node-dist.ts NODE_DEFAULT_MIRROR) */
+  mirrors: { apt: '', npm: '', node: '' },
+  /** @default 'auto' (the firewall rule on VMs; stand-ins and local stay open) */
+  firewall: { mode: 'auto' },
 });

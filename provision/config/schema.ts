@@ -91,7 +91,8 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
     seed: { type: 'int', min: 0, max: 2 ** 32 - 1 },
     latency_ms: { type: 'int', min: 0, max: 60_000 },
   },
-  mirrors: { apt: MIRROR, npm: MIRROR },
+  mirrors: { apt: MIRROR, npm: MIRROR, node: MIRROR },
+  firewall: { mode: { type: 'enum', values: ['auto', 'on', 'off'] } },
 };
 
 /** Host-name label (RFC 1123): it becomes a hostname, a Vagrant machine name, a namespace name and a shell word. */

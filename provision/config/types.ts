@@ -6,6 +6,8 @@ export const PROVIDER_CHOICES: readonly ProviderChoice[] = ['auto', 'vagrant', '
 
 export type CrawlTarget = 'mini-tieba' | 'real-tieba';
 
+export type FirewallMode = 'auto' | 'on' | 'off';
+
 /** The lab description after defaults and validation (lab.yaml's snake_case keys in camelCase). */
 export interface LabConfig {
   /** Where it was read from, for messages. */
@@ -40,8 +42,14 @@ export interface LabConfig {
     allPages: boolean;
   };
   site: { port: number; seed: number; latencyMs: number };
-  /** Empty = the distribution's / npm's default. */
-  mirrors: { apt: string; npm: string };
+  /** Empty = the distribution's / npm's / nodejs.org's default. */
+  mirrors: { apt: string; npm: string; node: string };
+  /**
+   * The master's nftables rule admitting Redis and MongoDB only from the lab
+   * network: 'auto' = on VMs only; 'on' = also on netns stand-ins; 'off' = never.
+   * Never on the local provider (it would be this machine's own firewall).
+   */
+  firewall: { mode: FirewallMode };
 }
 
 /** Values callers may force over the file (command-line flags); same keys and rules as the file. */

@@ -309,3 +309,17 @@ test('YAML is read as Ruby reads it: yes/no are booleans, aliases and duplicate 
   rejects(() => parseLabYaml('provider: auto\nprovider: netns\n', 'f.yaml'), '(yaml)');
   rejects(() => parseLabYaml('nodes:\n\t- name: x\n', 'f.yaml'), '(yaml)', 'tabs');
 });
+
+test('firewall.mode and mirrors.node default to auto and nodejs.org, and bad values name the key and the choices', () => {
+  const config = validateLabConfig({}, 'lab.yaml');
+  assert.deepEqual(config.firewall, { mode: 'auto' });
+  assert.equal(config.mirrors.node, '');
+  assert.equal(validateLabConfig({ firewall: { mode: 'on' } }, 'lab.yaml').firewall.mode, 'on');
+  assert.equal(
+    validateLabConfig({ mirrors: { node: 'https://npmmirror.com/mirrors/node' } }, 'lab.yaml').mirrors.node,
+    'https://npmmirror.com/mirrors/node',
+  );
+  rejects(v({ firewall: { mode: 'yes please' } }), 'firewall.mode', 'auto, on, off');
+  rejects(v({ firewall: { enabled: true } }), 'firewall.enabled', 'mode');
+  rejects(v({ mirrors: { node: 'ftp://example.org/node' } }), 'mirrors.node', 'http(s) URL');
+});

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { CrawlError } from '../../crawler/errors.ts';
+import type { LabNode, Step } from '../types.ts';
+import { aptInstall } from './apt.ts';
+
+/**
+ * The master's firewall: Redis (6379) and MongoDB (27017) answer only the lab
+ * network and the machine itself; everyone else's packets to those ports are
+ * dropped (the client sees a timeout). Everything lives in one nftables table
+ * of our own, `inet crawl_lab`, so the step never reads, changes or flushes
+ * anybody else's rules (ufw, Docker, a distro's nftables.conf). Note that nftables
+ * runs every base chain: our `accept` cannot open a port another table drops.
+ */
+
+export const FIREWALL_TABLE = 'crawl_lab';
+
+export interface FirewallOptions {
+  /** The lab network (lab.yaml network.cidr), the only source admitted besides loopback. */
+  cidr: string;
+  /** TCP ports to guard on the master. */
+  ports: readonly number[];
+}
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function checkOptions(o: FirewallOptions): void {
+  const m = CIDR.exec(o.cidr);
+  if (!m || m.slice(1, 5).some((x) => Number(x) > 255) || Number(m[5]) > 32) {
+    throw new CrawlError('CRAWL_E_LAB_CONFIG', `firewall: network "${o.cidr}" is not an IPv4 CIDR`, {
+      hint: "set network.cidr in lab.yaml to a network such as '192.168.56.0/24'",
+    });
+  }
+  if (o.ports.length === 0 || o.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    throw new CrawlError(
+      'CRAWL_E_LAB_CONFIG',
+      `firewall: ports ${JSON.stringify(o.ports)} are not TCP ports`,
+      {
+        hint: 'redis.port and mongodb.port must be whole numbers from 1 to 65535',
+      },
+    );
+  }
+}
+
+/**
+ * The table, as `nft -f` input. Its comment carries a hash of the rules, so
+ * "is the wanted table loaded?" is one look at `nft list table`, whatever way
+ * nft chooses to print the rules back.
+ */
+export function firewallTable(o: FirewallOptions): string {
+  checkOptions(o);
+  const ports = [...new Set(o.ports)].sort((a, b) => a - b).join(', ');
+  const chain = [
+    'type filter hook input priority filter; policy accept;',
+    // the machine's own connections, even to its lab address, arrive on lo
+    'iifname "lo" accept',
+    `ip saddr ${o.cidr} tcp dport { ${ports} } accept`,
+    `tcp dport { ${ports} } drop`,
+  ];
+  const hash = createHash('sha256').update(chain.join('\n')).digest('hex').slice(0, 16);
+  return [
+    `table inet ${FIREWALL_TABLE} {`,
+    `\tcomment "crawl-lab ${hash}: tcp ${ports} only from ${o.cidr} and loopback"`,
+    '\tchain input {',
+    ...chain.map((l) => `\t\t${l}`),
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** One nft transaction: create-if-missing, delete, add. Atomic: there is never a moment without the table. */
+export function firewallScript(o: FirewallOptions): string {
+  return `table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\n${firewallTable(o)}`;
+}
+
+function markerOf(table: string): string {
+  return /comment "(crawl-lab [0-9a-f]{16})/.exec(table)?.[1] ?? '';
+}
+
+/** Applies on the master: it is the machine with Redis and MongoDB. */
+export function firewall(o: FirewallOptions): Step {
+  const wanted = firewallTable(o);
+  return {
+    id: 'firewall',
+    appliesTo: (n: LabNode) => n.role === 'master',
+    async run({ transport, log }) {
+      const installed = await aptInstall(transport, ['nftables']);
+      const now = await transport.run(['nft', 'list', 'table', 'inet', FIREWALL_TABLE], { nothrow: true });
+      if (installed === 'ok' && now.exitCode === 0 && markerOf(now.stdout) === markerOf(wanted)) {
+        return { status: 'ok' };
+      }
+      await transport.run(['nft', '-f', '-'], { input: firewallScript(o) });
+      const check = await transport.run(['nft', 'list', 'table', 'inet', FIREWALL_TABLE], { nothrow: true });
+      if (markerOf(check.stdout) !== markerOf(wanted)) {
+        throw new CrawlError('CRAWL_E_PROVISION', `the nftables table inet ${FIREWALL_TABLE} did not load`, {
+          hint: `run \`nft list ruleset\` on ${transport.node.name} (npm run lab:ssh) and look for errors`,
+        });
+      }
+      log(`tcp ${[...o.ports].join(', ')}: only ${o.cidr} and loopback`);
+      return { status: 'changed' };
+    },
+  };
+}

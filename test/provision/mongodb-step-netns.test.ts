@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MongoClient } from 'mongodb';
+import { type Lab, labUp, masterOf, openLab } from '../../provision/lab.ts';
+import { labCrawl } from '../../provision/lab-crawl.ts';
+import { findMongoServerBinary } from '../../provision/steps/mongodb.ts';
+import { labMongoUri } from '../../provision/steps/mongodb-standin.ts';
+import { buildCrawler } from '../../scripts/build.ts';
+import { isRoot, leftovers } from './netns-support.ts';
+
+/**
+ * MongoDB on a stand-in master (lab "mgo", 10.57.3.0/24): lab:up copies the
+ * host's FerretDB to the master and runs it on the lab address with the lab
+ * user; lab:crawl's workers on all three nodes write items into it.
+ */
+const inCi = process.env['CI'] === 'true';
+const skip =
+  !isRoot && !inCi
+    ? 'needs root (network namespaces): run as root, as CI does'
+    : !findMongoServerBinary() && !inCi
+      ? 'no FerretDB binary in the crawl-lab cache (see docs/mongodb.md "A server for the tests")'
+      : false;
+
+const CONFIG = `
+provider: netns
+network: { cidr: 10.57.3.0/24 }
+nodes:
+  - { name: master, role: master, ip: 10.57.3.10 }
+  - { name: worker1, role: worker, ip: 10.57.3.11 }
+  - { name: worker2, role: worker, ip: 10.57.3.12 }
+crawl: { list_pages: 3 }
+mongodb: { enabled: true }
+`;
+
+test('on netns stand-ins lab:up runs MongoDB (FerretDB) on the master and lab:crawl stores exactly one document per thread of the site', {
+  skip,
+  timeout: 900_000,
+}, async (t) => {
+  const labId = 'mgo';
+  const dir = mkdtempSync(join(tmpdir(), `crawl-lab-${labId}-`));
+  const stateDir = join(dir, 'state');
+  const configPath = join(dir, 'lab.yaml');
+  writeFileSync(configPath, CONFIG);
+  const lines: string[] = [];
+  const lab: Lab = await openLab({ configPath, labId, stateDir, log: (l) => lines.push(l) });
+  t.after(async () => {
+    await lab.provider.destroy(lab.nodes).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await buildCrawler();
+  const first = await labUp(lab);
+  assert.deepEqual(
+    first.filter((r) => r.step === 'mongodb').map((r) => [r.node, r.status]),
+    [['master', 'changed']],
+  );
+  const second = await labUp(lab);
+  assert.deepEqual(
+    second.filter((r) => r.step === 'mongodb').map((r) => r.status),
+    ['ok'],
+    'a second lab:up finds MongoDB running',
+  );
+
+  const result = await labCrawl(lab, { resume: false, onProgress: () => {} });
+  assert.ok(
+    result.workers.every((w) => w.exit === 0),
+    JSON.stringify(result.workers),
+  );
+  assert.match(result.itemSink, /^MongoDB 10\.57\.3\.10:27017, yuliao\.tieba: \d+ documents$/);
+
+  const master = masterOf(lab);
+  const truth = (await (await fetch(`http://${master.ip}:${lab.config.site.port}/__truth`)).json()) as {
+    threads: { count: number };
+  };
+  const client = new MongoClient(
+    labMongoUri({ ip: master.ip, port: 27017, user: 'crawler', password: lab.secrets.mongoPassword }),
+  );
+  t.after(() => client.close());
+  const stored = await client.db('yuliao').collection('tieba').countDocuments();
+  assert.equal(stored, truth.threads.count, 'one document per thread of the site');
+  assert.ok(result.itemSink.endsWith(`: ${stored} documents`));
+  assert.ok(!lines.join('\n').includes(lab.secrets.mongoPassword), 'the password is never printed');
+
+  await lab.provider.destroy(lab.nodes);
+  assert.deepEqual(
+    leftovers(labId, join(stateDir, 'netns')),
+    [],
+    'destroy leaves nothing of the provider behind',
+  );
+});
