@@ -1,0 +1,54 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadLabConfig } from '../../provision/config/index.ts';
+import { ROOT, ROOTFS_CACHE } from '../../provision/lab.ts';
+import { planProvider } from '../../provision/plan/provider.ts';
+import { formatPlan, type LabPlan, planLab } from '../../provision/plan.ts';
+
+/** Helpers for the plan tests: build a plan from a lab.yaml, make it machine-independent, read lines back with bash. */
+
+export const PLANS = fileURLToPath(new URL('./fixtures/plans/', import.meta.url));
+/** Never created: plans only name it. */
+export const PLAN_STATE = '/var/tmp/crawl-lab-plan-state';
+
+export async function planOf(configPath: string): Promise<{ plan: LabPlan; text: string }> {
+  const config = loadLabConfig(configPath);
+  const { provider } = await planProvider(config, { labId: 'plan', stateDir: PLAN_STATE });
+  // detect()'s answer depends on this machine (root or not): snapshots use a fixed one
+  const choice = {
+    name: provider.name,
+    usable: true,
+    why: `chosen in ${config.provider === 'auto' ? 'auto' : 'lab.yaml'}`,
+  };
+  const plan = await planLab({ config, provider, choice });
+  return { plan, text: normalize(formatPlan(plan)) };
+}
+
+/** Paths that differ between machines become placeholders (@...@: still plain words for bash). */
+export function normalize(text: string): string {
+  return text
+    .split(ROOT)
+    .join('@repo@/')
+    .split(ROOTFS_CACHE)
+    .join('@cache@')
+    .split(process.execPath)
+    .join('@host-node@');
+}
+
+/**
+ * Each line read by a real bash as a command line: the words bash would pass
+ * (one bash for all lines; each word printed as W<word>\0, each line ended by E\0).
+ */
+export function bashWords(lines: readonly string[]): string[][] {
+  const script = lines.map((l) => `printf 'W%s\\0' ${l}\nprintf 'E\\0'`).join('\n');
+  const out = execFileSync('bash', ['--norc', '--noprofile', '-s'], { input: script }).toString('utf8');
+  const records: string[][] = [];
+  let current: string[] = [];
+  for (const token of out.split('\0').slice(0, -1)) {
+    if (token === 'E') {
+      records.push(current);
+      current = [];
+    } else current.push(token.slice(1));
+  }
+  return records;
+}

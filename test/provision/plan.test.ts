@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_LAB_CONFIG_PATH } from '../../provision/config/index.ts';
+import { commandWords, shellLine } from '../../provision/plan/render.ts';
+import { PLAN_SECRETS } from '../../provision/plan.ts';
+import { bashWords, PLAN_STATE, PLANS, planOf } from './plan-support.ts';
+
+/**
+ * `lab:up --dry-run` plans, snapshot-tested. After an intended change,
+ * regenerate with: UPDATE_PLANS=1 bash test/run.sh test/provision/plan.test.ts
+ * and review the diff of test/provision/fixtures/plans/*.txt.
+ */
+const CASES: [name: string, config: string][] = [
+  ['default', DEFAULT_LAB_CONFIG_PATH],
+  ['hostile', join(PLANS, 'hostile.yaml')],
+  ['article-exact', join(PLANS, 'article-exact.yaml')],
+];
+
+for (const [name, config] of CASES) {
+  test(`the ${name} plan matches its snapshot (fixtures/plans/${name}.txt)`, async () => {
+    const { text } = await planOf(config);
+    const file = join(PLANS, `${name}.txt`);
+    if (process.env['UPDATE_PLANS'] === '1') writeFileSync(file, text);
+    assert.ok(
+      existsSync(file),
+      `no snapshot ${file}: run UPDATE_PLANS=1 bash test/run.sh ${import.meta.filename}`,
+    );
+    assert.equal(
+      text,
+      readFileSync(file, 'utf8'),
+      'plan changed: review, then regenerate with UPDATE_PLANS=1',
+    );
+  });
+}
+
+test('every planned command line reads back in bash as exactly the argv the step passes', async () => {
+  for (const [name, config] of CASES) {
+    const { plan } = await planOf(config);
+    const commands = plan.steps.flatMap((s) => s.commands);
+    const expected = commands.map((c) => commandWords(c, plan.redactions));
+    assert.deepEqual(bashWords(expected.map((w) => shellLine(w))), expected, name);
+  }
+});
+
+test('on a fresh machine every planned step runs to its end (none stops on the model)', async () => {
+  for (const [name, config] of CASES) {
+    const { plan } = await planOf(config);
+    const stopped = plan.steps.filter((s) => typeof s.outcome === 'object' && 'stopped' in s.outcome);
+    assert.deepEqual(stopped, [], name);
+  }
+});
+
+test('a whole plan is valid bash: comments around one command per line (bash -n)', async () => {
+  for (const [name, config] of CASES) {
+    const { text } = await planOf(config);
+    execFileSync('bash', ['-n'], { input: text });
+    assert.ok(text.split('\n').length > 50, name);
+  }
+});
+
+test('the plan covers the provider, then every step on every node it applies to, master first', async () => {
+  const { plan, text } = await planOf(DEFAULT_LAB_CONFIG_PATH);
+  assert.match(text, /^debootstrap --variant=minbase bookworm /m);
+  assert.match(text, /^ip netns add clab-plan-worker2$/m);
+  assert.deepEqual(
+    plan.steps.map(
+      (s) => `${s.node}:${s.step}:${typeof s.outcome === 'string' ? s.outcome : Object.keys(s.outcome)[0]}`,
+    ),
+    [
+      'master:redis-install:changed',
+      'master:redis-configure:changed',
+      'worker1:redis-tools-install:changed',
+      'worker2:redis-tools-install:changed',
+      'worker1:redis-reachable:ok',
+      'worker2:redis-reachable:ok',
+      'master:node-runtime:changed',
+      'worker1:node-runtime:changed',
+      'worker2:node-runtime:changed',
+      'master:crawler-deploy:changed',
+      'worker1:crawler-deploy:changed',
+      'worker2:crawler-deploy:changed',
+      // checks from this host over the network: never run by a plan (provision/plan.ts UNPLANNABLE_STEPS)
+      'master:mongodb:notPlanned',
+      'master:mini-tieba-site:changed',
+    ],
+  );
+  // a fresh machine: the probe says "not installed", so apt-get installs it
+  assert.match(
+    text,
+    /^dpkg-query -W \$'-f=\$\{Status\}' redis-server {2}# fresh machine: exit 1, not installed$/m,
+  );
+  assert.match(text, /^env DEBIAN_FRONTEND=noninteractive apt-get .* install .* redis-server/m);
+  // the article's two edits, as a diff of Debian's file, and the lab's password line redacted
+  assert.match(text, /^# {3}\| 87: \+ # bind 127\.0\.0\.1 -::1$/m);
+  assert.match(text, /^# {3}\| 111: \+ protected-mode no$/m);
+  assert.match(text, /^# {3}\| \d+: \+ requirepass <redis-password>$/m);
+  // copies from the host, and a script passed as one word shown as text
+  assert.match(text, /^rsync -a @repo@\/dist\/ worker1:\/opt\/crawl-lab\/ {2}# copy from this host$/m);
+  assert.match(text, /^# {3}\| nohup setsid sh -c/m);
+});
+
+test('no password reaches a plan: the placeholder stands for it everywhere, env included', async () => {
+  for (const [name, config] of CASES) {
+    const { text } = await planOf(config);
+    for (const secret of [...Object.values(PLAN_SECRETS), 'Secret123abcXYZ'])
+      assert.ok(!text.includes(secret), `${name}: ${secret} printed`);
+    if (name === 'article-exact') {
+      assert.doesNotMatch(text, /requirepass|REDISCLI_AUTH/);
+      assert.match(text, /WARNING: article_exact/);
+    } else assert.match(text, /env \$'REDISCLI_AUTH=<redis-password>' redis-cli/);
+  }
+  assert.ok(!existsSync(PLAN_STATE), 'planning creates no state folder');
+});
