@@ -2,13 +2,16 @@ import { connectAdmin } from '../crawler/redis-admin.ts';
 import { inspectCrawl, resetCrawl, seedStartUrls } from '../crawler/scheduler/admin.ts';
 import { resolveSettings } from '../crawler/settings/load.ts';
 import { type Lab, masterOf, redisUrlOf } from './lab.ts';
+import { layoutOf } from './layout.ts';
 import { serviceState, startService, stopService } from './services.ts';
-import { APP_DIR, NODE_BIN } from './steps/crawler.ts';
+import { clearItems, countItems, type ItemSink, labItemSink } from './steps/mongodb.ts';
 import type { LabNode } from './types.ts';
 import { workerNodeArgs } from './worker-command.ts';
 
-const SPIDER = 'tieba';
+export const SPIDER = 'tieba';
 const REAL_TIEBA = 'https://tieba.baidu.com/f?kw=%E8%81%8A%E5%A4%A9&ie=utf-8&pn=0';
+/** The fallback item sink on VMs and stand-ins (JSON lines, appended by each worker there); local nodes: <node>/data/items.jsonl (layoutOf). */
+export const ITEMS_JSONL = '/var/lib/crawl-lab/items.jsonl';
 
 export interface CrawlProgress {
   elapsedMs: number;
@@ -32,13 +35,15 @@ export interface LabCrawlResult {
   itemSink: string;
 }
 
-interface WorkerRef {
+/** One worker process of the lab: its node, its worker id and its service name there. */
+export interface WorkerRef {
   node: LabNode;
   id: string;
   service: string;
 }
 
-function workersOf(lab: Lab): WorkerRef[] {
+/** The workers lab:crawl starts: workersPerNode on every node. */
+export function workersOf(lab: Lab): WorkerRef[] {
   const out: WorkerRef[] = [];
   for (const node of lab.nodes) {
     for (let i = 1; i <= lab.config.crawl.workersPerNode; i++) {
@@ -48,6 +53,55 @@ function workersOf(lab: Lab): WorkerRef[] {
   return out;
 }
 
+/** The crawl's start request (JSON, as `crawl seed` takes it): list page 1 of the lab's target. */
+export function labStartRequest(lab: Lab): string {
+  const start =
+    lab.config.crawl.target === 'mini-tieba'
+      ? `http://${masterOf(lab).ip}:${lab.config.site.port}/f?kw=${encodeURIComponent('聊天')}&ie=utf-8&pn=0`
+      : REAL_TIEBA;
+  const meta = { maxListPages: lab.config.crawl.listPages, allPages: lab.config.crawl.allPages };
+  return JSON.stringify({ url: start, meta });
+}
+
+/**
+ * Start one worker as a service on its node (no-op when it runs already).
+ * labCrawl starts every worker this way; lab:chaos also adds one mid-crawl.
+ * `settings` are extra `--set name=value` entries.
+ */
+export async function startWorker(
+  lab: Lab,
+  w: WorkerRef,
+  settings: readonly string[] = [],
+  itemSink?: ItemSink,
+): Promise<void> {
+  const transport = lab.provider.transport(w.node);
+  const { nodeBin, appDir, dataDir, services } = layoutOf(transport);
+  // items: the lab's MongoDB when lab:up provisioned one, else JSON lines on the node (steps/mongodb.ts)
+  const sink = itemSink ?? (await labItemSink(lab, masterOf(lab)));
+  const sinkArgs =
+    sink.kind === 'mongodb'
+      ? ['--set', `mongoDatabase=${sink.database}`, '--set', `mongoCollection=${sink.collection}`]
+      : ['--output', `${dataDir}/items.jsonl`];
+  // the MongoDB URI carries the lab user's password: environment, like REDIS_URL
+  const sinkEnv: Record<string, string> = sink.kind === 'mongodb' ? { CRAWL_MONGO_URI: sink.uri } : {};
+  const argv = [
+    nodeBin,
+    ...workerNodeArgs(`${appDir}/crawl.mjs`, [
+      'run',
+      SPIDER,
+      '--worker-id',
+      w.id,
+      ...sinkArgs,
+      '--set',
+      `concurrentRequests=${lab.config.crawl.concurrentRequests}`,
+      ...settings.flatMap((s) => ['--set', s]),
+      '--json',
+    ]),
+  ];
+  // the Redis URL (with its password) goes through the environment, not the command line
+  await startService(transport, w.service, argv, { REDIS_URL: redisUrlOf(lab), ...sinkEnv }, services);
+}
+
 /**
  * lab:crawl: reset (or resume) the crawl state, seed the start URL, start the
  * workers on every node, report progress, wait for the distributed crawl to
@@ -55,7 +109,12 @@ function workersOf(lab: Lab): WorkerRef[] {
  */
 export async function labCrawl(
   lab: Lab,
-  options: { resume: boolean; onProgress: (p: CrawlProgress) => void },
+  options: {
+    resume: boolean;
+    onProgress: (p: CrawlProgress) => void;
+    /** Extra `--set name=value` settings for every worker (lab:chaos shortens leaseTimeout). */
+    settings?: readonly string[];
+  },
 ): Promise<LabCrawlResult> {
   const master = masterOf(lab);
   const redisUrl = redisUrlOf(lab);
@@ -64,40 +123,25 @@ export async function labCrawl(
   const workers = workersOf(lab);
   const t = (n: LabNode) => lab.provider.transport(n);
   try {
-    for (const w of workers) await stopService(t(w.node), w.service);
+    for (const w of workers) await stopService(t(w.node), w.service, layoutOf(t(w.node)).services);
     if (!options.resume) await resetCrawl(admin, SPIDER, settings);
     const mini = lab.config.crawl.target === 'mini-tieba';
-    const start = mini
-      ? `http://${master.ip}:${lab.config.site.port}/f?kw=${encodeURIComponent('聊天')}&ie=utf-8&pn=0`
-      : REAL_TIEBA;
-    const meta = { maxListPages: lab.config.crawl.listPages, allPages: lab.config.crawl.allPages };
-    await seedStartUrls(admin, SPIDER, settings, [JSON.stringify({ url: start, meta })]);
-    const itemSink =
-      '/var/lib/crawl-lab/items.jsonl on each node (no MongoDB on this provider: fallback sink)';
+    await seedStartUrls(admin, SPIDER, settings, [labStartRequest(lab)]);
+    const sink = await labItemSink(lab, master);
+    if (sink.kind === 'mongodb' && !options.resume) await clearItems(sink);
+    let itemSink =
+      sink.kind === 'mongodb'
+        ? sink.where
+        : `${layoutOf(t(master)).dataDir}/items.jsonl on each node (fallback sink: ${sink.why})`;
     const started = Date.now();
-    for (const w of workers) {
-      const argv = [
-        NODE_BIN,
-        ...workerNodeArgs(`${APP_DIR}/crawl.mjs`, [
-          'run',
-          SPIDER,
-          '--worker-id',
-          w.id,
-          '--output',
-          '/var/lib/crawl-lab/items.jsonl',
-          '--set',
-          `concurrentRequests=${lab.config.crawl.concurrentRequests}`,
-          '--json',
-        ]),
-      ];
-      // the Redis URL (with its password) goes through the environment, not the command line
-      await startService(t(w.node), w.service, argv, { REDIS_URL: redisUrl });
-    }
+    for (const w of workers) await startWorker(lab, w, options.settings, sink);
     const last: Record<string, number> = {};
     let lastAt = started;
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
-      const states = await Promise.all(workers.map((w) => serviceState(t(w.node), w.service)));
+      const states = await Promise.all(
+        workers.map((w) => serviceState(t(w.node), w.service, layoutOf(t(w.node)).services)),
+      );
       const info = await inspectCrawl(admin, SPIDER, settings);
       const stat = (k: string) => Number(info.stats[k] ?? 0);
       const now = Date.now();
@@ -126,6 +170,7 @@ export async function labCrawl(
         const share: Record<string, number> = {};
         for (const w of workers)
           share[w.node.name] = (share[w.node.name] ?? 0) + fstat(`worker/${w.id}/response_received_count`);
+        if (sink.kind === 'mongodb') itemSink = `${sink.where}: ${await countItems(sink)} documents`;
         let expectedPages: number | undefined;
         if (mini) {
           const truth = (await (

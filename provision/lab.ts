@@ -1,13 +1,19 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../crawler/errors.ts';
+import { chooseProvider as chooseLabProvider } from './choose-provider.ts';
 import { type LabConfig, labNodes, loadLabConfig } from './config/index.ts';
+import { NODE_LTS_VERSION } from './node-dist.ts';
 import { NetnsProvider } from './providers/netns/provider.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
 import { type LabSecrets, loadSecrets, STATE_DIR } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
+import { firewall } from './steps/firewall.ts';
+import { localStepVariants } from './steps/local-steps.ts';
+import { findMongoServerBinary, mongodbStep } from './steps/mongodb.ts';
+import { nodeDownload } from './steps/node-download.ts';
 import { redisConfigure, redisInstall, redisReachable, redisToolsInstall } from './steps/redis.ts';
-import type { LabNode, Provider, ProviderInfo, Step } from './types.ts';
+import type { LabNode, MachineKind, Provider, ProviderInfo, Step } from './types.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -33,7 +39,7 @@ export interface OpenLabOptions {
   stateDir?: string;
 }
 
-function netns(
+export function netns(
   config: LabConfig,
   o: Required<Pick<OpenLabOptions, 'labId' | 'stateDir'>>,
   log: (line: string) => void,
@@ -50,34 +56,24 @@ function netns(
   });
 }
 
-/** `provider: auto`: vagrant if it and a hypervisor are usable, else netns, else local; says why. */
+/**
+ * `provider: auto`: vagrant if it and a hypervisor are usable, else netns, else
+ * local; says why (provision/choose-provider.ts). openLab derives `lab.nodes`
+ * from `config.nodes` after this call, so the addresses the chosen provider
+ * gives the nodes (local: loopback instead of lab.yaml's) are put there.
+ */
 async function chooseProvider(
   config: LabConfig,
   o: Required<Pick<OpenLabOptions, 'labId' | 'stateDir'>>,
   log: (line: string) => void,
 ): Promise<{ provider: Provider; choice: ProviderInfo }> {
-  const wanted = config.provider;
-  if (wanted === 'vagrant' || wanted === 'ssh' || wanted === 'local') {
-    throw new ConfigError(
-      'CRAWL_E_LAB_CONFIG',
-      `provider "${wanted}" cannot bring the lab up yet in this version`,
-      {
-        hint: 'use provider: netns (Linux, as root) or auto; `npm run demo` runs the crawl with local processes',
-      },
-    );
-  }
-  const candidate = netns(config, o, log);
-  const info = await candidate.detect();
-  if (!info.usable) {
-    throw new ConfigError('CRAWL_E_LAB_CONFIG', `no usable provider: netns: ${info.why}`, {
-      hint: 'run as root on Linux (sudo npm run lab:up), or `npm run demo` for a crawl with local processes',
-    });
-  }
-  const why =
-    wanted === 'auto'
-      ? `vagrant: no hypervisor usable here (VirtualBox, libvirt, VMware, Parallels); netns: ${info.why}`
-      : 'chosen in lab.yaml';
-  return { provider: candidate, choice: { name: 'netns', usable: true, why } };
+  const chosen = await chooseLabProvider(config, {
+    stateDir: o.stateDir,
+    netns: () => netns(config, o, log),
+    log,
+  });
+  config.nodes = chosen.nodes;
+  return { provider: chosen.provider, choice: chosen.choice };
 }
 
 export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
@@ -108,14 +104,37 @@ export function labSteps(lab: Lab): Step[] {
     password: config.redis.articleExact ? undefined : secrets.redisPassword,
     articleExact: config.redis.articleExact,
   };
+  // VMs (vagrant, ssh) are real machines with systemd; netns nodes are stand-ins sharing this host's platform
+  const machine: MachineKind =
+    lab.provider.name === 'local' ? 'local' : lab.provider.name === 'netns' ? 'standin' : 'vm';
+  const fw = config.firewall.mode;
+  const guarded = [config.redis.port, ...(config.mongodb.enabled ? [config.mongodb.port] : [])];
   const steps: Step[] = [
     redisInstall,
     redisConfigure(redis),
     redisToolsInstall,
+    // before the reachability check, so the workers prove they get through it
+    ...((fw === 'on' && machine !== 'local') || (fw === 'auto' && machine === 'vm')
+      ? [firewall({ cidr: config.network.cidr, ports: guarded })]
+      : []),
     redisReachable(redis),
-    nodeRuntime(process.execPath, process.version),
+    machine === 'vm'
+      ? nodeDownload({ version: NODE_LTS_VERSION, mirror: config.mirrors.node })
+      : nodeRuntime(process.execPath, process.version),
     deployCrawler(DIST),
   ];
+  if (config.mongodb.enabled) {
+    steps.push(
+      mongodbStep({
+        port: config.mongodb.port,
+        database: config.mongodb.database,
+        user: config.mongodb.user,
+        password: secrets.mongoPassword,
+        machine,
+        serverBinary: findMongoServerBinary(),
+      }),
+    );
+  }
   if (config.crawl.target === 'mini-tieba') {
     steps.push(
       miniSite({
@@ -126,6 +145,8 @@ export function labSteps(lab: Lab): Step[] {
       }),
     );
   }
+  // local: the same steps, with no-root variants for the ones that use apt or /etc
+  if (lab.provider.name === 'local') return localStepVariants(steps, redis, process.version);
   return steps;
 }
 

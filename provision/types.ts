@@ -63,6 +63,14 @@ export interface Transport {
 /** What a step reports: 'ok' (already as wanted), 'changed', or 'skipped' with why. */
 export type StepStatus = { status: 'ok' | 'changed' } | { status: 'skipped'; why: string };
 
+/**
+ * What kind of machine a node is, for steps that differ: 'vm' (Vagrant VMs and
+ * ssh hosts: a real OS with systemd), 'standin' (netns hosts: no systemd, the
+ * host's platform) or 'local' (processes on this machine: never touch its
+ * firewall or services). lab.ts labSteps() derives it from the provider.
+ */
+export type MachineKind = 'vm' | 'standin' | 'local';
+
 export interface StepContext {
   node: LabNode;
   transport: Transport;

@@ -1,10 +1,11 @@
 import { CrawlError } from '../../crawler/errors.ts';
+import { layoutOf, SYSTEM_LAYOUT } from '../layout.ts';
 import { startService } from '../services.ts';
 import type { LabNode, Step } from '../types.ts';
 
-/** Where the crawler lives on every node. */
-export const APP_DIR = '/opt/crawl-lab';
-export const NODE_BIN = '/usr/local/bin/node';
+/** Where the crawler lives on VMs and stand-ins; steps use the node's layout (../layout.ts). */
+export const APP_DIR = SYSTEM_LAYOUT.appDir;
+export const NODE_BIN = SYSTEM_LAYOUT.nodeBin;
 
 /**
  * A current LTS Node.js on the node. Stand-in hosts reuse this machine's node
@@ -16,6 +17,7 @@ export function nodeRuntime(hostNodeBinary: string, version: string): Step {
     id: 'node-runtime',
     appliesTo: () => true,
     async run({ transport }) {
+      const { nodeBin: NODE_BIN } = layoutOf(transport);
       const have = await transport.run([NODE_BIN, '--version'], { nothrow: true });
       if (have.exitCode === 0 && have.stdout.trim() === version) return { status: 'ok' };
       await transport.copy(hostNodeBinary, NODE_BIN);
@@ -37,6 +39,7 @@ export function deployCrawler(distDir: string): Step {
     id: 'crawler-deploy',
     appliesTo: () => true,
     async run({ transport }) {
+      const { appDir: APP_DIR } = layoutOf(transport);
       const before = await transport.run(['sha256sum', `${APP_DIR}/crawl.mjs`, `${APP_DIR}/site.mjs`], {
         nothrow: true,
       });
@@ -62,6 +65,7 @@ export function miniSite(o: SiteOptions): Step {
     id: 'mini-tieba-site',
     appliesTo: isMaster,
     async run({ transport, node }) {
+      const { appDir: APP_DIR, nodeBin: NODE_BIN, services } = layoutOf(transport);
       const argv = [
         NODE_BIN,
         `${APP_DIR}/site.mjs`,
@@ -76,7 +80,7 @@ export function miniSite(o: SiteOptions): Step {
         '--latency-ms',
         String(o.latencyMs),
       ];
-      const state = await startService(transport, 'site', argv);
+      const state = await startService(transport, 'site', argv, {}, services);
       const url = `http://${node.ip}:${o.port}/robots.txt`;
       const probe =
         'const u=process.argv[1];const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>15000)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
