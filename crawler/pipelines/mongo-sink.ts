@@ -135,8 +135,11 @@ export function mongoSink(options: MongoSinkOptions): MongoSink {
   async function bulkUpsert(target: Collection<ItemDocument>, writes: PendingWrite[]): Promise<void> {
     let todo = writes;
     for (let attempt = 0; todo.length > 0; attempt++) {
+      // updateMany on the unique _id touches the same one document as updateOne; FerretDB v1 keeps an
+      // updateOne's cursor (a pooled SQLite connection) open until the whole command ends, so a bulk of
+      // 100+ updateOne on existing documents waits forever there (docs/mongodb.md)
       const ops: AnyBulkWriteOperation<ItemDocument>[] = todo.map((w) => ({
-        updateOne: { filter: { _id: w.key }, update: { $set: w.set }, upsert: true },
+        updateMany: { filter: { _id: w.key }, update: { $set: w.set }, upsert: true },
       }));
       try {
         await target.bulkWrite(ops, { ordered: false });

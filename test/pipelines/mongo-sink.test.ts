@@ -155,3 +155,24 @@ test('the unique index on _key created at open rejects a second document with th
   );
   assert.equal(await coll.countDocuments({ _key: 'k1' }), 1);
 });
+
+test('one bulk write updating more existing documents than FerretDB has SQLite connections (150) completes', {
+  skip,
+  timeout: 60_000,
+}, async (t) => {
+  // FerretDB v1 keeps the cursor of every updateOne of a command open until the command ends, one pooled
+  // SQLite connection each (100): a bulk of 100+ updateOne on existing documents waited forever. The
+  // sink writes updateMany on the unique _id instead, which reads each cursor to its end.
+  const { database, client } = await freshDatabase(t, server);
+  const sink = await openSink(database, { batchSize: 150, serverSelectionTimeoutMs: 2000 });
+  t.after(() => sink.close?.());
+  await feed(sink, page(150));
+  await sink.flush?.();
+  await feed(
+    sink,
+    page(150).map(([key, item]) => [key, { ...item, 'floors.2': { text: 'second' } }]),
+  );
+  await sink.flush?.();
+  const coll = client.db(database).collection('tieba');
+  assert.equal(await coll.countDocuments({ 'floors.2.text': 'second' }), 150);
+});

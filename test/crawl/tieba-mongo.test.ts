@@ -1,7 +1,3 @@
-// NOT RUN (name is *.wip.ts, not *.test.ts): issue 3's acceptance test, parked because it exposes
-// an open bug: `crawl run tieba` worker PROCESSES writing to FerretDB stall silently after ~200
-// pages (no log line, no CPU), while the same worker in-process (createWorker) finishes. Found on
-// 2026-11-24; see the closing note on issue 3. Rename back to .test.ts once the stall is fixed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startSite } from '../../crawler/site/server.ts';
