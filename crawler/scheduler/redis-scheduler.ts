@@ -77,7 +77,12 @@ export class RedisScheduler implements Scheduler {
       else
         this.#log.warn('schedulerFlushOnStart: another worker is alive, joining its crawl without flushing');
     }
-    await this.heartbeat();
+    const leftover = Number(await this.#scripts.call('heartbeat', this.#infoArgs('2')));
+    if (leftover > 0)
+      this.#log.warn(
+        'put back requests that an earlier worker with this id still held (it stopped without handing them back)',
+        { count: leftover, workerId: this.#o.workerId },
+      );
   }
 
   async next(max: number): Promise<NextResult> {
@@ -146,7 +151,7 @@ export class RedisScheduler implements Scheduler {
     if (handedBack > 0) this.#log.info('handed unfinished requests back to the queue', { count: handedBack });
   }
 
-  #infoArgs(release: '0' | '1'): ScriptArg[] {
+  #infoArgs(release: '0' | '1' | '2'): ScriptArg[] {
     return [this.#o.host ?? hostname(), process.pid, this.#started, WORKER_INFO_TTL_MS, release];
   }
 

@@ -93,6 +93,19 @@ test("a stopped worker's leases go back to the queue once its lease times out", 
   assert.equal((await b.stats())['leases/reclaimed'], 2);
 });
 
+test('a worker restarted under the same id after kill -9 puts back the leases its predecessor held', async () => {
+  const spider = `restart${++n}`;
+  const first = scheduler(spider, { leaseTimeout: 30 }, 'w');
+  await first.open();
+  await first.enqueue([req('x'), req('y'), req('z')]);
+  assert.equal((await first.next(2)).leases.length, 2);
+  // killed: no close(). Its successor heart-beats under the same id, so the deadline alone never frees them.
+  const second = scheduler(spider, { leaseTimeout: 30 }, 'w');
+  await second.open();
+  const got = (await second.next(5)).leases.map((l) => l.request.url).sort();
+  assert.deepEqual(got, ['http://127.0.0.1/x', 'http://127.0.0.1/y', 'http://127.0.0.1/z']);
+});
+
 test('start URLs from a list are admitted through the filter; JSON entries keep their fields', async () => {
   const s = scheduler(`start${++n}`);
   await s.open();

@@ -8,10 +8,21 @@ import { ProviderError } from '../../transports/errors.ts';
  * The long-lived PID 1 of a stand-in host. `unshare` gives it fresh UTS, IPC,
  * PID and mount namespaces (inside the node's network namespace) and mounts a
  * /proc that shows only the node's processes; it sets the hostname, chroots
- * into the rootfs if any, and sleeps forever. Daemons started later inside the
- * node belong to its PID namespace, so they survive the command that started
- * them, and killing this one process (SIGKILL) ends every process of the node.
+ * into the rootfs if any, and then waits forever as a small bash loop. Daemons
+ * started later inside the node belong to its PID namespace, so they survive the
+ * command that started them, and killing this one process (SIGKILL) ends every
+ * process of the node.
+ *
+ * PID 1 must reap: a process whose parent dies is re-parented to it, and when it
+ * ends it stays a zombie until PID 1 waits for it. `sleep infinity` never did, so
+ * a killed worker's supervisor looked alive for ever (`kill -0` succeeds on a
+ * zombie) and services could not be restarted. bash collects every ended child
+ * (its own or adopted) each time it waits for the one-second sleep.
  */
+
+/** $0 of the node's PID 1: how the provider recognises it (with the namespace check). */
+const PID1_NAME = 'crawl-lab-pid1';
+const PID1_LOOP = 'while :; do sleep 1; done';
 
 export function holderArgv(namespace: string, hostname: string, rootfs: string | undefined): string[] {
   return [
@@ -35,12 +46,14 @@ export function holderArgv(namespace: string, hostname: string, rootfs: string |
     'hostname "$0" && exec "$@"',
     hostname,
     ...(rootfs === undefined ? [] : ['chroot', rootfs]),
-    'sleep',
-    'infinity',
+    'bash',
+    '-c',
+    PID1_LOOP,
+    PID1_NAME,
   ];
 }
 
-/** Starts the holder detached and returns the host PID of the node's PID 1 once it sleeps. */
+/** Starts the holder detached and returns the host PID of the node's PID 1 once it runs its loop. */
 export async function startHolder(
   argv: readonly string[],
   pidFile: string,
@@ -52,10 +65,10 @@ export async function startHolder(
   const parent = child.pid;
   if (parent === undefined)
     throw new ProviderError(`netns: could not start ${file}`, { hint: 'is iproute2 installed?' });
-  // bounded wait: unshare forks PID 1, which execs sh, hostname, chroot and finally sleep
+  // bounded wait: unshare forks PID 1, which execs sh, hostname, chroot and finally the bash loop
   for (let i = 0; i < 200; i++) {
     const pid = childOf(parent);
-    if (pid !== undefined && comm(pid) === 'sleep' && sameNetns(pid, namespace)) {
+    if (pid !== undefined && isPid1(pid) && sameNetns(pid, namespace)) {
       await writeFile(pidFile, `${JSON.stringify({ unshare: parent, pid1: pid })}\n`);
       return pid;
     }
@@ -77,7 +90,7 @@ export async function readHolder(pidFile: string, namespace: string): Promise<nu
     return undefined;
   }
   const pid = saved.pid1;
-  return comm(pid) === 'sleep' && sameNetns(pid, namespace) ? pid : undefined;
+  return isPid1(pid) && sameNetns(pid, namespace) ? pid : undefined;
 }
 
 /** Kills the node's PID 1 (and with it every process of the node), then its unshare parent. */
@@ -105,6 +118,15 @@ function killPid(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // already gone
+  }
+}
+
+function isPid1(pid: number): boolean {
+  if (comm(pid) !== 'bash') return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(PID1_NAME);
+  } catch {
+    return false;
   }
 }
 
