@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../crawler/errors.ts';
 import type { LabConfig } from './config/index.ts';
 import { generateLabPassword } from './redis-conf.ts';
 
@@ -14,14 +15,26 @@ export interface LabSecrets {
 
 /**
  * Passwords: the literal ones from lab.yaml, or generated once and kept in
- * .lab/secrets.json with mode 0600. Never printed.
+ * .lab/secrets.json with mode 0600. Never printed. Several lab commands may
+ * start at the same moment (a lesson, the dashboard and lab:crawl), so the file
+ * is written only when it changes, and then whole: a temporary file renamed
+ * over it, never a half-written file another command could read.
  */
 export function loadSecrets(config: LabConfig, dir = STATE_DIR): LabSecrets {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'secrets.json');
-  const stored: Partial<LabSecrets> = existsSync(file)
-    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LabSecrets>)
-    : {};
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  let stored: Partial<LabSecrets> = {};
+  if (text !== undefined) {
+    try {
+      stored = JSON.parse(text) as Partial<LabSecrets>;
+    } catch (cause) {
+      throw new ConfigError('CRAWL_E_LAB_CONFIG', `the lab's secrets file ${file} is not valid JSON`, {
+        cause,
+        hint: 'delete it and run npm run lab:up again: new passwords are generated and provisioned',
+      });
+    }
+  }
   const secrets: LabSecrets = {
     redisPassword:
       config.redis.password === 'auto'
@@ -32,7 +45,11 @@ export function loadSecrets(config: LabConfig, dir = STATE_DIR): LabSecrets {
         ? (stored.mongoPassword ?? generateLabPassword())
         : config.mongodb.password,
   };
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  const wanted = `${JSON.stringify(secrets, null, 2)}\n`;
+  if (wanted !== text) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, wanted, { mode: 0o600 });
+    renameSync(temporary, file);
+  } else if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600); // copied around with looser rights
   return secrets;
 }
