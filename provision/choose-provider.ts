@@ -1,9 +1,13 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../crawler/errors.ts';
 import { type LabConfig, labNodes } from './config/index.ts';
 import type { HostEnv } from './doctor/host.ts';
 import { detectVagrant, type HostFacts, THIS_HOST } from './doctor/hypervisor.ts';
 import { LocalProvider } from './providers/local.ts';
+import { SshProvider } from './providers/ssh.ts';
+import { detectVagrant as vagrantHypervisor } from './providers/vagrant/detect.ts';
+import { VagrantProvider } from './providers/vagrant.ts';
 import { ProviderError } from './transports/errors.ts';
 import type { LabNode, Provider, ProviderInfo } from './types.ts';
 
@@ -25,7 +29,14 @@ export interface ChooseOptions {
   /** Host environment for tool lookups (PATH); tests give fake tools. */
   env?: HostEnv;
   host?: HostFacts;
+  /** The folder holding the Vagrantfile. @default the repository root */
+  root?: string;
+  /** lab.yaml's path, for the Vagrantfile (LAB_CONFIG of every vagrant call); default: the Vagrantfile's own. */
+  configPath?: string;
 }
+
+/** The repository root: the Vagrantfile lives there. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface ProviderChoiceResult {
   provider: Provider;
@@ -36,16 +47,31 @@ export interface ProviderChoiceResult {
   nodes: LabNode[];
 }
 
-type Factory = (config: LabConfig, o: ChooseOptions) => Provider;
+type Factory = (config: LabConfig, o: ChooseOptions) => Provider | Promise<Provider>;
 
-/**
- * LEAD: PLUG IN the VM and existing-host providers here when
- * provision/providers/vagrant.ts and provision/providers/ssh.ts land, e.g.
- *   vagrant: (config, o) => new VagrantProvider({ stateDir: join(o.stateDir, 'vagrant'), ... }),
- *   ssh: (config, o) => new SshProvider({ ... }),
- * Until then, choosing either stops with a "not wired" error (ProviderError).
- */
-export const PLUGGED_PROVIDERS: Partial<Record<'vagrant' | 'ssh', Factory>> = {};
+/** Providers with their own module; netns and local are made below (netns's root-filesystem settings live in lab.ts). */
+export const PLUGGED_PROVIDERS: Partial<Record<'vagrant' | 'ssh', Factory>> = {
+  ssh: (_config, o) => sshProvider(o),
+  vagrant: async (_config, o) => {
+    // the --provider value for `vagrant up`: the hypervisor found here (VirtualBox, libvirt, ...)
+    const found = await vagrantHypervisor({ ...(o.env ?? process.env) });
+    return new VagrantProvider({
+      stateDir: join(o.stateDir, 'vagrant'),
+      root: o.root ?? REPO_ROOT,
+      ...(o.configPath ? { configPath: o.configPath } : {}),
+      ...(found.hypervisor ? { hypervisor: found.hypervisor } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+  },
+};
+
+export function sshProvider(o: Pick<ChooseOptions, 'stateDir' | 'log' | 'env'>): SshProvider {
+  return new SshProvider({
+    stateDir: join(o.stateDir, 'ssh'),
+    ...(o.env ? { env: { ...o.env } } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+}
 
 function notWired(name: 'vagrant' | 'ssh', why: string): ProviderError {
   return new ProviderError(`provider "${name}" is not wired into this version of the lab yet (${why})`, {
@@ -103,7 +129,7 @@ export async function chooseProvider(config: LabConfig, o: ChooseOptions): Promi
           ? await o.netns().detect()
           : name === 'local'
             ? await localProvider(o).detect()
-            : { name, usable: true, why: 'machines listed in lab.yaml' };
+            : await sshProvider(o).detect();
     candidates = [info];
     if (!info.usable) {
       throw new ConfigError(
@@ -118,6 +144,7 @@ export async function chooseProvider(config: LabConfig, o: ChooseOptions): Promi
     choice = { ...info, why: `chosen in lab.yaml; ${info.why}` };
   }
   const provider = await build(choice.name, config, o, detected);
+  // local: lab.yaml's addresses belong to VMs that do not exist here; its nodes get loopback ones
   const nodes =
     provider instanceof LocalProvider ? await provider.localize(labNodes(config)) : labNodes(config);
   return { provider, choice, candidates, nodes };

@@ -1,9 +1,14 @@
+import type { Redis } from 'ioredis';
+import { CrawlError } from '../crawler/errors.ts';
+import { redact } from '../crawler/log.ts';
 import { connectAdmin } from '../crawler/redis-admin.ts';
-import { inspectCrawl, resetCrawl, seedStartUrls } from '../crawler/scheduler/admin.ts';
+import { type CrawlInspection, inspectCrawl, resetCrawl, seedStartUrls } from '../crawler/scheduler/admin.ts';
+import type { Settings } from '../crawler/settings/defaults.ts';
 import { resolveSettings } from '../crawler/settings/load.ts';
-import { type Lab, masterOf, redisUrlOf } from './lab.ts';
+import { type Lab, masterOf, redisUrlOf, servicesOf } from './lab.ts';
 import { layoutOf } from './layout.ts';
-import { serviceState, startService, stopService } from './services.ts';
+import { guardLabAddress } from './net-guard.ts';
+import { serviceState, stopService } from './services.ts';
 import { clearItems, countItems, type ItemSink, labItemSink } from './steps/mongodb.ts';
 import type { LabNode } from './types.ts';
 import { workerNodeArgs } from './worker-command.ts';
@@ -12,6 +17,8 @@ export const SPIDER = 'tieba';
 const REAL_TIEBA = 'https://tieba.baidu.com/f?kw=%E8%81%8A%E5%A4%A9&ie=utf-8&pn=0';
 /** The fallback item sink on VMs and stand-ins (JSON lines, appended by each worker there); local nodes: <node>/data/items.jsonl (layoutOf). */
 export const ITEMS_JSONL = '/var/lib/crawl-lab/items.jsonl';
+/** Seconds the progress loop waits for Redis once every worker has stopped, before it gives up. */
+const REDIS_GONE_TICKS = 60;
 
 export interface CrawlProgress {
   elapsedMs: number;
@@ -64,6 +71,55 @@ export function labStartRequest(lab: Lab): string {
 }
 
 /**
+ * Reads the crawl's state for a progress loop and rides out a Redis outage
+ * (the master's Redis restarting, its link cut): the admin client does not
+ * retry by itself, so a failed read drops it and the next read connects anew.
+ * `inspect` resolves undefined while Redis does not answer; `onDown` hears once
+ * per outage why, `onUp` how long it lasted.
+ */
+export interface CrawlWatcher {
+  inspect(): Promise<CrawlInspection | undefined>;
+  close(): void;
+}
+
+export function crawlWatcher(
+  redisUrl: string,
+  settings: Settings,
+  on: { onDown?: (why: string) => void; onUp?: (downMs: number) => void } = {},
+): CrawlWatcher {
+  let admin: Redis | undefined;
+  let downSince: number | undefined;
+  return {
+    async inspect() {
+      for (;;) {
+        const fresh = admin === undefined;
+        try {
+          admin ??= await connectAdmin(redisUrl);
+          const info = await inspectCrawl(admin, SPIDER, settings);
+          if (downSince !== undefined) on.onUp?.(Date.now() - downSince);
+          downSince = undefined;
+          return info;
+        } catch (error) {
+          admin?.disconnect();
+          admin = undefined;
+          // a dropped connection only says "Connection is closed": connect anew once, which says why
+          if (!fresh) continue;
+          if (downSince === undefined) {
+            downSince = Date.now();
+            on.onDown?.(redact(error instanceof Error ? error.message : String(error)));
+          }
+          return undefined;
+        }
+      }
+    },
+    close() {
+      admin?.disconnect();
+      admin = undefined;
+    },
+  };
+}
+
+/**
  * Start one worker as a service on its node (no-op when it runs already).
  * labCrawl starts every worker this way; lab:chaos also adds one mid-crawl.
  * `settings` are extra `--set name=value` entries.
@@ -75,7 +131,7 @@ export async function startWorker(
   itemSink?: ItemSink,
 ): Promise<void> {
   const transport = lab.provider.transport(w.node);
-  const { nodeBin, appDir, dataDir, services } = layoutOf(transport);
+  const { nodeBin, appDir, dataDir } = layoutOf(transport);
   // items: the lab's MongoDB when lab:up provisioned one, else JSON lines on the node (steps/mongodb.ts)
   const sink = itemSink ?? (await labItemSink(lab, masterOf(lab)));
   const sinkArgs =
@@ -99,7 +155,8 @@ export async function startWorker(
     ]),
   ];
   // the Redis URL (with its password) goes through the environment, not the command line
-  await startService(transport, w.service, argv, { REDIS_URL: redisUrlOf(lab), ...sinkEnv }, services);
+  // systemd units on VMs, supervised processes on stand-ins and local nodes (lab.ts servicesOf)
+  await servicesOf(lab, transport).start(w.service, argv, { REDIS_URL: redisUrlOf(lab), ...sinkEnv });
 }
 
 /**
@@ -114,14 +171,18 @@ export async function labCrawl(
     onProgress: (p: CrawlProgress) => void;
     /** Extra `--set name=value` settings for every worker (lab:chaos shortens leaseTimeout). */
     settings?: readonly string[];
+    /** Hears "Redis unreachable" / "answers again" lines. @default lab.log */
+    onRedisDown?: (line: string) => void;
   },
 ): Promise<LabCrawlResult> {
   const master = masterOf(lab);
+  await guardLabAddress(lab, master.ip); // Redis admin and /__truth dial the master from this host
   const redisUrl = redisUrlOf(lab);
   const { settings } = resolveSettings({ env: {}, flags: { redisUrl } });
   const admin = await connectAdmin(redisUrl);
   const workers = workersOf(lab);
   const t = (n: LabNode) => lab.provider.transport(n);
+  let watch: CrawlWatcher | undefined;
   try {
     for (const w of workers) await stopService(t(w.node), w.service, layoutOf(t(w.node)).services);
     if (!options.resume) await resetCrawl(admin, SPIDER, settings);
@@ -137,12 +198,34 @@ export async function labCrawl(
     for (const w of workers) await startWorker(lab, w, options.settings, sink);
     const last: Record<string, number> = {};
     let lastAt = started;
+    // the workers wait out a Redis outage and reconnect; so does this loop, and says so
+    watch = crawlWatcher(redisUrl, settings, {
+      onDown: (why) =>
+        (options.onRedisDown ?? lab.log)(
+          `Redis on ${master.name} is unreachable (${why}): the workers wait and reconnect; progress resumes when it answers`,
+        ),
+      onUp: (ms) => (options.onRedisDown ?? lab.log)(`Redis answers again after ${(ms / 1000).toFixed(0)} s`),
+    });
+    let silentTicks = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
       const states = await Promise.all(
         workers.map((w) => serviceState(t(w.node), w.service, layoutOf(t(w.node)).services)),
       );
-      const info = await inspectCrawl(admin, SPIDER, settings);
+      const info = await watch.inspect();
+      if (!info) {
+        // bounded: with every worker gone nobody brings Redis back for this crawl
+        if (states.every((s) => s.state !== 'running') && ++silentTicks > REDIS_GONE_TICKS)
+          throw new CrawlError(
+            'CRAWL_E_REDIS_UNREACHABLE',
+            `every worker has stopped and Redis on ${master.name} has not answered for ${REDIS_GONE_TICKS} s`,
+            {
+              hint: `is redis-server running on ${master.name}? npm run lab:logs -- ${master.name}; then npm run lab:crawl -- --resume`,
+            },
+          );
+        continue;
+      }
+      silentTicks = 0;
       const stat = (k: string) => Number(info.stats[k] ?? 0);
       const now = Date.now();
       const perNode: CrawlProgress['perNode'] = {};
@@ -165,7 +248,7 @@ export async function labCrawl(
         perNode,
       });
       if (states.every((s) => s.state !== 'running')) {
-        const final = await inspectCrawl(admin, SPIDER, settings);
+        const final = info;
         const fstat = (k: string) => Number(final.stats[k] ?? 0);
         const share: Record<string, number> = {};
         for (const w of workers)
@@ -201,5 +284,6 @@ export async function labCrawl(
     }
   } finally {
     admin.disconnect();
+    watch?.close();
   }
 }

@@ -1,8 +1,9 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../crawler/errors.ts';
 import { chooseProvider as chooseLabProvider } from './choose-provider.ts';
-import { type LabConfig, labNodes, loadLabConfig } from './config/index.ts';
+import { DEFAULT_LAB_CONFIG_PATH, LAB_CONFIG_ENV, type LabConfig, loadLabConfig } from './config/index.ts';
+import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
 import { NetnsProvider } from './providers/netns/provider.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
@@ -13,7 +14,8 @@ import { localStepVariants } from './steps/local-steps.ts';
 import { findMongoServerBinary, mongodbStep } from './steps/mongodb.ts';
 import { nodeDownload } from './steps/node-download.ts';
 import { redisConfigure, redisInstall, redisReachable, redisToolsInstall } from './steps/redis.ts';
-import type { LabNode, MachineKind, Provider, ProviderInfo, Step } from './types.ts';
+import { type ServiceManager, serviceManagerFor } from './steps/systemd.ts';
+import type { LabNode, MachineKind, Provider, ProviderInfo, Step, Transport } from './types.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -22,10 +24,17 @@ export const ROOTFS_CACHE = process.env['CRAWL_LAB_CACHE'] ?? '/var/cache/crawl-
 
 export interface Lab {
   config: LabConfig;
+  /** lab.yaml's nodes with the addresses they have on the chosen provider (local: loopback). */
   nodes: LabNode[];
   provider: Provider;
   /** Why this provider was chosen. */
   choice: ProviderInfo;
+  /** What the machines are, for steps that differ (systemd or not, firewall, runtime). */
+  machine: MachineKind;
+  /** Names the netns bridge and namespaces (clab-<labId>-...). */
+  labId: string;
+  /** The lab's state folder (secrets, provider state). */
+  stateDir: string;
   secrets: LabSecrets;
   log: (line: string) => void;
 }
@@ -33,10 +42,16 @@ export interface Lab {
 export interface OpenLabOptions {
   configPath?: string;
   log?: (line: string) => void;
-  /** Names the bridge and namespaces (clab-<id>-...); tests use their own. */
+  /** Names the bridge and namespaces (clab-<id>-...); tests use their own. @default $LAB_ID, else 'lab' */
   labId?: string;
-  /** The state folder (secrets, node filesystems); default .lab/ in the repo. */
+  /** The state folder (secrets, node filesystems). @default $LAB_STATE, else .lab/ in the repo */
   stateDir?: string;
+  /**
+   * What the machines are when the provider cannot know: existing hosts over
+   * ssh are taken for VMs (systemd, their own platform), but a stand-in
+   * reached over ssh is a 'standin'. @default machineKindOf(provider)
+   */
+  machine?: MachineKind;
 }
 
 export function netns(
@@ -56,44 +71,54 @@ export function netns(
   });
 }
 
-/**
- * `provider: auto`: vagrant if it and a hypervisor are usable, else netns, else
- * local; says why (provision/choose-provider.ts). openLab derives `lab.nodes`
- * from `config.nodes` after this call, so the addresses the chosen provider
- * gives the nodes (local: loopback instead of lab.yaml's) are put there.
- */
-async function chooseProvider(
-  config: LabConfig,
-  o: Required<Pick<OpenLabOptions, 'labId' | 'stateDir'>>,
-  log: (line: string) => void,
-): Promise<{ provider: Provider; choice: ProviderInfo }> {
-  const chosen = await chooseLabProvider(config, {
-    stateDir: o.stateDir,
-    netns: () => netns(config, o, log),
-    log,
-  });
-  config.nodes = chosen.nodes;
-  return { provider: chosen.provider, choice: chosen.choice };
+/** VMs (vagrant, ssh) are real machines with systemd; netns nodes are stand-ins sharing this host's platform. */
+export function machineKindOf(provider: ProviderInfo['name']): MachineKind {
+  return provider === 'local' ? 'local' : provider === 'netns' ? 'standin' : 'vm';
 }
 
-export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  // the environment lets tests, lessons and a second lab on one machine pick their own (docs/lab-config.md)
-  const env = process.env;
-  const where = {
+/** Where the lab is: options, else the environment (docs/lab-config.md), else the defaults. */
+export function labWhere(
+  options: Pick<OpenLabOptions, 'labId' | 'stateDir'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { labId: string; stateDir: string } {
+  return {
     labId: options.labId ?? env['LAB_ID'] ?? 'lab',
     stateDir: options.stateDir ?? env['LAB_STATE'] ?? STATE_DIR,
   };
+}
+
+/**
+ * Opens the lab lab.yaml describes on the provider it names (or `auto`: the
+ * best one here, saying why; provision/choose-provider.ts). `lab.nodes` are
+ * the addresses the nodes have on that provider; `config.nodes` stays as read.
+ */
+export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const where = labWhere(options);
   const config = loadLabConfig(options.configPath);
-  const { provider, choice } = await chooseProvider(config, where, log);
+  const configPath = resolve(options.configPath ?? (process.env[LAB_CONFIG_ENV] || DEFAULT_LAB_CONFIG_PATH));
+  const chosen = await chooseLabProvider(config, {
+    stateDir: where.stateDir,
+    netns: () => netns(config, where, log),
+    log,
+    root: ROOT,
+    configPath,
+  });
   return {
     config,
-    nodes: labNodes(config),
-    provider,
-    choice,
+    nodes: chosen.nodes,
+    provider: chosen.provider,
+    choice: chosen.choice,
+    machine: options.machine ?? machineKindOf(chosen.provider.name),
+    ...where,
     secrets: loadSecrets(config, where.stateDir),
     log,
   };
+}
+
+/** The node's long-running programs: systemd units on VMs, supervised processes elsewhere, in the node's layout. */
+export function servicesOf(lab: Pick<Lab, 'machine'>, transport: Transport): ServiceManager {
+  return serviceManagerFor(transport, lab.machine, layoutOf(transport).services);
 }
 
 /** The article's steps, in order, then ours. */
@@ -104,9 +129,7 @@ export function labSteps(lab: Lab): Step[] {
     password: config.redis.articleExact ? undefined : secrets.redisPassword,
     articleExact: config.redis.articleExact,
   };
-  // VMs (vagrant, ssh) are real machines with systemd; netns nodes are stand-ins sharing this host's platform
-  const machine: MachineKind =
-    lab.provider.name === 'local' ? 'local' : lab.provider.name === 'netns' ? 'standin' : 'vm';
+  const { machine } = lab;
   const fw = config.firewall.mode;
   const guarded = [config.redis.port, ...(config.mongodb.enabled ? [config.mongodb.port] : [])];
   const steps: Step[] = [
@@ -142,6 +165,7 @@ export function labSteps(lab: Lab): Step[] {
         listPages: config.crawl.listPages,
         seed: config.site.seed,
         latencyMs: config.site.latencyMs,
+        machine,
       }),
     );
   }

@@ -1,7 +1,7 @@
 import type { LabConfig } from './config/index.ts';
 import { labNodes } from './config/index.ts';
-import { type Lab, labSteps } from './lab.ts';
-import { debianPackageFiles, FreshMachine } from './plan/fresh-machine.ts';
+import { type Lab, labSteps, labWhere, machineKindOf } from './lab.ts';
+import { debianPackageFiles, FreshMachine, OS_RELEASE } from './plan/fresh-machine.ts';
 import { type PlannedCommand, PlanTransport } from './plan/plan-transport.ts';
 import { type Redaction, redactText, renderCommand } from './plan/render.ts';
 import type { LabSecrets } from './state.ts';
@@ -33,10 +33,13 @@ export const PLAN_REDACTIONS: readonly Redaction[] = [
  * such checks behind the transport would make them plannable.
  */
 export const UNPLANNABLE_STEPS: Readonly<Record<string, string>> = {
-  mongodb:
-    'not planned: it checks MongoDB from this host over the network (outside the node transport); on a fresh stand-in it copies the host FerretDB binary to /usr/local/bin/crawl-lab-ferretdb and starts it as service mongo, password through the environment',
   'node-download':
     'not planned: it downloads Node.js on this host (checksum-verified, cached), then copies and unpacks it on the node',
+};
+
+/** What a step that is not planned leaves on a node, so later steps plan against it (paths of programs). */
+export const UNPLANNED_RESULTS: Readonly<Record<string, readonly string[]>> = {
+  'node-download': ['/usr/local/bin/node'],
 };
 
 export interface PlanOptions {
@@ -50,6 +53,8 @@ export interface PlanOptions {
   secrets?: LabSecrets;
   /** Step ids not to run, with what the plan says instead (default UNPLANNABLE_STEPS). */
   unplannable?: Readonly<Record<string, string>>;
+  /** Where the lab lives (names and paths in the plan). @default labWhere() */
+  where?: { labId: string; stateDir: string };
 }
 
 export interface PlannedStep {
@@ -78,6 +83,8 @@ export async function planLab(o: PlanOptions): Promise<LabPlan> {
     nodes,
     provider: o.provider,
     choice: o.choice,
+    machine: machineKindOf(o.provider.name),
+    ...(o.where ?? labWhere()),
     secrets: PLAN_SECRETS,
     log: () => {},
   };
@@ -115,20 +122,34 @@ export async function planLab(o: PlanOptions): Promise<LabPlan> {
         machine = new FreshMachine({
           packageFiles: distro.files,
           versions: { [process.execPath]: process.version },
+          ...(lab.machine === 'local' ? {} : { files: { '/etc/os-release': OS_RELEASE[lab.machine] } }),
         });
         machines.set(node.name, machine);
       }
       const why = (o.unplannable ?? UNPLANNABLE_STEPS)[step.id];
       if (why !== undefined) {
         planned.push({ node: node.name, step: step.id, outcome: { notPlanned: why }, commands: [] });
+        for (const path of UNPLANNED_RESULTS[step.id] ?? []) machine.assume(path);
         continue;
       }
       // the provider's transport carries the node's layout (provision/layout.ts); the plan keeps it
-      const { node: carried } = o.provider.transport(node);
-      planned.push(await planStep(step, node, carried, nodes, machine));
+      planned.push(await planStep(step, node, carriedNode(o.provider, node), nodes, machine));
     }
   }
   return { header, providerLines, steps: planned, redactions };
+}
+
+/**
+ * The node as the provider's transport carries it (with its layout). Providers
+ * over ssh have no transport before up wrote their ssh_config: their nodes use
+ * the system layout, which is what the node itself is.
+ */
+function carriedNode(provider: Provider, node: LabNode): LabNode {
+  try {
+    return provider.transport(node).node;
+  } catch {
+    return node;
+  }
 }
 
 async function planStep(

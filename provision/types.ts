@@ -107,4 +107,17 @@ export interface Provider {
   destroy(nodes: readonly LabNode[]): Promise<void>;
   /** The exact commands `up` would run, for --dry-run. */
   plan(nodes: readonly LabNode[]): Promise<string[]>;
+  /**
+   * An interactive shell on the node for `npm run lab:ssh` (a TTY cannot pass
+   * through Transport.run). Optional: lab.ts interactiveArgvOf() knows each
+   * built-in provider's way when a provider does not say.
+   */
+  interactiveArgv?(node: LabNode): Promise<Interactive>;
+}
+
+/** How to start an interactive shell on a node, from this host. */
+export interface Interactive {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
 }

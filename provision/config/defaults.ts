@@ -22,6 +22,14 @@ export const NODE_DEFAULTS = Object.freeze({
   sshPort: 22,
 });
 
+/** ssh and vagrant providers: how SshTransport holds its connections (provision/transports/ssh.ts). */
+export const SSH_DEFAULTS = Object.freeze({
+  /** Seconds an idle master connection stays open after the last command. @default 600 */
+  controlPersistS: 600,
+  /** Seconds to wait for the TCP connection and handshake. @default 10 */
+  connectTimeoutS: 10,
+});
+
 /** Frozen deeply so nobody edits the defaults by accident through a loaded config. */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -20,7 +20,16 @@ export interface FreshMachineOptions {
   packageFiles?: PackageFiles;
   /** What a copied program answers to `--version`, by the host path it was copied from. */
   versions?: Readonly<Record<string, string>>;
+  /** Files the machine has from the start (its /etc/os-release). */
+  files?: Readonly<Record<string, string>>;
 }
+
+/** /etc/os-release of the lab's machines: the default box (Ubuntu 24.04) on VMs; Debian 12 stand-ins. */
+export const OS_RELEASE: Readonly<Record<'vm' | 'standin', string>> = {
+  vm: 'PRETTY_NAME="Ubuntu 24.04 LTS"\nID=ubuntu\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\n',
+  standin:
+    'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
+};
 
 /** The model's reply, plus a short reason shown in the plan when the reply matters. */
 export interface FreshAnswer {
@@ -58,6 +67,17 @@ export class FreshMachine {
 
   constructor(options: FreshMachineOptions = {}) {
     this.#o = options;
+    for (const [path, text] of Object.entries(options.files ?? {})) this.#files.set(path, text);
+  }
+
+  /** nftables tables loaded with `nft -f -`, by "family name". */
+  readonly #nft = new Map<string, string>();
+  /** systemd units started (systemctl start). */
+  readonly #active = new Set<string>();
+
+  /** A program a step that was not planned would have installed (node-download's node). */
+  assume(path: string): void {
+    this.#files.set(posix.normalize(path), '');
   }
 
   /** Remember a copy from the host (Transport.copy). */
@@ -93,6 +113,10 @@ export class FreshMachine {
         return { result: ok('PONG\n') };
       case 'bash':
         return { result: ok(serviceScriptReply(args)) };
+      case 'nft':
+        return this.#nftables(args, options.input ?? '');
+      case 'systemctl':
+        return this.#systemctl(args);
       default:
         return this.#program(program, args);
     }
@@ -107,6 +131,37 @@ export class FreshMachine {
         this.#files.set(path, text);
     }
     return ok();
+  }
+
+  /** `nft -f -` loads the tables of its input (after any `delete table`); `nft list table F N` prints one back. */
+  #nftables(args: readonly string[], input: string): FreshAnswer {
+    if (args[0] === '-f') {
+      for (const m of input.matchAll(/^table (\S+) (\S+) \{$[\s\S]*?^\}$/gm))
+        this.#nft.set(`${m[1]} ${m[2]}`, m[0]);
+      return { result: ok() };
+    }
+    if (args[0] === 'list' && args[1] === 'table') {
+      const table = this.#nft.get(`${args[2]} ${args[3]}`);
+      if (table !== undefined) return { result: ok(`${table}\n`) };
+      return { result: fail(1, 'Error: No such file or directory\n'), note: 'no such table yet' };
+    }
+    return { result: ok() };
+  }
+
+  /** A fresh VM runs none of the lab's units; `start` makes one active. */
+  #systemctl(args: readonly string[]): FreshAnswer {
+    const [verb = '', ...rest] = args;
+    const unit = rest[rest.length - 1] ?? '';
+    if (verb === 'start') this.#active.add(unit);
+    if (verb === 'is-active')
+      return this.#active.has(unit)
+        ? { result: ok('active\n') }
+        : { result: { exitCode: 3, stdout: 'inactive\n', stderr: '' }, note: 'not running yet' };
+    if (verb === 'show')
+      return {
+        result: ok(this.#active.has(unit) ? 'ActiveState=active\n' : 'ActiveState=inactive\n'),
+      };
+    return { result: ok() };
   }
 
   #cat(args: readonly string[]): FreshAnswer {

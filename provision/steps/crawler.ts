@@ -1,7 +1,7 @@
 import { CrawlError } from '../../crawler/errors.ts';
 import { layoutOf, SYSTEM_LAYOUT } from '../layout.ts';
-import { startService } from '../services.ts';
-import type { LabNode, Step } from '../types.ts';
+import type { LabNode, MachineKind, Step } from '../types.ts';
+import { serviceManagerFor } from './systemd.ts';
 
 /** Where the crawler lives on VMs and stand-ins; steps use the node's layout (../layout.ts). */
 export const APP_DIR = SYSTEM_LAYOUT.appDir;
@@ -55,11 +55,13 @@ export interface SiteOptions {
   listPages: number;
   seed: number;
   latencyMs: number;
+  /** VMs run the site as a systemd unit (restarted on failure, started at boot); elsewhere a supervised process. */
+  machine: MachineKind;
 }
 
 const isMaster = (n: LabNode) => n.role === 'master';
 
-/** The mini-Tieba site, served from the master on its lab address. */
+/** The mini-Tieba site, served from the master on its lab address (service `site`). */
 export function miniSite(o: SiteOptions): Step {
   return {
     id: 'mini-tieba-site',
@@ -80,7 +82,15 @@ export function miniSite(o: SiteOptions): Step {
         '--latency-ms',
         String(o.latencyMs),
       ];
-      const state = await startService(transport, 'site', argv, {}, services);
+      const state = await serviceManagerFor(transport, o.machine, services).start(
+        'site',
+        argv,
+        {},
+        {
+          restart: 'on-failure',
+          enable: true,
+        },
+      );
       const url = `http://${node.ip}:${o.port}/robots.txt`;
       const probe =
         'const u=process.argv[1];const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>15000)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
 import { CrawlError } from '../../crawler/errors.ts';
-import type { StepContext, StepStatus } from '../types.ts';
+import { layoutOf } from '../layout.ts';
+import type { StepContext, StepStatus, Transport } from '../types.ts';
 import type { MongoStepOptions } from './mongodb.ts';
 import { serviceManagerFor } from './systemd.ts';
 
@@ -53,6 +54,37 @@ export async function mongoAnswers(uri: string, timeoutMs = 3000): Promise<boole
   }
 }
 
+/**
+ * Run ON a node with node: a MongoDB-protocol server answers `hello` at
+ * argv[1]:argv[2] within argv[3] ms (retrying). No driver on the node: one
+ * OP_MSG (opcode 2013) with the BSON document {hello: 1, $db: "admin"}; any
+ * OP_MSG reply means a server is there. Exit 0 yes, 1 no.
+ */
+const HELLO_PROBE = `const [host,port,ms]=process.argv.slice(1);const net=require('net');
+const doc=(()=>{const k=Buffer.from('hello\\0'),d=Buffer.from('$db\\0'),v=Buffer.from('admin\\0');
+const b=Buffer.alloc(4+1+k.length+4+1+d.length+4+v.length+1);let o=4;b[o++]=0x10;k.copy(b,o);o+=k.length;b.writeInt32LE(1,o);o+=4;
+b[o++]=0x02;d.copy(b,o);o+=d.length;b.writeInt32LE(v.length,o);o+=4;v.copy(b,o);o+=v.length;b[o++]=0;b.writeInt32LE(o,0);return b})();
+const msg=Buffer.alloc(21+doc.length);msg.writeInt32LE(msg.length,0);msg.writeInt32LE(1,4);msg.writeInt32LE(2013,12);doc.copy(msg,21);
+const end=Date.now()+Number(ms);
+const once=()=>new Promise(r=>{const s=net.connect(Number(port),host);let got=Buffer.alloc(0);const t=setTimeout(()=>{s.destroy();r(false)},1000);
+s.on('connect',()=>s.write(msg));s.on('data',c=>{got=Buffer.concat([got,c]);if(got.length>=16&&got.readInt32LE(12)===2013){clearTimeout(t);s.destroy();r(true)}});
+s.on('error',()=>{clearTimeout(t);r(false)})});
+(async()=>{for(;;){if(await once())process.exit(0);if(Date.now()>end)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()`;
+
+/** Asks the node itself (through its transport) whether a MongoDB-protocol server answers on ip:port: this host dials nothing. */
+export async function mongoAnswersOn(
+  t: Transport,
+  o: { ip: string; port: number },
+  withinMs = 0,
+): Promise<boolean> {
+  const { nodeBin } = layoutOf(t);
+  const r = await t.run([nodeBin, '-e', HELLO_PROBE, o.ip, String(o.port), String(withinMs)], {
+    nothrow: true,
+    timeoutMs: withinMs + 15_000,
+  });
+  return r.exitCode === 0;
+}
+
 async function sha256(path: string): Promise<string> {
   return createHash('sha256')
     .update(await readFile(path))
@@ -65,11 +97,11 @@ export async function provisionMongoStandin(
 ): Promise<StepStatus> {
   const { transport: t, node, log } = ctx;
   const services = serviceManagerFor(t, 'standin');
-  const uri = labMongoUri({ ip: node.ip, port: o.port, user: o.user, password: o.password });
+  const at = { ip: node.ip, port: o.port };
   const want = await sha256(o.serverBinary);
   const have = (await t.run(['sha256sum', MONGO_BIN], { nothrow: true })).stdout.split(' ')[0];
   const running = (await services.state(MONGO_SERVICE)).state === 'running';
-  if (have === want && running && (await mongoAnswers(uri))) return { status: 'ok' };
+  if (have === want && running && (await mongoAnswersOn(t, at))) return { status: 'ok' };
 
   if (have !== want) {
     await services.stop(MONGO_SERVICE);
@@ -79,13 +111,10 @@ export async function provisionMongoStandin(
   await services.start(MONGO_SERVICE, ferretdbArgv({ ip: node.ip, port: o.port, user: o.user }), {
     FERRETDB_SETUP_PASSWORD: o.password,
   });
-  for (let i = 0; i < 40; i++) {
-    if (await mongoAnswers(uri, 500)) {
-      log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);
-      return { status: 'changed' };
-    }
-    if ((await services.state(MONGO_SERVICE)).state !== 'running') break;
-    await new Promise((r) => setTimeout(r, 250));
+  // the master asks itself (one command, retrying for 10 s): nothing dials it from this host
+  if (await mongoAnswersOn(t, at, 10_000)) {
+    log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);
+    return { status: 'changed' };
   }
   const tail = (await services.log(MONGO_SERVICE, 15)).trim();
   throw new CrawlError(

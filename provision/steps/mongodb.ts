@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { ferretdbPath } from '../../scripts/lib/mongo-server.ts';
 import type { Lab } from '../lab.ts';
+import { guardLabAddress } from '../net-guard.ts';
 import type { LabNode, MachineKind, Step } from '../types.ts';
 import { labMongoUri, mongoAnswers, provisionMongoStandin } from './mongodb-standin.ts';
 import { provisionMongoVm } from './mongodb-vm.ts';
@@ -79,6 +80,7 @@ export async function labItemSink(lab: Lab, master: LabNode): Promise<ItemSink> 
   if (!m.enabled) return fallback('mongodb.enabled is false in lab.yaml');
   if (lab.provider.name === 'local') return fallback('local provider: no MongoDB is provisioned');
   const uri = labMongoUri({ ip: master.ip, port: m.port, user: m.user, password: lab.secrets.mongoPassword });
+  await guardLabAddress(lab, master.ip);
   if (await mongoAnswers(uri)) {
     return {
       kind: 'mongodb',

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+// connection behaviour (controlPersistS, connectTimeoutS) lives with the lab's other defaults
+import { SSH_DEFAULTS } from '../config/defaults.ts';
 import type { LabNode, RunOptions, RunResult, Transport } from '../types.ts';
 import { NodeCommandError, ProviderError } from './errors.ts';
 import { execArgv, SCRIPT_ARGV } from './exec.ts';
@@ -13,14 +15,6 @@ import { remoteCommand, rsyncWord } from './ssh-quote.ts';
  * reuse the socket, so a command costs a few milliseconds instead of a new
  * handshake. Host keys go to the lab's own known_hosts, never ~/.ssh/known_hosts.
  */
-
-/** Fixed connection behaviour. Lead: candidates for provision/config/defaults.ts. */
-export const SSH_DEFAULTS = Object.freeze({
-  /** Seconds an idle master connection stays open after the last command. @default 600 */
-  controlPersistS: 600,
-  /** Seconds to wait for the TCP connection and handshake. @default 10 */
-  connectTimeoutS: 10,
-});
 
 /** Unix socket paths are limited to 108 bytes; ssh adds a ~17-byte temporary suffix while creating one. */
 const MAX_CONTROL_PATH = 90;

@@ -10,8 +10,9 @@ import { ConfigError } from '../../crawler/errors.ts';
 import { DASHBOARD_DEFAULTS } from '../../provision/dashboard/defaults.ts';
 import { hostSources, labHosts } from '../../provision/dashboard/lab-source.ts';
 import { startDashboard } from '../../provision/dashboard/server.ts';
-import { openLab, redisUrlOf } from '../../provision/lab.ts';
+import { masterOf, openLab, redisUrlOf } from '../../provision/lab.ts';
 import { SPIDER } from '../../provision/lab-crawl.ts';
+import { guardLabAddress } from '../../provision/net-guard.ts';
 import { isMain, runLabCommand } from './run.ts';
 
 const HELP = `npm run lab:dashboard [-- --port N] [--host ADDRESS]
@@ -52,6 +53,7 @@ export async function dashboardCommand(): Promise<number> {
   }
   const host = rawHost ?? DASHBOARD_DEFAULTS.host;
   const lab = await openLab({ log: () => {} });
+  await guardLabAddress(lab, masterOf(lab).ip); // the page's feed dials the master's Redis from this host
   const { nodes, logs } = hostSources(labHosts(lab));
   const dashboard = await startDashboard({
     redisUrl: redisUrlOf(lab),

@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { openLab } from '../../provision/lab.ts';
-import { STATE_DIR } from '../../provision/state.ts';
 import { isMain, runLabCommand } from './run.ts';
 
 /** What stays after down, per provider, for the learner to know what comes back. */
@@ -24,7 +23,7 @@ function kept(provider: string, stateDir: string): string[] {
 
 export async function downCommand(): Promise<number> {
   const lab = await openLab({ log: (line) => console.log(line) });
-  const stateDir = process.env['LAB_STATE'] ?? STATE_DIR;
+  const { stateDir } = lab;
   await lab.provider.down(lab.nodes);
   console.log(
     `stopped the ${lab.choice.name} lab (${lab.nodes.map((n) => n.name).join(', ')}): every process on its nodes ended, its network removed`,

@@ -2,8 +2,7 @@
 /** npm run lab:logs [-- <node> [service] [--lines N]] — the last lines of a node's worker (or site) log; all nodes without a name. */
 import { argv } from 'zx';
 import { ConfigError } from '../../crawler/errors.ts';
-import { openLab } from '../../provision/lab.ts';
-import { serviceLog } from '../../provision/services.ts';
+import { openLab, servicesOf } from '../../provision/lab.ts';
 import { isMain, runLabCommand } from './run.ts';
 
 export async function logsCommand(): Promise<number> {
@@ -18,7 +17,9 @@ export async function logsCommand(): Promise<number> {
   }
   for (const node of nodes) {
     console.log(`== ${node.name}: ${service}`);
-    console.log((await serviceLog(lab.provider.transport(node), service, lines)).trimEnd() || '(no log yet)');
+    // the node's service manager reads the log where its layout keeps it (local: <node>/log/)
+    const log = await servicesOf(lab, lab.provider.transport(node)).log(service, lines);
+    console.log(log.trimEnd() || '(no log yet)');
   }
   return 0;
 }

@@ -12,26 +12,21 @@ import { type Lab, openLab } from '../../provision/lab.ts';
 import { LocalProvider } from '../../provision/providers/local.ts';
 import { labNames } from '../../provision/providers/netns/names.ts';
 import { readHolder } from '../../provision/providers/netns/pid1.ts';
-import { STATE_DIR } from '../../provision/state.ts';
 import { ProviderError } from '../../provision/transports/errors.ts';
 import { enterArgv } from '../../provision/transports/netns.ts';
-import type { LabNode } from '../../provision/types.ts';
+import { SshTransport } from '../../provision/transports/ssh.ts';
+import type { Interactive, LabNode } from '../../provision/types.ts';
 import { isMain, runLabCommand } from './run.ts';
 
-export interface Interactive {
-  argv: string[];
-  env: NodeJS.ProcessEnv;
-  cwd?: string;
-}
-
 /**
- * The hook each provider fills for an interactive shell (a TTY cannot pass
- * through Transport.run). netns: nsenter into the node's PID 1 namespaces and
- * chroot, as NetnsTransport does; local: a shell in the node's folder. vagrant
- * and ssh will be `ssh -F <the lab's ssh_config> <node>`. Belongs on the
- * Provider interface (asked of the lead); lives here until then.
+ * An interactive shell on the node (a TTY cannot pass through Transport.run):
+ * the provider's own Provider.interactiveArgv when it has one, else the
+ * built-in way. netns: nsenter into the node's PID 1 namespaces and chroot, as
+ * NetnsTransport does; local: a shell in the node's folder; vagrant and ssh:
+ * `ssh -F <the lab's ssh_config> <node>` over the lab's multiplexed connection.
  */
 export async function interactiveArgv(lab: Lab, node: LabNode): Promise<Interactive> {
+  if (lab.provider.interactiveArgv) return lab.provider.interactiveArgv(node);
   const term = { TERM: process.env['TERM'] ?? 'xterm' };
   if (lab.provider instanceof LocalProvider)
     return {
@@ -41,10 +36,8 @@ export async function interactiveArgv(lab: Lab, node: LabNode): Promise<Interact
     };
   if (lab.provider.name === 'netns') {
     // the netns provider's naming (provision/lab.ts: <state>/netns, pid files per node)
-    const stateDir = join(process.env['LAB_STATE'] ?? STATE_DIR, 'netns');
-    const labId = process.env['LAB_ID'] ?? 'lab';
-    const namespace = labNames(labId, [node]).nodes[0]!.namespace;
-    const pid = await readHolder(join(stateDir, `${node.name}.pid1.json`), namespace);
+    const namespace = labNames(lab.labId, [node]).nodes[0]!.namespace;
+    const pid = await readHolder(join(lab.stateDir, 'netns', `${node.name}.pid1.json`), namespace);
     if (pid === undefined)
       throw new ProviderError(`${node.name} is not running`, {
         hint: 'bring the lab up first: npm run lab:up',
@@ -57,7 +50,11 @@ export async function interactiveArgv(lab: Lab, node: LabNode): Promise<Interact
     };
     return { argv: [...enterArgv(pid, true), 'bash', '-l'], env };
   }
-  throw new ProviderError(`lab:ssh has no interactive shell for provider ${lab.provider.name} yet`, {
+  const t = lab.provider.transport(node);
+  if (t instanceof SshTransport)
+    // both ssh providers name each machine's Host block after the node; -t: a terminal for the shell
+    return { argv: [...t.sshArgv(), '-t', '--', node.name], env: process.env };
+  throw new ProviderError(`lab:ssh has no interactive shell for provider ${lab.provider.name}`, {
     hint: `run one command instead: npm run lab:ssh -- ${node.name} -- <command>`,
   });
 }

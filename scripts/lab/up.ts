@@ -7,22 +7,73 @@
  * --dry-run prints every command it would run (docs/lab-commands.md), runs none
  * and needs no root.
  */
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { argv } from 'zx';
-import { loadLabConfig } from '../../provision/config/index.ts';
-import { labUp, openLab } from '../../provision/lab.ts';
+import { CrawlError } from '../../crawler/errors.ts';
+import { DEFAULT_LAB_CONFIG_PATH, LAB_CONFIG_ENV, loadLabConfig } from '../../provision/config/index.ts';
+import { labUp, labWhere, openLab, ROOT } from '../../provision/lab.ts';
 import { planProvider } from '../../provision/plan/provider.ts';
 import { formatPlan, planLab } from '../../provision/plan.ts';
 import { formatUpSummary } from '../../provision/progress.ts';
-import { STATE_DIR } from '../../provision/state.ts';
 import { buildCrawler } from '../build.ts';
 import { isMain, runLabCommand } from './run.ts';
+
+/** What dist/ is built from: the crawler's sources (with the site and the Lua scripts) and the locked dependencies. */
+const SOURCES = ['crawler', 'package-lock.json'];
+const OUTPUTS = ['dist/crawl.mjs', 'dist/site.mjs'];
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** Why dist/ must be (re)built, or undefined when it is newer than every source. */
+export function distStale(root: string = ROOT): string | undefined {
+  const missing = OUTPUTS.find((o) => !existsSync(join(root, o)));
+  if (missing) return `${missing} is missing`;
+  const built = Math.min(...OUTPUTS.map((o) => statSync(join(root, o)).mtimeMs));
+  const changed = SOURCES.find((s) => existsSync(join(root, s)) && newestMtime(join(root, s)) > built);
+  return changed ? `${changed} changed since the last build` : undefined;
+}
+
+/**
+ * Builds dist/ only when it is missing or older than the sources, so lab:up
+ * runs without write access to the repository once dist/ is built. When it
+ * must build and cannot write there, it says who can.
+ */
+export async function ensureDist(root: string = ROOT, build = buildCrawler): Promise<'built' | 'fresh'> {
+  const why = distStale(root);
+  if (why === undefined) return 'fresh';
+  const dist = join(root, 'dist');
+  const target = existsSync(dist) ? dist : dirname(dist);
+  try {
+    accessSync(target, constants.W_OK);
+    if (existsSync(dist))
+      for (const o of OUTPUTS) if (existsSync(join(root, o))) accessSync(join(root, o), constants.W_OK);
+  } catch {
+    throw new CrawlError(
+      'CRAWL_E_PROVISION',
+      `cannot build the crawler: ${why}, and ${target} is not writable by this user`,
+      {
+        hint: `build it once as the repository's owner (npm run build), or give this user write access to ${target}; lab:up then reuses dist/ until the sources change`,
+      },
+    );
+  }
+  console.log(`building the crawler (dist/: ${why})...`);
+  await build();
+  return 'built';
+}
 
 /** The plan only: no root, no secrets loaded, nothing run on any node. */
 export async function dryRunCommand(): Promise<number> {
   const config = loadLabConfig();
-  const where = { labId: process.env['LAB_ID'] ?? 'lab', stateDir: process.env['LAB_STATE'] ?? STATE_DIR };
-  const { provider, choice } = await planProvider(config, where);
-  process.stdout.write(formatPlan(await planLab({ config, provider, choice })));
+  const configPath = resolve(process.env[LAB_CONFIG_ENV] || DEFAULT_LAB_CONFIG_PATH);
+  const { provider, choice } = await planProvider(config, { ...labWhere(), configPath });
+  process.stdout.write(formatPlan(await planLab({ config, provider, choice, where: labWhere() })));
   return 0;
 }
 
@@ -36,8 +87,7 @@ export async function upCommand(): Promise<number> {
       'WARNING: article_exact: Redis will accept anyone who can reach port 6379, with no password.',
     );
   }
-  console.log('building the crawler (dist/)...');
-  await buildCrawler();
+  if ((await ensureDist()) === 'fresh') console.log('the crawler (dist/) is up to date with its sources');
   console.log(`bringing up ${lab.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}`);
   const reports = await labUp(lab);
   console.log(formatUpSummary(reports, Date.now() - started));

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chooseProvider } from '../../provision/choose-provider.ts';
 import { type LabConfig, loadLabConfig } from '../../provision/config/index.ts';
+import { openLab } from '../../provision/lab.ts';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
+import { SshProvider } from '../../provision/providers/ssh.ts';
+import { VagrantProvider } from '../../provision/providers/vagrant.ts';
 import { isRoot } from './netns-support.ts';
 
 /**
@@ -43,19 +46,74 @@ function choose(config: LabConfig, dir: string, bin: string, lines: string[] = [
 
 const VAGRANT = 'echo "Vagrant 2.4.1"';
 
-test('(mocked hypervisor) auto picks vagrant when Vagrant and a working VirtualBox are on PATH, and says it is not wired yet', async (t) => {
+test('(mocked hypervisor) auto picks vagrant when Vagrant and a working VirtualBox are on PATH and drives it with --provider=virtualbox', async (t) => {
   const { dir, bin, config } = setup(t, 'provider: auto\n', {
     vagrant: VAGRANT,
     VBoxManage: 'echo 7.1.6r167084',
   });
   const lines: string[] = [];
-  await assert.rejects(choose(config, dir, bin, lines), {
-    code: 'CRAWL_E_PROVIDER',
-    message:
-      /provider "vagrant" is not wired into this version of the lab yet \(vagrant and VirtualBox 7\.1\.6\)/,
-  });
+  const r = await choose(config, dir, bin, lines);
+  assert.ok(r.provider instanceof VagrantProvider);
+  assert.equal(r.choice.name, 'vagrant');
   assert.match(lines[0]!, /vagrant +usable +vagrant and VirtualBox 7\.1\.6 +<- picked/);
   assert.equal(lines.length, 3, 'one line per candidate');
+  const plan = await r.provider.plan(r.nodes);
+  assert.match(
+    plan.join('\n'),
+    /^(VAGRANT_CWD=\S+ )?vagrant up --no-provision --provider=virtualbox master worker1 worker2$/m,
+  );
+  assert.ok(
+    plan.some((l) => l.includes(join(dir, 'state', 'vagrant', 'ssh_config'))),
+    'its ssh_config lives in the lab state folder',
+  );
+});
+
+test('provider: ssh is wired: the nodes are reached with their lab.yaml logins, and a missing ssh client is named', async (t) => {
+  const yaml = `provider: ssh
+nodes:
+  - { name: master, role: master, ip: 10.0.0.5, ssh: { user: root } }
+  - { name: pc2, role: worker, ip: 10.0.0.6, ssh: { user: ubuntu, port: 2222 } }
+`;
+  const { dir, config } = setup(t, yaml);
+  const r = await chooseProvider(config, {
+    stateDir: join(dir, 'state'),
+    netns: () => new NetnsProvider({ labId: 'tchp', stateDir: join(dir, 'state', 'netns') }),
+  });
+  assert.ok(r.provider instanceof SshProvider);
+  assert.match(r.choice.why, /^chosen in lab\.yaml; ssh and rsync present/);
+  assert.equal(r.provider.configFile, join(dir, 'state', 'ssh', 'ssh_config'));
+  assert.deepEqual(
+    r.nodes.map((n) => n.ssh?.port),
+    [22, 2222],
+  );
+  const { bin } = setup(t, yaml);
+  await assert.rejects(choose(config, dir, bin), {
+    code: 'CRAWL_E_LAB_CONFIG',
+    message: /provider: ssh \(set in .*\) cannot run here: ssh is not installed on this machine/,
+  });
+});
+
+test('provider: vagrant on this machine (no hypervisor) fails openLab with the doctor reason, touching nothing', async (t) => {
+  const { dir } = setup(t, 'provider: vagrant\n');
+  await assert.rejects(
+    openLab({
+      configPath: join(dir, 'lab.yaml'),
+      stateDir: join(dir, 'state'),
+      labId: 'tchv',
+      log: () => {},
+    }),
+    (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, 'CRAWL_E_LAB_CONFIG');
+      // vagrant is installed here (apt), VirtualBox/libvirt are not: the same words lab:doctor prints
+      assert.match(
+        e.message,
+        /^provider: vagrant \(set in .*lab\.yaml\) cannot run here: vagrant (found but no usable hypervisor|is not on PATH)/,
+      );
+      assert.match(e.hint ?? '', /npm run lab:doctor/);
+      return true;
+    },
+  );
+  assert.ok(!existsSync(join(dir, 'state', 'vagrant')), 'no vagrant state was made');
 });
 
 test('(mocked hypervisor) a VirtualBox without its kernel module leaves vagrant unusable and auto goes on', async (t) => {

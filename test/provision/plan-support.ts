@@ -4,6 +4,7 @@ import { loadLabConfig } from '../../provision/config/index.ts';
 import { ROOT, ROOTFS_CACHE } from '../../provision/lab.ts';
 import { planProvider } from '../../provision/plan/provider.ts';
 import { formatPlan, type LabPlan, planLab } from '../../provision/plan.ts';
+import { ferretdbPath } from '../../scripts/lib/mongo-server.ts';
 
 /** Helpers for the plan tests: build a plan from a lab.yaml, make it machine-independent, read lines back with bash. */
 
@@ -13,14 +14,14 @@ export const PLAN_STATE = '/var/tmp/crawl-lab-plan-state';
 
 export async function planOf(configPath: string): Promise<{ plan: LabPlan; text: string }> {
   const config = loadLabConfig(configPath);
-  const { provider } = await planProvider(config, { labId: 'plan', stateDir: PLAN_STATE });
+  const { provider } = await planProvider(config, { labId: 'plan', stateDir: PLAN_STATE, configPath });
   // detect()'s answer depends on this machine (root or not): snapshots use a fixed one
   const choice = {
     name: provider.name,
     usable: true,
     why: `chosen in ${config.provider === 'auto' ? 'auto' : 'lab.yaml'}`,
   };
-  const plan = await planLab({ config, provider, choice });
+  const plan = await planLab({ config, provider, choice, where: { labId: 'plan', stateDir: PLAN_STATE } });
   return { plan, text: normalize(formatPlan(plan)) };
 }
 
@@ -32,7 +33,9 @@ export function normalize(text: string): string {
     .split(ROOTFS_CACHE)
     .join('@cache@')
     .split(process.execPath)
-    .join('@host-node@');
+    .join('@host-node@')
+    .split(ferretdbPath())
+    .join('@ferretdb@');
 }
 
 /**

@@ -17,6 +17,8 @@ const CASES: [name: string, config: string][] = [
   ['default', DEFAULT_LAB_CONFIG_PATH],
   ['hostile', join(PLANS, 'hostile.yaml')],
   ['article-exact', join(PLANS, 'article-exact.yaml')],
+  ['vagrant', join(PLANS, 'vagrant.yaml')],
+  ['ssh', join(PLANS, 'ssh.yaml')],
 ];
 
 for (const [name, config] of CASES) {
@@ -83,7 +85,7 @@ test('the plan covers the provider, then every step on every node it applies to,
       'worker1:crawler-deploy:changed',
       'worker2:crawler-deploy:changed',
       // checks from this host over the network: never run by a plan (provision/plan.ts UNPLANNABLE_STEPS)
-      'master:mongodb:notPlanned',
+      'master:mongodb:changed',
       'master:mini-tieba-site:changed',
     ],
   );
