@@ -8,7 +8,6 @@ import { resolveSettings } from '../crawler/settings/load.ts';
 import { type Lab, masterOf, redisUrlOf, servicesOf } from './lab.ts';
 import { layoutOf } from './layout.ts';
 import { guardLabAddress } from './net-guard.ts';
-import { serviceState, stopService } from './services.ts';
 import { clearItems, countItems, type ItemSink, labItemSink } from './steps/mongodb.ts';
 import type { LabNode } from './types.ts';
 import { workerNodeArgs } from './worker-command.ts';
@@ -184,7 +183,9 @@ export async function labCrawl(
   const t = (n: LabNode) => lab.provider.transport(n);
   let watch: CrawlWatcher | undefined;
   try {
-    for (const w of workers) await stopService(t(w.node), w.service, layoutOf(t(w.node)).services);
+    // systemd units on VMs, supervised processes elsewhere: the same manager that starts them
+    const services = (w: WorkerRef) => servicesOf(lab, t(w.node));
+    for (const w of workers) await services(w).stop(w.service);
     if (!options.resume) await resetCrawl(admin, SPIDER, settings);
     const mini = lab.config.crawl.target === 'mini-tieba';
     await seedStartUrls(admin, SPIDER, settings, [labStartRequest(lab)]);
@@ -209,9 +210,7 @@ export async function labCrawl(
     let silentTicks = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
-      const states = await Promise.all(
-        workers.map((w) => serviceState(t(w.node), w.service, layoutOf(t(w.node)).services)),
-      );
+      const states = await Promise.all(workers.map((w) => services(w).state(w.service)));
       const info = await watch.inspect();
       if (!info) {
         // bounded: with every worker gone nobody brings Redis back for this crawl
