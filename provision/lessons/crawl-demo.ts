@@ -3,11 +3,10 @@ import { CrawlError } from '../../crawler/errors.ts';
 import { connectAdmin } from '../../crawler/redis-admin.ts';
 import { inspectCrawl } from '../../crawler/scheduler/admin.ts';
 import { resolveSettings } from '../../crawler/settings/load.ts';
-import { type Lab, masterOf, redisUrlOf } from '../lab.ts';
-import { NODE_PATHS, startService, stopService } from '../services.ts';
-import { APP_DIR, NODE_BIN } from '../steps/crawler.ts';
+import { type Lab, masterOf, redisUrlOf, servicesOf } from '../lab.ts';
+import { startWorker } from '../lab-crawl.ts';
+import { layoutOf } from '../layout.ts';
 import type { LabNode } from '../types.ts';
-import { workerNodeArgs } from '../worker-command.ts';
 
 /**
  * Lesson 9's experiments on a running lab crawl: wait until the crawl has
@@ -54,37 +53,20 @@ export async function waitForPages(lab: Lab, pages: number, timeoutS = 120): Pro
 /** SIGKILL the worker process group of `service` on a node: a crash, no goodbye, its leases stay behind. */
 export async function killWorker(lab: Lab, nodeName: string, service = 'worker-1'): Promise<string> {
   const node = nodeOf(lab, nodeName);
-  const pidfile = `${NODE_PATHS.runDir}/${service}.pid`;
-  // The pidfile goes too: a killed process whose parent is a stand-in's PID 1 (which never
-  // reaps) stays a zombie, and `kill -0` on a zombie would report it running forever.
+  const transport = lab.provider.transport(node);
+  const pidfile = `${layoutOf(transport).services.runDir}/${service}.pid`;
   const script =
-    'if [ -f "$1" ] && kill -KILL -- "-$(cat "$1")" 2>/dev/null; then rm -f "$1"; echo killed; else echo "not running"; fi';
-  const r = await lab.provider.transport(node).run(['bash', '-c', script, 'kill', pidfile]);
+    'if [ -f "$1" ] && kill -KILL -- "-$(cat "$1")" 2>/dev/null; then echo killed; else echo "not running"; fi';
+  const r = await transport.run(['bash', '-c', script, 'kill', pidfile]);
   return `${node.name} ${service}: ${r.stdout.trim()} (kill -9)`;
 }
 
-/** Start one more worker as service `service` on a node, the way lab:crawl starts its workers. */
+/** Start one more worker as service `service` on a node, exactly as lab:crawl starts its workers (same item store). */
 export async function addWorker(lab: Lab, nodeName: string, service = 'worker-extra'): Promise<string> {
   const node = nodeOf(lab, nodeName);
   const id = `${node.name}-extra`;
-  const argv = [
-    NODE_BIN,
-    ...workerNodeArgs(`${APP_DIR}/crawl.mjs`, [
-      'run',
-      SPIDER,
-      '--worker-id',
-      id,
-      '--output',
-      '/var/lib/crawl-lab/items.jsonl',
-      '--set',
-      `concurrentRequests=${lab.config.crawl.concurrentRequests}`,
-      '--json',
-    ]),
-  ];
-  const state = await startService(lab.provider.transport(node), service, argv, {
-    REDIS_URL: redisUrlOf(lab),
-  });
-  return `${node.name}: worker ${id} ${state} (service ${service}; log: npm run lab:logs -- ${node.name} ${service})`;
+  await startWorker(lab, { node, id, service });
+  return `${node.name}: worker ${id} started (service ${service}; log: npm run lab:logs -- ${node.name} ${service})`;
 }
 
 /** SIGTERM every lab worker: each hands its leases back to the queue and exits 0. */
@@ -95,7 +77,7 @@ export async function stopWorkers(lab: Lab): Promise<string[]> {
       ...Array.from({ length: lab.config.crawl.workersPerNode }, (_, i) => `worker-${i + 1}`),
       'worker-extra',
     ].map(async (service) => {
-      await stopService(lab.provider.transport(node), service);
+      await servicesOf(lab, lab.provider.transport(node)).stop(service);
       return `${node.name} ${service}: stopped`;
     }),
   );
