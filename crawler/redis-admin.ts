@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { CrawlError } from './errors.ts';
 import { redact } from './log.ts';
+import { redisUnreachableHint } from './redis-hints.ts';
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -32,20 +33,22 @@ export async function connectAdmin(url: string): Promise<Redis> {
 export function unreachable(url: string, cause: unknown): CrawlError {
   const text = cause instanceof Error ? cause.message : String(cause);
   const where = redact(url);
-  let hint = `is redis-server running there? Check --redis or REDIS_URL (now ${where}).`;
-  if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text)) {
-    hint =
-      'Redis wants a password, and this one is missing or wrong: write it into the URL as a colon and the password before @host (the lab keeps it in .lab/).';
-  } else if (/DENIED|protected mode/i.test(text)) {
-    hint =
-      'Redis is in protected mode: it refuses other machines while no password is set. Set requirepass (or, as the article does, protected-mode no).';
-  } else if (/ECONNREFUSED/.test(text)) {
-    hint = `nothing listens at ${where}: start redis-server, or, from another machine, make Redis listen beyond 127.0.0.1 (the "bind" line in redis.conf).`;
-  } else if (/ETIMEDOUT|timeout/i.test(text)) {
-    hint = `no answer from ${where}: check the address and that a firewall lets port 6379 through.`;
-  }
+  const server = hostAndPort(url);
+  const hint =
+    (server && redisUnreachableHint(text, server.host, server.port)) ??
+    `is redis-server running there? Check --redis or REDIS_URL (now ${where}).`;
   return new CrawlError('CRAWL_E_REDIS_UNREACHABLE', `cannot use Redis at ${where}: ${redact(text)}`, {
     cause,
     hint,
   });
+}
+
+/** The server a Redis URL names, with ioredis's defaults; undefined when it is no URL. */
+function hostAndPort(url: string): { host: string; port: number } | undefined {
+  try {
+    const parsed = new URL(url);
+    return { host: parsed.hostname || 'localhost', port: Number(parsed.port || 6379) };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import { CrawlError } from '../../crawler/errors.ts';
+import { redisUnreachableHint } from '../../crawler/redis-hints.ts';
 import { applyLabRedisConfig } from '../redis-conf.ts';
 import type { LabNode, Step, Transport } from '../types.ts';
 import { aptInstall } from './apt.ts';
@@ -81,19 +82,7 @@ export function redisConfigure(o: RedisStepOptions): Step {
 
 /** Explain a worker's failed PING the way lesson 4 does. */
 export function explainUnreachable(output: string, master: LabNode, port: number): string {
-  if (/Connection refused/i.test(output)) {
-    return `Redis on ${master.ip}:${port} refuses connections: it listens only on 127.0.0.1 because of the "bind 127.0.0.1 -::1" line in ${REDIS_CONF}. The article comments that line out.`;
-  }
-  if (/DENIED/.test(output)) {
-    return `Redis answers but refuses other machines: protected mode is on and no password is set. The article sets "protected-mode no"; the lab's default sets a password (requirepass) instead of leaving it open.`;
-  }
-  if (/NOAUTH|WRONGPASS/.test(output)) {
-    return 'Redis wants a password and this one is missing or wrong: the lab keeps it in .lab/secrets.json.';
-  }
-  if (/timed out|Timeout|No route/i.test(output)) {
-    return `no answer from ${master.ip}:${port}: check the address and the firewall rule for port ${port}.`;
-  }
-  return `unexpected answer: ${output.trim().slice(0, 200)}`;
+  return redisUnreachableHint(output, master.ip, port) ?? `unexpected answer: ${output.trim().slice(0, 200)}`;
 }
 
 /** Every worker checks that it reaches the master's Redis; a failure says why. */

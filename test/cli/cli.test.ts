@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { crawlCli } from '../helpers/crawl-cli.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { sharedRedis, startRedis } from '../helpers/redis.ts';
 
 const SPIDER = 'test/fixtures/spiders/graph-spider.ts';
-let redis: TestRedis;
-let admin: Redis;
-before(async () => {
-  redis = await startRedis();
-  admin = redis.client();
-});
-after(async () => {
-  admin.disconnect();
-  await redis.stop();
-});
+const redis = sharedRedis();
 
 test('crawl --help documents every command and the settings precedence', async () => {
   const r = await crawlCli(['--help']).done;
@@ -73,11 +63,11 @@ test('crawl seed pushes good entries, lists bad ones, and never pushes a bad one
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /pushed 2 start URL/);
   assert.equal((r.stdout.match(/rejected/g) ?? []).length, 3);
-  assert.equal(await admin.llen('cli1:start_urls'), 2);
+  assert.equal(await redis.admin.llen('cli1:start_urls'), 2);
 });
 
 test('crawl seed onto a key of the wrong Redis type explains the fix', async () => {
-  await admin.set('cli2:start_urls', 'oops');
+  await redis.admin.set('cli2:start_urls', 'oops');
   const r = await crawlCli([
     'seed',
     SPIDER,
@@ -93,15 +83,15 @@ test('crawl seed onto a key of the wrong Redis type explains the fix', async () 
 });
 
 test('crawl stats and crawl reset work on a bare spider name', async () => {
-  await admin.hset('statsdemo:stats', 'response_received_count', '7');
-  await admin.rpush('statsdemo:start_urls', 'http://127.0.0.1:9/');
+  await redis.admin.hset('statsdemo:stats', 'response_received_count', '7');
+  await redis.admin.rpush('statsdemo:start_urls', 'http://127.0.0.1:9/');
   const s = await crawlCli(['stats', 'statsdemo', '--redis', redis.url, '--json']).done;
   assert.equal(s.code, 0, s.stderr);
   assert.equal(Number(JSON.parse(s.stdout).stats.response_received_count), 7);
   const r = await crawlCli(['reset', 'statsdemo', '--redis', redis.url]).done;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /deleted [1-9]\d* Redis key/);
-  assert.equal(await admin.exists('statsdemo:stats', 'statsdemo:start_urls'), 0);
+  assert.equal(await redis.admin.exists('statsdemo:stats', 'statsdemo:start_urls'), 0);
 });
 
 test('a Redis password never appears in logs or the summary', async (t) => {

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { crawlCli, waitFor } from '../helpers/crawl-cli.ts';
 import { startGraphSite } from '../helpers/graph-site.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { sharedRedis } from '../helpers/redis.ts';
 
 const SPIDER = 'test/fixtures/spiders/graph-spider.ts';
-let redis: TestRedis;
-let admin: Redis;
-
-before(async () => {
-  redis = await startRedis();
-  admin = redis.client();
-});
-after(async () => {
-  admin.disconnect();
-  await redis.stop();
-});
+const redis = sharedRedis();
 
 const inspectArgs = (prefix: string, ...extra: string[]) => [
   'inspect',
@@ -60,9 +49,9 @@ test('inspect shows a running crawl: queue head with priorities, fingerprints, l
   t.after(() => worker.child.kill('SIGKILL'));
   await waitFor(
     async () =>
-      Number(await admin.hget('i1:stats', 'response_received_count')) >= 2 &&
-      (await admin.hlen('i1:leases:busy')) > 0 &&
-      (await admin.zcard('i1:requests')) > 0,
+      Number(await redis.admin.hget('i1:stats', 'response_received_count')) >= 2 &&
+      (await redis.admin.hlen('i1:leases:busy')) > 0 &&
+      (await redis.admin.zcard('i1:requests')) > 0,
     20_000,
     'the worker to be mid-crawl',
   );
@@ -108,7 +97,7 @@ test('inspect shows a running crawl: queue head with priorities, fingerprints, l
 });
 
 test('inspect --watch refreshes --count times at --interval, as JSON lines or as repeated screens', async () => {
-  await admin.rpush('i2:start_urls', 'http://127.0.0.1:9/a');
+  await redis.admin.rpush('i2:start_urls', 'http://127.0.0.1:9/a');
   const json = await crawlCli(inspectArgs('i2', '--watch', '--interval', '0.2', '--count', '3', '--json'))
     .done;
   assert.equal(json.code, 0, json.stderr);

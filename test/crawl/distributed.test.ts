@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { crawlCli, summaryOf, waitFor } from '../helpers/crawl-cli.ts';
 import { startGraphSite } from '../helpers/graph-site.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { sharedRedis } from '../helpers/redis.ts';
 
 const SPIDER = 'test/fixtures/spiders/graph-spider.ts';
-let redis: TestRedis;
-let admin: Redis;
-
-before(async () => {
-  redis = await startRedis();
-  admin = redis.client();
-});
-after(async () => {
-  admin.disconnect();
-  await redis.stop();
-});
+const redis = sharedRedis();
 
 /** Each test uses its own key prefix so they never see each other's state. */
 function workerArgs(prefix: string, id: string, extra: string[] = []): string[] {
@@ -45,7 +34,7 @@ async function seed(prefix: string, url: string): Promise<void> {
 }
 
 async function storedItemKeys(prefix: string): Promise<string[]> {
-  const raw = await admin.lrange(`${prefix}:items`, 0, -1);
+  const raw = await redis.admin.lrange(`${prefix}:items`, 0, -1);
   return raw.map((s) => (JSON.parse(s) as { _key: string })._key);
 }
 
@@ -83,7 +72,11 @@ test('kill -9 of a worker mid-crawl loses nothing: its leases return to the queu
   const victim = crawlCli(workerArgs('t2', 'victim', extra));
   const others = ['w2', 'w3'].map((id) => crawlCli(workerArgs('t2', id, extra)));
   // wait until the victim holds leases, then kill it without any chance to clean up
-  await waitFor(async () => (await admin.hlen('t2:leases:victim')) > 0, 20_000, 'the victim to hold leases');
+  await waitFor(
+    async () => (await redis.admin.hlen('t2:leases:victim')) > 0,
+    20_000,
+    'the victim to hold leases',
+  );
   victim.child.kill('SIGKILL');
   const killed = await victim.done;
   assert.equal(killed.signal, 'SIGKILL');
@@ -94,7 +87,7 @@ test('kill -9 of a worker mid-crawl loses nothing: its leases return to the queu
   const keys = await storedItemKeys('t2');
   assert.equal(new Set(keys).size, site.pages, 'no item lost');
   assert.equal(keys.length, site.pages, 'no item key twice');
-  const stats = await admin.hgetall('t2:stats');
+  const stats = await redis.admin.hgetall('t2:stats');
   assert.ok(Number(stats['leases/reclaimed'] ?? 0) > 0, 'the dead worker leases were reclaimed');
 });
 
@@ -120,13 +113,13 @@ test('SIGTERM hands in-flight requests back at once; another worker finishes the
   t.after(() => site.close());
   await seed('t4', site.startUrl);
   const first = crawlCli(workerArgs('t4', 'first', ['--set', 'leaseTimeout=600']));
-  await waitFor(async () => (await admin.hlen('t4:leases:first')) >= 3, 20_000, 'requests in flight');
+  await waitFor(async () => (await redis.admin.hlen('t4:leases:first')) >= 3, 20_000, 'requests in flight');
   first.child.kill('SIGTERM');
   const r1 = await first.done;
   assert.equal(r1.code, 0, r1.stderr);
   assert.equal(summaryOf(r1).reason, 'shutdown');
   assert.equal(
-    await admin.hlen('t4:leases:first'),
+    await redis.admin.hlen('t4:leases:first'),
     0,
     'no lease left behind (leaseTimeout is 600 s, so none expired)',
   );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { MongoClient } from 'mongodb';
 import { mongoAvailable, startMongo, type TestMongo } from '../../scripts/lib/mongo-server.ts';
 
@@ -35,9 +35,38 @@ export async function freshDatabase(
   return { database, client };
 }
 
-/** One server for a whole test file; stopped by the returned function (call it in after()). */
-export async function sharedMongo(): Promise<TestMongo> {
-  return startMongo();
+/** One MongoDB-protocol server for a whole test file, or the reason its tests skip. */
+export interface SharedMongo {
+  /** Pass as the tests' `skip` option. */
+  readonly skip: string | false;
+  /** The server, started in before(); read it inside tests only. */
+  readonly server: TestMongo;
+}
+
+/**
+ * Call with top-level await at the top of a test file: decides whether the
+ * file's MongoDB tests run, starts the server in before() unless skipped, and
+ * stops it in after().
+ */
+export async function sharedMongo(): Promise<SharedMongo> {
+  const skip = await mongoSkipReason();
+  let server: TestMongo | undefined;
+  before(async () => {
+    if (!skip) server = await startMongo();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return {
+    skip,
+    get server() {
+      if (!server)
+        throw new Error(
+          'sharedMongo(): read server inside a test that is not skipped; it starts in before()',
+        );
+      return server;
+    },
+  };
 }
 
 /**

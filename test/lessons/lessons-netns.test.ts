@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openLab } from '../../provision/lab.ts';
 import { lessonPath, loadLesson } from '../../provision/lessons/parse.ts';
 import { runLesson } from '../../provision/lessons/runner.ts';
 import { TUTORIAL_DIR } from '../../scripts/lab/lesson.ts';
+import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
 
 /**
  * The tutorial cannot rot: every lesson, 1 to 10 in order, runs with --yes on a
@@ -15,24 +13,17 @@ import { TUTORIAL_DIR } from '../../scripts/lab/lesson.ts';
  * and every command must give the output its lesson shows. Needs root for the
  * namespaces: skipped outside CI without root, never under CI.
  */
-const isRoot = process.getuid?.() === 0;
-const skip =
-  !isRoot && process.env['CI'] !== 'true'
-    ? 'needs root (network namespaces): run as root, as CI does'
-    : false;
+const skip = netnsSkip();
 
 // small and slowed down, so the whole tutorial runs in a few minutes and lesson 9 can act mid-crawl
-const CONFIG = `
-provider: netns
-network: { cidr: 10.57.6.0/24 }
-nodes:
-  - { name: master, role: master, ip: 10.57.6.10 }
-  - { name: worker1, role: worker, ip: 10.57.6.11 }
-  - { name: worker2, role: worker, ip: 10.57.6.12 }
+const CONFIG = threeNodeYaml(
+  '10.57.6',
+  `
 crawl: { list_pages: 2, concurrent_requests: 2 }
 site: { latency_ms: 100 }
 mongodb: { enabled: false }
-`;
+`,
+);
 
 const LESSON3_SOCKET = '/tmp/crawl-lab-lesson3.sock';
 
@@ -40,16 +31,11 @@ test('every lesson, 1 to 10, gives the output it shows when run with --yes on a 
   skip,
   timeout: 900_000,
 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-lessons-'));
-  const configPath = join(dir, 'lab.yaml');
-  writeFileSync(configPath, CONFIG);
-  const env = { ...process.env, LAB_CONFIG: configPath, LAB_ID: 'lsn', LAB_STATE: join(dir, 'state') };
-  t.after(async () => {
+  t.after(() => {
     spawnSync('redis-cli', ['-s', LESSON3_SOCKET, 'shutdown', 'nosave'], { stdio: 'ignore' });
-    const lab = await openLab({ configPath, labId: 'lsn', stateDir: join(dir, 'state'), log: () => {} });
-    await lab.provider.destroy(lab.nodes).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
   });
+  // the lessons bring the lab up through lab commands; cleanup opens it here to destroy it
+  const { env } = tempLab(t, { labId: 'lsn', yaml: CONFIG });
   const transcript: string[] = [];
   for (let n = 1; n <= 10; n++) {
     const lesson = loadLesson(lessonPath(TUTORIAL_DIR, 'en', n));

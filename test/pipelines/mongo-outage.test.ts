@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { isCrawlError } from '../../crawler/errors.ts';
 import { createLogger, silentLogger } from '../../crawler/log.ts';
 import { mongoSink } from '../../crawler/pipelines/mongo-sink.ts';
 import type { ItemContext, PipelineStep } from '../../crawler/pipelines/types.ts';
-import { freshDatabase, mongoSkipReason, startMongo, startProxy, type TestMongo } from '../helpers/mongo.ts';
+import { freshDatabase, sharedMongo, startProxy } from '../helpers/mongo.ts';
 import { freePort } from '../helpers/redis.ts';
 
-const skip = await mongoSkipReason();
-let server: TestMongo;
-before(async () => {
-  if (!skip) server = await startMongo();
-});
-after(async () => {
-  await server?.stop();
-});
+const mongo = await sharedMongo();
+const { skip } = mongo;
+
+/** A database of the test's own, reached through a proxy the test can cut (a real outage). */
+async function behindProxy(t: TestContext) {
+  const { database, client } = await freshDatabase(t, mongo.server);
+  const proxy = await startProxy(mongo.server.url);
+  t.after(() => proxy.close());
+  return { database, client, proxy };
+}
 
 const ctx = (key: string): ItemContext => ({ spider: 's', key, url: 'http://127.0.0.1/', log: silentLogger });
 
@@ -40,9 +42,7 @@ test('items are held while MongoDB is unreachable and all stored when it answers
   skip,
   timeout: 30_000,
 }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
-  const proxy = await startProxy(server.url);
-  t.after(() => proxy.close());
+  const { database, client, proxy } = await behindProxy(t);
   const { lines, log } = capture();
   const sink = mongoSink({
     uri: proxy.url,
@@ -83,9 +83,7 @@ test('a full buffer makes processItem wait until MongoDB is back; nothing is dro
   skip,
   timeout: 30_000,
 }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
-  const proxy = await startProxy(server.url);
-  t.after(() => proxy.close());
+  const { database, client, proxy } = await behindProxy(t);
   const sink = mongoSink({
     uri: proxy.url,
     database,
@@ -115,9 +113,7 @@ test('a full buffer makes processItem wait until MongoDB is back; nothing is dro
 });
 
 test('open() waits for a MongoDB that starts a little later', { skip, timeout: 30_000 }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
-  const proxy = await startProxy(server.url);
-  t.after(() => proxy.close());
+  const { database, client, proxy } = await behindProxy(t);
   await proxy.cut();
   const { lines, log } = capture();
   const sink = mongoSink({

@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { silentLogger } from '../../crawler/log.ts';
 import { type MongoSink, mongoSink } from '../../crawler/pipelines/mongo-sink.ts';
 import type { ItemContext } from '../../crawler/pipelines/types.ts';
 import type { Item } from '../../crawler/spiders/spider.ts';
-import { freshDatabase, mongoSkipReason, startMongo, type TestMongo } from '../helpers/mongo.ts';
+import { freshDatabase, sharedMongo } from '../helpers/mongo.ts';
 
-const skip = await mongoSkipReason();
-let server: TestMongo;
-before(async () => {
-  if (!skip) server = await startMongo();
-});
-after(async () => {
-  await server?.stop();
-});
+const mongo = await sharedMongo();
+const { skip } = mongo;
 
 async function openSink(database: string, overrides: Partial<Parameters<typeof mongoSink>[0]> = {}) {
   const sink = mongoSink({
-    uri: server.url,
+    uri: mongo.server.url,
     database,
     collection: 'tieba',
     batchSize: 3,
@@ -47,7 +41,7 @@ const page = (n: number): Array<[string, Item]> =>
   ]);
 
 test('a page handled twice (re-delivery after a crash) leaves the same documents', { skip }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
+  const { database, client } = await freshDatabase(t, mongo.server);
   const sink = await openSink(database);
   t.after(() => sink.close?.());
   await feed(sink, page(7));
@@ -68,7 +62,7 @@ test('a page handled twice (re-delivery after a crash) leaves the same documents
 });
 
 test('partial items for one key merge into one document through dotted field names', { skip }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
+  const { database, client } = await freshDatabase(t, mongo.server);
   const sink = await openSink(database);
   t.after(() => sink.close?.());
   await feed(sink, [['42', { title: 'hello', 'floors.100': { floor: 1, text: 'a' } }]]);
@@ -92,7 +86,7 @@ test('partial items for one key merge into one document through dotted field nam
 });
 
 test('items for one key in one flush are applied in the order they were yielded', { skip }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
+  const { database, client } = await freshDatabase(t, mongo.server);
   const sink = await openSink(database, { batchSize: 2 });
   t.after(() => sink.close?.());
   await feed(sink, [
@@ -117,7 +111,7 @@ test('items for one key in one flush are applied in the order they were yielded'
 test('two sinks upserting the same new keys at once still store one document per key', {
   skip,
 }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
+  const { database, client } = await freshDatabase(t, mongo.server);
   const one = await openSink(database, { batchSize: 50 });
   const two = await openSink(database, { batchSize: 50 });
   t.after(async () => {
@@ -141,7 +135,7 @@ test('two sinks upserting the same new keys at once still store one document per
 test('the unique index on _key created at open rejects a second document with the same key', {
   skip,
 }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
+  const { database, client } = await freshDatabase(t, mongo.server);
   const sink = await openSink(database);
   t.after(() => sink.close?.());
   await feed(sink, [['k1', { a: 1 }]]);
@@ -163,7 +157,7 @@ test('one bulk write updating more existing documents than FerretDB has SQLite c
   // FerretDB v1 keeps the cursor of every updateOne of a command open until the command ends, one pooled
   // SQLite connection each (100): a bulk of 100+ updateOne on existing documents waited forever. The
   // sink writes updateMany on the unique _id instead, which reads each cursor to its end.
-  const { database, client } = await freshDatabase(t, server);
+  const { database, client } = await freshDatabase(t, mongo.server);
   const sink = await openSink(database, { batchSize: 150, serverSelectionTimeoutMs: 2000 });
   t.after(() => sink.close?.());
   await feed(sink, page(150));

@@ -1,28 +1,22 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Response } from '../../crawler/http/response.ts';
 import { silentLogger } from '../../crawler/log.ts';
 import { resolveSettings } from '../../crawler/settings/load.ts';
 import { defineSpider } from '../../crawler/spiders/spider.ts';
 import { createWorker } from '../../crawler/worker.ts';
 import { startHttp } from '../helpers/http.ts';
-import { freshDatabase, mongoSkipReason, startMongo, type TestMongo } from '../helpers/mongo.ts';
+import { freshDatabase, sharedMongo } from '../helpers/mongo.ts';
 
-const skip = await mongoSkipReason();
-let server: TestMongo;
-before(async () => {
-  if (!skip) server = await startMongo();
-});
-after(async () => {
-  await server?.stop();
-});
+const mongo = await sharedMongo();
+const { skip } = mongo;
 
 test('a worker with mongoUri set stores each thread once, merging floors from its pages, also on a re-crawl', {
   skip,
   timeout: 60_000,
 }, async (t) => {
-  const { database, client } = await freshDatabase(t, server);
+  const { database, client } = await freshDatabase(t, mongo.server);
   // three threads, each with two pages of floors
   const site = await startHttp((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -60,7 +54,7 @@ test('a worker with mongoUri set stores each thread once, merging floors from it
     overrides: [
       'redisUrl=memory',
       'robotstxtObey=false',
-      `mongoUri=${server.url}`,
+      `mongoUri=${mongo.server.url}`,
       `mongoDatabase=${database}`,
       'mongoBatchSize=2',
     ],

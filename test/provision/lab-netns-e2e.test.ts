@@ -1,67 +1,34 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { type Lab, labSteps, labUp, openLab } from '../../provision/lab.ts';
+import { labSteps, labUp } from '../../provision/lab.ts';
 import { labCrawl } from '../../provision/lab-crawl.ts';
 import { runSteps } from '../../provision/run-steps.ts';
 import { REDIS_CONF, redisInstall, redisReachable, redisToolsInstall } from '../../provision/steps/redis.ts';
 import { buildCrawler } from '../../scripts/build.ts';
+import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
 
 /**
  * The lab end to end on stand-in hosts: three network namespaces with Debian
  * root filesystems, provisioned with the same steps a VM gets. Needs root
  * (CI runs as root); outside CI without root it skips and says why.
  */
-const isRoot = process.getuid?.() === 0;
-const skip =
-  !isRoot && process.env['CI'] !== 'true'
-    ? 'needs root (network namespaces): run as root, as CI does'
-    : false;
+const skip = netnsSkip();
 
-const CONFIG = `
-provider: netns
-network: { cidr: 10.57.0.0/24 }
-nodes:
-  - { name: master, role: master, ip: 10.57.0.10 }
-  - { name: worker1, role: worker, ip: 10.57.0.11 }
-  - { name: worker2, role: worker, ip: 10.57.0.12 }
+const CONFIG = threeNodeYaml(
+  '10.57.0',
+  `
 crawl: { list_pages: 4 }
 mongodb: { enabled: false }
-`;
-
-function leftovers(labId: string): string[] {
-  const found: string[] = [];
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  if (netns.includes(`clab-${labId}`)) found.push(`namespaces: ${netns}`);
-  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  if (links.includes(`clab-${labId}`)) found.push('links');
-  const mounts = execFileSync('cat', ['/proc/mounts'], { encoding: 'utf8' });
-  if (mounts.includes(`e2e-${labId}`)) found.push('mounts');
-  return found;
-}
+`,
+);
 
 test('lab:up provisions three stand-in hosts with the article steps; the crawl matches the ground truth; destroy leaves nothing', {
   skip,
   timeout: 900_000,
 }, async (t) => {
-  const labId = 'e2e';
-  const dir = mkdtempSync(join(tmpdir(), `crawl-lab-e2e-${labId}-`));
-  const configPath = join(dir, 'lab.yaml');
-  writeFileSync(configPath, CONFIG);
+  const temp = tempLab(t, { labId: 'e2e', yaml: CONFIG });
   const lines: string[] = [];
-  const lab: Lab = await openLab({
-    configPath,
-    labId,
-    stateDir: join(dir, 'state'),
-    log: (l) => lines.push(l),
-  });
-  t.after(async () => {
-    await lab.provider.destroy(lab.nodes).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const lab = await temp.open((l) => lines.push(l));
   await buildCrawler();
   await lab.provider.up(lab.nodes);
   const transport = (n: (typeof lab.nodes)[number]) => lab.provider.transport(n);
@@ -126,5 +93,5 @@ test('lab:up provisions three stand-in hosts with the article steps; the crawl m
 
   // 6. destroy leaves nothing behind
   await lab.provider.destroy(lab.nodes);
-  assert.deepEqual(leftovers(labId), []);
+  assert.deepEqual(temp.leftovers(), [], 'destroy leaves nothing of the provider behind');
 });

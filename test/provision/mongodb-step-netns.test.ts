@@ -1,55 +1,34 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { type Lab, labUp, masterOf, openLab } from '../../provision/lab.ts';
+import { labUp, masterOf } from '../../provision/lab.ts';
 import { labCrawl } from '../../provision/lab-crawl.ts';
-import { findMongoServerBinary } from '../../provision/steps/mongodb.ts';
 import { labMongoUri } from '../../provision/steps/mongodb-standin.ts';
 import { buildCrawler } from '../../scripts/build.ts';
-import { isRoot, leftovers } from './netns-support.ts';
+import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
 
 /**
  * MongoDB on a stand-in master (lab "mgo", 10.57.3.0/24): lab:up copies the
  * host's FerretDB to the master and runs it on the lab address with the lab
  * user; lab:crawl's workers on all three nodes write items into it.
  */
-const inCi = process.env['CI'] === 'true';
-const skip =
-  !isRoot && !inCi
-    ? 'needs root (network namespaces): run as root, as CI does'
-    : !findMongoServerBinary() && !inCi
-      ? 'no FerretDB binary in the crawl-lab cache (see docs/mongodb.md "A server for the tests")'
-      : false;
+const skip = netnsSkip({ mongo: true });
 
-const CONFIG = `
-provider: netns
-network: { cidr: 10.57.3.0/24 }
-nodes:
-  - { name: master, role: master, ip: 10.57.3.10 }
-  - { name: worker1, role: worker, ip: 10.57.3.11 }
-  - { name: worker2, role: worker, ip: 10.57.3.12 }
+const CONFIG = threeNodeYaml(
+  '10.57.3',
+  `
 crawl: { list_pages: 3 }
 mongodb: { enabled: true }
-`;
+`,
+);
 
 test('on netns stand-ins lab:up runs MongoDB (FerretDB) on the master and lab:crawl stores exactly one document per thread of the site', {
   skip,
   timeout: 900_000,
 }, async (t) => {
-  const labId = 'mgo';
-  const dir = mkdtempSync(join(tmpdir(), `crawl-lab-${labId}-`));
-  const stateDir = join(dir, 'state');
-  const configPath = join(dir, 'lab.yaml');
-  writeFileSync(configPath, CONFIG);
+  const temp = tempLab(t, { labId: 'mgo', yaml: CONFIG });
   const lines: string[] = [];
-  const lab: Lab = await openLab({ configPath, labId, stateDir, log: (l) => lines.push(l) });
-  t.after(async () => {
-    await lab.provider.destroy(lab.nodes).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const lab = await temp.open((l) => lines.push(l));
   await buildCrawler();
   const first = await labUp(lab);
   assert.deepEqual(
@@ -84,9 +63,5 @@ test('on netns stand-ins lab:up runs MongoDB (FerretDB) on the master and lab:cr
   assert.ok(!lines.join('\n').includes(lab.secrets.mongoPassword), 'the password is never printed');
 
   await lab.provider.destroy(lab.nodes);
-  assert.deepEqual(
-    leftovers(labId, join(stateDir, 'netns')),
-    [],
-    'destroy leaves nothing of the provider behind',
-  );
+  assert.deepEqual(temp.leftovers(), [], 'destroy leaves nothing of the provider behind');
 });
