@@ -11,6 +11,7 @@ import type { Spider } from '../spiders/spider.ts';
 import { AckBatcher } from './ack-batcher.ts';
 import { closeReason, needsCrawlTotals } from './close-conditions.ts';
 import { LocalStats } from './local-stats.ts';
+import { peakRssMb } from './peak-rss.ts';
 import { RequestHandler } from './request-handler.ts';
 
 export interface EngineOptions {
@@ -197,7 +198,7 @@ export class Engine {
       local: { ...this.stats.totals },
       crawl,
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      maxRssMb: peakRssMb(),
     };
   }
 

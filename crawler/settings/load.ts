@@ -65,7 +65,8 @@ export function resolveSettings(sources: SettingsSources = {}): ResolvedSettings
     if (
       key.startsWith('CRAWL_') &&
       !SETTING_NAMES.some((n) => envNameOf(n) === key) &&
-      !RESERVED_ENV.has(key)
+      !RESERVED_ENV.has(key) &&
+      !key.startsWith('CRAWL_LAB_')
     ) {
       throw unknownSetting(key, `env ${key}`);
     }
@@ -86,7 +87,7 @@ export function resolveSettings(sources: SettingsSources = {}): ResolvedSettings
   return { settings: Object.freeze(settings) as Settings, origin };
 }
 
-/** CRAWL_* variables that are not settings (read by the CLI itself). */
+/** CRAWL_* variables that are not settings (read by the CLI itself); CRAWL_LAB_* belong to the lab kit. */
 const RESERVED_ENV = new Set(['CRAWL_CONFIG']);
 
 function readConfigFile(

@@ -127,7 +127,12 @@ export async function runLocalCrawl(options: LocalCrawlOptions): Promise<LocalCr
       wallMs,
     };
   } finally {
-    for (const c of children) if (c.exitCode === null) void c.kill('SIGKILL').catch(() => {});
+    // zx 8: a ProcessPromise's exitCode is itself a promise; ask the child process whether it still runs
+    for (const c of children) {
+      const child = c.child;
+      if (child && child.exitCode === null && child.signalCode === null)
+        void c.kill('SIGKILL').catch(() => {});
+    }
     admin.disconnect();
     await site.close();
     await redisServer.stop();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -69,10 +69,19 @@ export function whichMongo(env: NodeJS.ProcessEnv = process.env): MongoKind | un
   return undefined;
 }
 
+/** Written next to the binary by `.ci/run` once it is built with .ci/ferretdb/crawl-lab.patch. */
+export const FERRETDB_PATCH_STAMP = '.patched-2';
+
 export async function mongoAvailable(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ ok: true; kind: MongoKind } | { ok: false; why: string }> {
   const kind = whichMongo(env);
+  const cached = ferretdbPath(env);
+  if (kind === 'ferretdb' && executable(cached) && !existsSync(`${cached}${FERRETDB_PATCH_STAMP}`))
+    return {
+      ok: false,
+      why: `the FerretDB at ${cached} was built without .ci/ferretdb/crawl-lab.patch (it loses concurrent updates and scans tables): delete it and run bash .ci/run, or build it as docs/mongodb.md shows`,
+    };
   if (kind) return { ok: true, kind };
   return { ok: false, why: `no MongoDB-protocol server found: ${HOW_TO_GET_ONE}` };
 }

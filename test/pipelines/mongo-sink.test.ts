@@ -170,3 +170,28 @@ test('one bulk write updating more existing documents than FerretDB has SQLite c
   const coll = client.db(database).collection('tieba');
   assert.equal(await coll.countDocuments({ 'floors.2.text': 'second' }), 150);
 });
+
+test('three workers writing different floors of one thread at the same moment keep every floor', {
+  skip,
+  timeout: 60_000,
+}, async (t) => {
+  // MongoDB applies each update atomically. FerretDB v1 read, changed and wrote back a document
+  // without a transaction, so concurrent updates of one thread lost floors; CI's FerretDB carries a
+  // patch (.ci/ferretdb/crawl-lab.patch) and this test is what proves it is there.
+  const { database, client } = await freshDatabase(t, mongo.server);
+  const sinks = await Promise.all([0, 1, 2].map(() => openSink(database, { batchSize: 1 })));
+  t.after(() => Promise.all(sinks.map((s) => s.close?.())));
+  await Promise.all(
+    sinks.map(async (sink, w) => {
+      for (let i = 0; i < 60; i++) {
+        await sink.processItem({ [`floors.w${w}f${i}`]: { text: `${w}/${i}` } }, ctx('t1'));
+        await sink.flush?.();
+      }
+    }),
+  );
+  const doc = await client
+    .db(database)
+    .collection('tieba')
+    .findOne({ _id: 't1' as never });
+  assert.equal(Object.keys((doc?.['floors'] as object) ?? {}).length, 180, 'every floor of every worker');
+});

@@ -69,6 +69,14 @@ test('an unknown setting is rejected with a did-you-mean hint', () => {
   );
 });
 
+test("the lab kit's own CRAWL_LAB_* variables (e.g. CRAWL_LAB_CACHE) are not mistaken for settings", () => {
+  const { settings } = resolveSettings({
+    cwd: emptyDir(),
+    env: { CRAWL_LAB_CACHE: '/tmp/cache', CRAWL_RETRY_TIMES: '4' },
+  });
+  assert.equal(settings.retryTimes, 4);
+});
+
 test('an invalid value names the setting, the value, where it came from and the fix', () => {
   const cases: [string, RegExp][] = [
     ['concurrentRequests=0', /from 1 to 1024/],
