@@ -7,7 +7,7 @@ import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
 import { NetnsProvider } from './providers/netns/provider.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
-import { type LabSecrets, loadSecrets, STATE_DIR } from './state.ts';
+import { type LabSecrets, loadSecrets, readLabMode, STATE_DIR, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
 import { firewall } from './steps/firewall.ts';
 import { localStepVariants } from './steps/local-steps.ts';
@@ -52,6 +52,11 @@ export interface OpenLabOptions {
    * reached over ssh is a 'standin'. @default machineKindOf(provider)
    */
   machine?: MachineKind;
+  /**
+   * lab:up --article-exact (true) or plain lab:up (false): sets the lab's mode and
+   * records it; other commands leave it undefined and follow the recorded mode.
+   */
+  articleExact?: boolean;
 }
 
 export function netns(
@@ -95,7 +100,11 @@ export function labWhere(
 export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
   const log = options.log ?? ((line: string) => console.log(line));
   const where = labWhere(options);
-  const config = loadLabConfig(options.configPath);
+  // the article's open Redis, when lab:up asked for it (and until a lab:up without it)
+  if (options.articleExact !== undefined)
+    writeLabMode({ articleExact: options.articleExact }, where.stateDir);
+  const exact = options.articleExact ?? readLabMode(where.stateDir)?.articleExact;
+  const config = loadLabConfig(options.configPath, exact ? { redis: { article_exact: true } } : {});
   const configPath = resolve(options.configPath ?? (process.env[LAB_CONFIG_ENV] || DEFAULT_LAB_CONFIG_PATH));
   const chosen = await chooseLabProvider(config, {
     stateDir: where.stateDir,

@@ -53,3 +53,32 @@ export function loadSecrets(config: LabConfig, dir = STATE_DIR): LabSecrets {
   } else if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600); // copied around with looser rights
   return secrets;
 }
+
+/**
+ * The lab's mode as lab:up last set it. `lab:up --article-exact` provisions the
+ * article's open Redis; every later command (lab:crawl, lab:status, lessons)
+ * must then connect without a password, so the choice is kept here until the
+ * next lab:up without the flag.
+ */
+export interface LabMode {
+  articleExact: boolean;
+}
+
+export function readLabMode(dir = STATE_DIR): LabMode | undefined {
+  const file = join(dir, 'mode.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const mode = JSON.parse(readFileSync(file, 'utf8')) as Partial<LabMode>;
+    return { articleExact: mode.articleExact === true };
+  } catch {
+    return undefined; // a damaged mode file means "as lab.yaml says"
+  }
+}
+
+export function writeLabMode(mode: LabMode, dir = STATE_DIR): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, 'mode.json');
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(mode)}\n`, { mode: 0o600 });
+  renameSync(temporary, file);
+}

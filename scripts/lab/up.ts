@@ -5,7 +5,9 @@
  * master with the two redis.conf edits, plus a password), Node.js, the crawler
  * and the mini-Tieba site. Safe to run again: every step checks before it changes.
  * --dry-run prints every command it would run (docs/lab-commands.md), runs none
- * and needs no root.
+ * and needs no root. --article-exact provisions the article's open Redis (no
+ * password, bind commented out), with a warning; later commands follow that mode
+ * until lab:up runs again without the flag.
  */
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -70,7 +72,7 @@ export async function ensureDist(root: string = ROOT, build = buildCrawler): Pro
 
 /** The plan only: no root, no secrets loaded, nothing run on any node. */
 export async function dryRunCommand(): Promise<number> {
-  const config = loadLabConfig();
+  const config = loadLabConfig(undefined, argv['article-exact'] ? { redis: { article_exact: true } } : {});
   const configPath = resolve(process.env[LAB_CONFIG_ENV] || DEFAULT_LAB_CONFIG_PATH);
   const { provider, choice } = await planProvider(config, { ...labWhere(), configPath });
   process.stdout.write(formatPlan(await planLab({ config, provider, choice, where: labWhere() })));
@@ -80,11 +82,11 @@ export async function dryRunCommand(): Promise<number> {
 export async function upCommand(): Promise<number> {
   if (argv['dry-run']) return dryRunCommand();
   const started = Date.now();
-  const lab = await openLab();
+  const lab = await openLab({ articleExact: Boolean(argv['article-exact']) });
   console.log(`provider: ${lab.choice.name} (${lab.choice.why})`);
   if (lab.config.redis.articleExact) {
     console.log(
-      'WARNING: article_exact: Redis will accept anyone who can reach port 6379, with no password.',
+      `WARNING: INSECURE article-exact mode: Redis on ${lab.config.redis.port} has no password and no bind line, so anyone who can reach the master can read and change the crawl (and, through CONFIG, files on the master). Use it to reproduce the article only; npm run lab:up without --article-exact restores the password.`,
     );
   }
   if ((await ensureDist()) === 'fresh') console.log('the crawler (dist/) is up to date with its sources');
