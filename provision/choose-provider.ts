@@ -14,7 +14,9 @@ import type { LabNode, Provider, ProviderInfo } from './types.ts';
 /**
  * Which provider brings the lab up. lab.yaml's `provider` names one, or
  * `auto` tries, in order: vagrant (Vagrant + a usable hypervisor), netns
- * (Linux + root + iproute2/util-linux), local (always). Every candidate is
+ * (Linux + iproute2/util-linux + root, or without root unprivileged user
+ * namespaces: the rootless variant, provision/providers/netns/rootless.ts),
+ * local (always). Every candidate is
  * detected and reported with its reason, so the learner sees why the lab
  * runs where it runs.
  */
@@ -75,7 +77,7 @@ export function sshProvider(o: Pick<ChooseOptions, 'stateDir' | 'log' | 'env'>):
 
 function notWired(name: 'vagrant' | 'ssh', why: string): ProviderError {
   return new ProviderError(`provider "${name}" is not wired into this version of the lab yet (${why})`, {
-    hint: 'set provider: netns (Linux, root) or provider: local in lab.yaml meanwhile; npm run lab:doctor shows what each needs',
+    hint: 'set provider: netns (Linux: root, or rootless with user namespaces) or provider: local in lab.yaml meanwhile; npm run lab:doctor shows what each needs',
   });
 }
 

@@ -179,7 +179,9 @@ export function labSteps(lab: Lab): Step[] {
     );
   }
   // local: the same steps, with no-root variants for the ones that use apt or /etc
-  if (lab.provider.name === 'local') return localStepVariants(steps, redis, process.version);
+  // no root (local, rootless netns): the nodes use this host's filesystem, so private Redis etc., no apt
+  if (lab.provider.name === 'local' || (lab.provider instanceof NetnsProvider && lab.provider.rootless))
+    return localStepVariants(steps, redis, process.version);
   return steps;
 }
 

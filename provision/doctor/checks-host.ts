@@ -112,11 +112,17 @@ export function namespacesCheck(ctx: DoctorContext): Finding {
         ? 'user namespaces are off (user.max_user_namespaces=0)'
         : `unprivileged user namespaces available (max ${max ?? '?'})`;
   if (!ctx.isRoot) {
+    if (clone === 0 || max === 0)
+      return {
+        id,
+        message: `not root, and ${userns}: the netns provider can run neither as root nor rootless`,
+        fix: 'sudo npm run lab:up, or enable user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces), or provider: local',
+        blocks: ['netns'],
+      };
     return {
       id,
-      message: `ip, unshare and nsenter present, but the netns provider needs root; ${userns} (the rootless mode is not implemented yet)`,
-      fix: 'sudo npm run lab:up for netns, or provider: local (no root)',
-      blocks: ['netns'],
+      message: `not root: the netns provider runs rootless (${userns}); nodes use this machine's filesystem, no Debian root filesystems`,
+      blocks: [],
     };
   }
   return { id, message: `root, ip, unshare and nsenter present; ${userns}`, blocks: [] };

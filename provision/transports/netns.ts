@@ -18,6 +18,12 @@ export interface NetnsNodeHandle {
   rootfs: string | undefined;
   /** Host PID of the node's PID 1, or undefined when the node is not up. */
   pid1(): Promise<number | undefined>;
+  /**
+   * Rootless lab: this process is root of a user namespace where the host's
+   * other users (the owners of the files copied) are not mapped, so copies keep
+   * no owner or group (rsync could not chown to them).
+   */
+  rootless?: boolean;
 }
 
 /** The environment a command gets inside a rootfs node: the node's, not the host's. */
@@ -80,6 +86,8 @@ export class NetnsTransport implements Transport {
         hint: 'pass an absolute path on the node, e.g. /opt/crawl-lab',
       });
     const rootfs = this.#handle.rootfs;
+    if (rootfs === undefined && this.#handle.rootless)
+      return copyUnowned(this.node.name, localPath, remotePath);
     if (rootfs === undefined) return copyTree(this.node.name, localPath, remotePath);
     const { stat } = await import('node:fs/promises');
     const isDir = (await stat(localPath)).isDirectory();
@@ -100,4 +108,18 @@ export class NetnsTransport implements Transport {
       });
     return pid;
   }
+}
+
+/** copyTree without owners and groups: the copies belong to whoever copies (rootless labs). */
+async function copyUnowned(node: string, from: string, to: string): Promise<void> {
+  const { mkdir, stat } = await import('node:fs/promises');
+  const isDir = (await stat(from)).isDirectory();
+  await mkdir(isDir ? to : dirname(to), { recursive: true });
+  await execArgv(
+    ['rsync', '-a', '--no-owner', '--no-group', isDir ? `${from}/` : from, isDir ? `${to}/` : to],
+    {
+      node,
+      shownArgv: ['copy', from, to],
+    },
+  );
 }

@@ -1,11 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { isCrawlError } from '../../crawler/errors.ts';
 import { redact } from '../../crawler/log.ts';
+import { enterRootlessLab } from '../../provision/providers/netns/rootless-enter.ts';
 
-/** Run a lab command: print a failure as "what failed + fix", set the exit code, never process.exit(). */
+/**
+ * Run a lab command: print a failure as "what failed + fix", set the exit code, never process.exit().
+ * A rootless netns lab's commands re-run themselves inside the lab's user namespace first (rootless-enter.ts).
+ */
 export async function runLabCommand(name: string, body: () => Promise<number>): Promise<void> {
   try {
-    process.exitCode = await body();
+    process.exitCode = (await enterRootlessLab(name)) ?? (await body());
   } catch (error) {
     const text = isCrawlError(error)
       ? error.explain()

@@ -193,18 +193,14 @@ function asUser(dir: string): Promise<Record<string, unknown>> {
   );
 }
 
-test('without root, auto picks local and gives the nodes loopback addresses; provider: netns says it needs root', async (t) => {
+test('without root, auto picks the rootless netns provider (user namespaces work here); provider: local gives loopback addresses', async (t) => {
   const { dir } = setup(t, 'provider: auto\n');
   if (isRoot) chownSync(dir, 65534, 65534);
   const auto = await asUser(dir);
-  assert.equal(auto['name'], 'local');
-  assert.match(String(auto['why']), /netns: no, needs root/);
-  assert.deepEqual(auto['ips'], ['127.0.0.10', '127.0.0.11', '127.0.0.12']);
-  writeFileSync(
-    join(dir, 'lab.yaml'),
-    'provider: netns\nnetwork: { cidr: 10.213.44.0/24 }\nnodes: [{ name: m, role: master, ip: 10.213.44.10 }]\n',
-  );
-  const netns = await asUser(dir);
-  assert.equal(netns['code'], 'CRAWL_E_LAB_CONFIG');
-  assert.match(String(netns['message']), /provider: netns .* cannot run here: needs root/);
+  assert.equal(auto['name'], 'netns');
+  assert.match(String(auto['why']), /rootless/);
+  writeFileSync(join(dir, 'lab.yaml'), 'provider: local\n');
+  const local = await asUser(dir);
+  assert.equal(local['name'], 'local');
+  assert.deepEqual(local['ips'], ['127.0.0.10', '127.0.0.11', '127.0.0.12']);
 });

@@ -1,14 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quote } from 'zx';
+import { localLayout, withLayout } from '../../layout.ts';
 import { ProviderError } from '../../transports/errors.ts';
 import { execArgv } from '../../transports/exec.ts';
-import { NetnsTransport } from '../../transports/netns.ts';
-import type { LabNode, Provider, ProviderInfo, Transport } from '../../types.ts';
+import { enterArgv, NetnsTransport } from '../../transports/netns.ts';
+import type { Interactive, LabNode, Provider, ProviderInfo, Transport } from '../../types.ts';
 import { labNames, type NetnsNames } from './names.ts';
 import { holderArgv, readHolder, startHolder, stopHolder } from './pid1.ts';
 import { buildCommands, copyCommands, isBuilt, type RootfsOptions, writeIdentity } from './rootfs.ts';
+import { isHostRoot, isInside, outerArgv, readOuter, stopOuter, userNamespacesWork } from './rootless.ts';
 
 /**
  * Stand-in hosts from network namespaces on a bridge (this-machine.md §2
@@ -17,6 +19,12 @@ import { buildCommands, copyCommands, isBuilt, type RootfsOptions, writeIdentity
  * other and the host, and nothing else. With `rootfs`, each node also gets its
  * own Debian root filesystem (§3). Nothing outside the lab's own bridge, veths,
  * namespaces and folders is touched.
+ *
+ * Without root (`rootless`), the same bridge and namespaces live inside one
+ * unprivileged user namespace (rootless.ts); lab commands run inside it
+ * (rootless-enter.ts). Nodes then use the host's filesystem with a folder each
+ * (<stateDir>/nodes/<name>, the local provider's layout) and the no-root step
+ * variants; there is no Debian root filesystem (no debootstrap without root).
  */
 
 export interface NetnsProviderOptions {
@@ -28,6 +36,8 @@ export interface NetnsProviderOptions {
   rootfs?: RootfsOptions;
   /** Called with each command up/down/destroy actually runs (progress output, tests). */
   log?: (line: string) => void;
+  /** Without root: inside an unprivileged user namespace, nodes on the host's filesystem. @default not host root */
+  rootless?: boolean;
 }
 
 /** One thing up() makes: the command(s) that make it and how to tell it is already there. */
@@ -43,14 +53,24 @@ export class NetnsProvider implements Provider {
   readonly #o: NetnsProviderOptions;
 
   constructor(options: NetnsProviderOptions) {
-    this.#o = options;
+    const rootless = options.rootless ?? (process.platform === 'linux' && !isHostRoot());
+    // no Debian root filesystem without root: debootstrap and chroot need it
+    this.#o = { ...options, rootless, ...(rootless ? { rootfs: undefined } : {}) };
+  }
+
+  /** True when the lab lives in an unprivileged user namespace (no root), see rootless.ts. */
+  get rootless(): boolean {
+    return this.#o.rootless === true;
+  }
+
+  /** The node's folder in a rootless lab (its files, data, pidfiles and logs). */
+  nodeDir(node: LabNode): string {
+    return join(this.#o.stateDir, 'nodes', node.name);
   }
 
   async detect(): Promise<ProviderInfo> {
     const info = (usable: boolean, why: string): ProviderInfo => ({ name: 'netns', usable, why });
     if (process.platform !== 'linux') return info(false, 'network namespaces exist only on Linux');
-    if (process.getuid?.() !== 0)
-      return info(false, 'needs root (rootless user namespaces are not implemented yet)');
     for (const tool of ['ip', 'unshare', 'nsenter', 'rsync', ...(this.#o.rootfs ? ['debootstrap'] : [])]) {
       const found = await execArgv(['sh', '-c', 'command -v "$1"', 'sh', tool], {
         node: 'host',
@@ -59,18 +79,39 @@ export class NetnsProvider implements Provider {
       if (found.exitCode !== 0)
         return info(false, `${tool} is not installed (apt-get install -y ${pkg(tool)})`);
     }
-    return info(true, 'Linux, root, iproute2 and util-linux present');
+    if (!this.rootless) return info(true, 'Linux, root, iproute2 and util-linux present');
+    const outer = await readOuter(this.#o.stateDir);
+    if (!(outer?.alive && isInside(outer))) {
+      const userns = await userNamespacesWork();
+      if (!userns.ok)
+        return info(
+          false,
+          `needs root, or unprivileged user namespaces (${userns.why}; enable them: sysctl -w kernel.unprivileged_userns_clone=1 or user.max_user_namespaces=15000)`,
+        );
+    }
+    return info(
+      true,
+      "Linux without root: rootless, in an unprivileged user namespace; nodes use this host's filesystem (a folder each), no Debian root filesystems",
+    );
   }
 
   async plan(nodes: readonly LabNode[]): Promise<string[]> {
-    return this.#actions(nodes, false).flatMap((a) =>
-      a.argv.map((argv) => argv.map((w) => quote(w)).join(' ')),
+    // rootless: every command after the first runs inside the user namespace the first one holds
+    const outer = this.rootless ? [outerArgv(this.#o.stateDir)] : [];
+    return [...outer, ...this.#actions(nodes, false).flatMap((a) => a.argv)].map((argv) =>
+      argv.map((w) => quote(w)).join(' '),
     );
   }
 
   async up(nodes: readonly LabNode[]): Promise<void> {
     await this.#requireRoot('up');
     await mkdir(this.#o.stateDir, { recursive: true });
+    if (this.rootless)
+      for (const node of nodes) {
+        const l = localLayout(this.nodeDir(node));
+        for (const dir of [l.appDir, l.dataDir, l.services.runDir, l.services.logDir])
+          await mkdir(dir, { recursive: true });
+      }
     for (const action of this.#actions(nodes)) {
       if (await action.done()) continue;
       if (action.run) {
@@ -83,15 +124,61 @@ export class NetnsProvider implements Provider {
   transport(node: LabNode): Transport {
     const namespace = labNames(this.#o.labId, [node]).nodes[0]!.namespace;
     const pidFile = this.#pidFile(node);
-    return new NetnsTransport(node, {
+    // rootless: the host's filesystem, so each node keeps its files in its own folder
+    const shown = this.rootless ? withLayout(node, localLayout(this.nodeDir(node))) : node;
+    return new NetnsTransport(shown, {
       rootfs: this.#o.rootfs ? this.#nodeRootfs(node) : undefined,
       pid1: () => readHolder(pidFile, namespace),
+      rootless: this.rootless,
     });
+  }
+
+  /** lab:ssh: a login shell in the node (its rootfs as root; rootless: the node's folder, this user's environment). */
+  async interactiveArgv(node: LabNode): Promise<Interactive> {
+    const namespace = labNames(this.#o.labId, [node]).nodes[0]!.namespace;
+    const pid = await readHolder(this.#pidFile(node), namespace);
+    if (pid === undefined)
+      throw new ProviderError(`${node.name} is not running`, {
+        hint: 'bring the lab up first: npm run lab:up',
+      });
+    const term = { TERM: process.env['TERM'] ?? 'xterm' };
+    if (this.rootless)
+      return {
+        argv: [...enterArgv(pid, false), 'env', '-C', this.nodeDir(node), 'bash', '-i'],
+        env: { ...process.env, ...term },
+      };
+    const env = {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+    };
+    return { argv: [...enterArgv(pid, true), 'bash', '-l'], env: { ...env, ...term } };
   }
 
   /** Stops every process of the nodes and removes their network; root filesystems stay. */
   async down(nodes: readonly LabNode[]): Promise<void> {
+    if (this.rootless) return this.#rootlessDown(nodes);
     await this.#requireRoot('down');
+    await this.#stopNodes(nodes);
+  }
+
+  /**
+   * Rootless: inside the namespace, the usual down; then (inside or not) every
+   * process left in the lab's user namespace is killed, which takes the
+   * namespace, the bridge and the node namespaces with it.
+   */
+  async #rootlessDown(nodes: readonly LabNode[]): Promise<void> {
+    const outer = await readOuter(this.#o.stateDir);
+    if (outer?.alive && isInside(outer)) await this.#stopNodes(nodes);
+    if (outer) {
+      this.#log(['kill', '-KILL', '<every process of the lab user namespace>']);
+      await stopOuter(this.#o.stateDir);
+    }
+    for (const node of nodes) await rm(this.#pidFile(node), { force: true });
+  }
+
+  /** Kills each node's PID 1 (and so its processes), deletes the namespaces and the bridge. */
+  async #stopNodes(nodes: readonly LabNode[]): Promise<void> {
     const names = labNames(this.#o.labId, nodes);
     for (const { node, namespace } of names.nodes) {
       if (await stopHolder(this.#pidFile(node), namespace))
@@ -201,6 +288,16 @@ export class NetnsProvider implements Provider {
   }
 
   async #requireRoot(what: string): Promise<void> {
+    if (this.rootless) {
+      const outer = await readOuter(this.#o.stateDir);
+      if (outer?.alive && isInside(outer)) return;
+      throw new ProviderError(
+        `netns (rootless): ${what} must run inside the lab's user namespace (${outer?.alive ? `held by PID ${outer.pid}` : 'not started'})`,
+        {
+          hint: 'use the lab commands (npm run lab:up, lab:crawl, ...): they enter it themselves (provision/providers/netns/rootless-enter.ts)',
+        },
+      );
+    }
     if (process.getuid?.() !== 0)
       throw new ProviderError(`netns: ${what} needs root (creating namespaces and bridges)`, {
         hint: 'run as root (sudo -E npm run lab:up) or use provider: local',
