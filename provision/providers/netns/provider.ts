@@ -180,10 +180,12 @@ export class NetnsProvider implements Provider {
   /** Kills each node's PID 1 (and so its processes), deletes the namespaces and the bridge. */
   async #stopNodes(nodes: readonly LabNode[]): Promise<void> {
     const names = labNames(this.#o.labId, nodes);
-    for (const { node, namespace } of names.nodes) {
+    for (const { node, namespace, veth } of names.nodes) {
       if (await stopHolder(this.#pidFile(node), namespace))
         this.#log(['kill', '-KILL', `<PID 1 of ${node.name}>`]);
-      // deleting the namespace deletes its eth0 and with it the host end of the veth
+      // the namespace (and with it the node's eth0) lives on while a just-killed process still holds
+      // it; deleting the host end of the veth removes both ends at once, so nothing lingers
+      if (existsSync(`/sys/class/net/${veth}`)) await this.#exec(['ip', 'link', 'del', veth]);
       if (existsSync(`/run/netns/${namespace}`)) await this.#exec(['ip', 'netns', 'del', namespace]);
     }
     if (existsSync(`/sys/class/net/${names.bridge}`)) await this.#exec(['ip', 'link', 'del', names.bridge]);
