@@ -78,27 +78,43 @@ export interface CrawlInspection {
   finished: boolean;
 }
 
+/** {type, length, up to 5 members in pop order}: one atomic look at a list, zset or set key. */
+const PEEK = `
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'zset' then
+  return {t, redis.call('ZCARD', KEYS[1]), ARGV[1] == 'count' and {} or redis.call('ZRANGE', KEYS[1], 0, 4)}
+elseif t == 'list' then
+  local items = {}
+  if ARGV[1] == 'lifo' then
+    local tail = redis.call('LRANGE', KEYS[1], -5, -1)
+    for i = #tail, 1, -1 do items[#items + 1] = tail[i] end
+  elseif ARGV[1] ~= 'count' then
+    items = redis.call('LRANGE', KEYS[1], 0, 4)
+  end
+  return {t, redis.call('LLEN', KEYS[1]), items}
+elseif t == 'set' then
+  return {t, redis.call('SCARD', KEYS[1]), {}}
+end
+return {t, 0, {}}`;
+
 export async function inspectCrawl(
   redis: Redis,
   spider: string,
   settings: Settings,
 ): Promise<CrawlInspection> {
   const keys = keysFor(spider, settings);
-  const [time, queueType, startType] = await Promise.all([
+  // type and contents are read in one script: the queue key vanishes when it empties and comes back
+  // as soon as a worker queues again, so a TYPE and a later LLEN could see two different keys (WRONGTYPE)
+  const [time, queue, start] = await Promise.all([
     redis.time(),
-    redis.type(keys.requests),
-    redis.type(keys.startUrls),
+    redis.eval(PEEK, 1, keys.requests, settings.schedulerQueueClass === 'lifo' ? 'lifo' : 'fifo') as Promise<
+      [string, number, string[]]
+    >,
+    redis.eval(PEEK, 1, keys.startUrls, 'count') as Promise<[string, number, string[]]>,
   ]);
   const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-  const queueLength =
-    queueType === 'zset' ? await redis.zcard(keys.requests) : await redis.llen(keys.requests);
-  let members: string[];
-  if (queueType === 'zset') members = await redis.zrange(keys.requests, 0, '4');
-  else if (settings.schedulerQueueClass === 'lifo')
-    members = (await redis.lrange(keys.requests, -5, -1)).reverse();
-  else members = await redis.lrange(keys.requests, 0, 4);
-  const startUrlsWaiting =
-    startType === 'set' ? await redis.scard(keys.startUrls) : await redis.llen(keys.startUrls);
+  const [, queueLength, members] = queue;
+  const [, startUrlsWaiting] = start;
   const [delayed, failed, meta, stats, deadlines] = await Promise.all([
     redis.zcard(keys.delayed),
     redis.hlen(keys.failed),

@@ -88,3 +88,26 @@ test("resetCrawl deletes every key of the crawl, fingerprint buckets included, a
   assert.equal((await redis.keys('gone:*')).length, 0);
   assert.ok((await redis.keys('gonex:*')).length >= 6);
 });
+
+test('inspect never fails while the queue key empties and refills between its reads (it used to throw WRONGTYPE)', async () => {
+  const settings = settingsWith();
+  const flipper = server.client();
+  let running = true;
+  // a worker emptying and refilling the priority queue (a zset that vanishes when empty), as fast as it can
+  const churn = (async () => {
+    for (let i = 0; running && i < 20_000; i++) {
+      await flipper.del('flip:requests');
+      await flipper.zadd('flip:requests', 0, JSON.stringify({ url: `http://127.0.0.1/${i}` }));
+    }
+  })();
+  try {
+    for (let i = 0; i < 300; i++) {
+      const info = await inspectCrawl(redis, 'flip', settings);
+      assert.ok(info.queueLength === 0 || info.queueLength === 1);
+    }
+  } finally {
+    running = false;
+    await churn;
+    flipper.disconnect();
+  }
+});
