@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildCrawler } from '../../scripts/build.ts';
-import { isRoot, pidsWith } from './netns-support.ts';
+import { assertCrawlSummary, isRoot, pidsWith, runAsNobody } from './netns-support.ts';
 
 /**
  * The lab end to end on the `local` provider WITHOUT root: lab:up, lab:up again,
@@ -16,7 +15,6 @@ import { isRoot, pidsWith } from './netns-support.ts';
  * run as that user.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const AS_NOBODY = isRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'] : [];
 
 /** A free TCP port on loopback (closed again at once; the lab binds it moments later). */
 function freePort(): Promise<number> {
@@ -30,26 +28,7 @@ function freePort(): Promise<number> {
   });
 }
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(argv: string[], env: Record<string, string>): Promise<Out> {
-  const [file, ...args] = [...AS_NOBODY, ...argv];
-  return new Promise((resolve) => {
-    execFile(
-      file!,
-      args,
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv) => runAsNobody(argv, env, 120_000);
 
 /** lab:up without the dist/ build (the build writes into the repository, which `nobody` may not). */
 const UP = `
@@ -115,10 +94,7 @@ mongodb: { enabled: false }
   assert.ok(up2.reports.filter((r) => r.step !== 'node-runtime').every((r) => r.status === 'ok'));
 
   const crawl = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts'], env);
-  assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
-  assert.match(crawl.stdout, /matches the site's ground truth: \d+ pages, each fetched once/);
-  for (const node of ['master', 'worker1', 'worker2'])
-    assert.match(crawl.stdout, new RegExp(`${node} +[1-9]\\d* pages`), `${node} did part of the work`);
+  assertCrawlSummary(crawl);
 
   const destroy = await run(['node', '--import', 'tsx', 'scripts/lab/destroy.ts'], env);
   assert.equal(destroy.code, 0, destroy.stderr);

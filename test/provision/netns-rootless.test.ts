@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   chownSync,
   existsSync,
@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildCrawler } from '../../scripts/build.ts';
 import { tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
-import { isRoot } from './netns-support.ts';
+import { AS_NOBODY, assertCrawlSummary, isRoot, runAsNobody } from './netns-support.ts';
 
 /**
  * The netns provider WITHOUT root: three stand-in hosts inside one
@@ -24,7 +24,6 @@ import { isRoot } from './netns-support.ts';
  * local-lab-e2e does (nobody cannot write the repository).
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const AS_NOBODY = isRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'] : [];
 const NET = '10.57.11';
 
 function userNamespacesWork(): string | undefined {
@@ -44,21 +43,7 @@ const skip =
       ? 'network namespaces are Linux only'
       : (userNamespacesWork() ?? false);
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(argv: string[], env: NodeJS.ProcessEnv): Promise<Out> {
-  const [file, ...args] = [...AS_NOBODY, ...argv];
-  return new Promise((resolve) => {
-    execFile(file!, args, { cwd: ROOT, env, timeout: 180_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv) => runAsNobody(argv, env, 180_000);
 
 const lab = (path: string) => JSON.stringify(join(ROOT, path));
 
@@ -169,10 +154,7 @@ test('without root the netns lab runs in a user namespace: separate hosts, Redis
   assert.equal(r.after['workerLoopback'], 'no answer', "a worker's loopback is not the master's");
 
   const crawl = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts'], env);
-  assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
-  assert.match(crawl.stdout, /matches the site's ground truth: \d+ pages, each fetched once/);
-  for (const node of ['master', 'worker1', 'worker2'])
-    assert.match(crawl.stdout, new RegExp(`${node} +[1-9]\\d* pages`), `${node} did part of the work`);
+  assertCrawlSummary(crawl);
 
   const destroy = await run(['node', '--import', 'tsx', 'scripts/lab/destroy.ts'], env);
   assert.equal(destroy.code, 0, destroy.stderr);

@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { LabNode } from '../../provision/types.ts';
 
 /** Test helpers for the provider tests: nodes and "is anything of this lab left?" */
@@ -8,6 +11,43 @@ export function node(name: string, ip: string, role: LabNode['role'] = 'worker')
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** Runs a command as `nobody` when the test runs as root (the no-root labs), else as this user. */
+export const AS_NOBODY = isRoot
+  ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--']
+  : [];
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CommandOut {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A lab command (argv) run as `nobody` from the repository root, with `env` over this process's environment. */
+export function runAsNobody(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CommandOut> {
+  const [file, ...args] = [...AS_NOBODY, ...argv];
+  return new Promise((resolve) => {
+    execFile(
+      file!,
+      args,
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** lab:crawl's summary says the crawl matched the site's truth and every node fetched pages. */
+export function assertCrawlSummary(crawl: CommandOut, nodes = ['master', 'worker1', 'worker2']): void {
+  assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
+  assert.match(crawl.stdout, /matches the site's ground truth: \d+ pages, each fetched once/);
+  for (const node of nodes)
+    assert.match(crawl.stdout, new RegExp(`${node} +[1-9]\\d* pages`), `${node} did part of the work`);
+}
 
 /** Everything a netns lab with this id could leave behind, as readable strings (empty = clean). */
 export function leftovers(labId: string, stateDir: string): string[] {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +10,7 @@ import { aptInstall } from '../../provision/steps/apt.ts';
 import type { LabNode } from '../../provision/types.ts';
 import { ensureDist } from '../../scripts/lab/up.ts';
 import { leftovers } from './netns-support.ts';
+import { waitForPort } from './ssh-lab.ts';
 
 /**
  * provider: ssh end to end. The "existing machines" are netns stand-ins with
@@ -51,21 +51,6 @@ cat > /root/.ssh/authorized_keys
 ssh-keygen -A >/dev/null
 /usr/sbin/sshd -o ListenAddress="$1" -o PasswordAuthentication=no
 `;
-
-async function waitForPort(host: string, port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`sshd did not start listening on ${host}:${port}`);
-}
 
 test('provider: ssh brings the lab up over SSH on existing machines and crawls across them', {
   skip,
@@ -130,7 +115,7 @@ test('provider: ssh brings the lab up over SSH on existing machines and crawls a
     await m.run(['bash', '-euo', 'pipefail', '-c', START_SSHD, 'sshd', n.ip], {
       input: readFileSync(`${key}.pub`, 'utf8'),
     });
-    await waitForPort(n.ip, 22);
+    await waitForPort(n.ip, 22, 100);
   }
 
   // the lab as a learner would open it: only lab.yaml's addresses and logins

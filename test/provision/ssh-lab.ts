@@ -187,7 +187,8 @@ async function stopSshd(provider: NetnsProvider, n: LabNode): Promise<void> {
   }
 }
 
-async function waitForPort(host: string, port: number): Promise<void> {
+/** Waits until something accepts TCP connections on host:port (100 tries, `intervalMs` apart). */
+export async function waitForPort(host: string, port: number, intervalMs = 50): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect({ host, port }, () => {
@@ -197,7 +198,7 @@ async function waitForPort(host: string, port: number): Promise<void> {
       s.on('error', () => resolve(false));
     });
     if (ok) return;
-    await sleep(50);
+    await sleep(intervalMs);
   }
   throw new Error(`sshd did not start listening on ${host}:${port}`);
 }
