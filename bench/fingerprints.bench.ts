@@ -6,16 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { defaultSettings } from 'crawl-lab';
+import { bloomBytes, bloomParams, exactCollisionChance, markSeen } from 'crawl-lab/admin';
 import type { Redis } from 'ioredis';
-import {
-  bloomBytes,
-  bloomParams,
-  createFilterCodec,
-  exactCollisionChance,
-} from '../crawler/scheduler/dupefilter.ts';
-import { keysFor } from '../crawler/scheduler/keys.ts';
-import { Scripts } from '../crawler/scheduler/scripts.ts';
-import { defaultSettings } from '../crawler/settings/defaults.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 
 const { values } = parseArgs({ options: { urls: { type: 'string', default: '10000000' } } });
@@ -30,9 +23,6 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 async function exactFilter(redis: Redis) {
   const settings = defaultSettings();
-  const keys = keysFor('bench', settings);
-  const codec = createFilterCodec(settings);
-  const scripts = new Scripts(redis, { keys, settings, workerId: 'bench', bloomShards: codec.bloom.shards });
   const before = await usedMemory(redis);
   const started = process.hrtime.bigint();
   let added = 0;
@@ -41,10 +31,10 @@ async function exactFilter(redis: Redis) {
     while (next < N) {
       const from = next;
       next = Math.min(N, next + BATCH);
-      const args: (string | Buffer)[] = [];
-      for (let i = from; i < next; i++) args.push(...codec.args(digest(i)));
-      const fresh = (await scripts.call('filter', [args.length / 2, ...args])) as unknown as number;
-      added += fresh;
+      const digests: Buffer[] = [];
+      for (let i = from; i < next; i++) digests.push(digest(i));
+      // the filter's real Lua path, as workers add fingerprints (crawl-lab/admin markSeen)
+      added += await markSeen(redis, 'bench', settings, digests);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));

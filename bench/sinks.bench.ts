@@ -3,33 +3,30 @@
  * Issue 3's closing figure: the same mini-Tieba crawl (N list pages, default 20;
  * every thread page and its sub-comments) with 3 worker processes, once with
  * items into JSON lines and once into MongoDB, in one run. Each crawl gets a
- * fresh redis-server, a fresh site and an empty store (a new JSON-lines file, a
- * new database on one MongoDB-protocol server started here); --repeat R runs
+ * throw-away local lab (its own Redis, site and, for MongoDB, the master's
+ * MongoDB-protocol server) through the lab's one crawl runner; --repeat R runs
  * R pairs, alternating which sink goes first so neither always gets the warmer
  * machine. Every store is checked against the site's ground truth (one document
  * per thread, every floor and sub-comment once) before its row is printed.
  * Figures, not assertions: a mismatch is printed, and the exit code is 1.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
-import { MongoClient } from 'mongodb';
-import { $, argv } from 'zx';
-import { defaultSettings } from '../crawler/settings/defaults.ts';
-import { actual, type Doc, expected } from '../crawler/site/compare.ts';
-import { SiteData } from '../crawler/site/data.ts';
-import { resolveSiteOptions } from '../crawler/site/options.ts';
-import { truthDocuments } from '../crawler/site/truth.ts';
-import { mergeJsonLines } from '../provision/chaos/item-store.ts';
-import { WORKER_HEAP_MB } from '../provision/worker-command.ts';
-import { type LocalCrawlResult, runLocalCrawl } from '../scripts/lib/local-crawl.ts';
-import { startMongo, type TestMongo } from '../scripts/lib/mongo-server.ts';
+import { STAT, statValue } from 'crawl-lab';
+import { argv } from 'zx';
+import { readLabItems } from '../lab/items/store.ts';
+import { openLocalLab } from '../lab/runner/local-lab.ts';
+import { type CrawlSummary, runCrawl } from '../lab/runner/run-crawl.ts';
+import { WORKER_HEAP_MB } from '../lab/runner/worker-command.ts';
+import { actual, type Doc, expected } from '../lab/site/compare.ts';
+import { SiteData } from '../lab/site/data.ts';
+import { resolveSiteOptions } from '../lab/site/options.ts';
+import { truthDocuments } from '../lab/site/truth.ts';
+import { cpuMsOf, processesWith, sampleWorkerPeaks } from './lib/procs.ts';
+import { warmSite } from './lib/warm-site.ts';
 
 type Sink = 'jsonl' | 'mongodb';
 const WORKERS = 3;
-/** The collection the workers write: the default setting for the tieba spider. */
-const COLLECTION = defaultSettings().mongoCollection.replaceAll('{spider}', 'tieba');
 
 function positiveInt(name: string, fallback: number): number {
   const raw = argv[name] ?? fallback;
@@ -41,56 +38,6 @@ function positiveInt(name: string, fallback: number): number {
 const listPages = positiveInt('list-pages', 20);
 const repeat = positiveInt('repeat', 1);
 const heapMb = argv['heap-mb'] === undefined ? undefined : Number(argv['heap-mb']);
-
-/** The server process startMongo spawned: our child whose command line names its port. */
-function serverPid(port: number | undefined): number | undefined {
-  if (port === undefined) return undefined;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const ppid = Number(statFields(Number(name))[1]);
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (ppid === process.pid && cmdline.includes(`:${port}\0`)) return Number(name);
-      if (ppid === process.pid && cmdline.includes(`\0${port}\0`)) return Number(name);
-    } catch {} // a process that ended while we looked
-  }
-  return undefined;
-}
-
-/** /proc/<pid>/stat from field 3 (state) on; the command name may hold spaces, so split after ')'. */
-function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
-/**
- * Peak RSS of each worker, MB: VmHWM of its process, sampled twice a
- * second while the crawl runs. Not the workers' own `maxRssMb`: on Linux a
- * child's getrusage maxRSS starts at its parent's RSS at fork time, and the
- * launcher holds the site and its cache, so every worker reported the
- * launcher's size (359 MB at 100 list pages, identical for all three).
- */
-function sampleWorkerPeaks(peaks: Map<string, number>): void {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      const id = args[args.indexOf('--worker-id') + 1];
-      if (!args.some((a) => a.endsWith('crawl.mjs')) || !args.includes('--worker-id') || !id) continue;
-      const parent = Number(statFields(Number(name))[1]);
-      if (parent !== process.pid && Number(statFields(parent)[1]) !== process.pid) continue;
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${name}/status`, 'utf8'));
-      if (hwm) peaks.set(id, Math.max(peaks.get(id) ?? 0, Math.round(Number(hwm[1]) / 1024)));
-    } catch {} // a process that ended while we looked
-  }
-}
-
-const clockTicks = Number((await $`getconf CLK_TCK`.quiet()).stdout.trim()) || 100;
-/** User + system CPU of a process (all its threads) so far, ms. */
-function cpuMsOf(pid: number): number {
-  const f = statFields(pid);
-  return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks;
-}
 
 const truth = truthDocuments(new SiteData(resolveSiteOptions({ listPages })));
 
@@ -152,65 +99,41 @@ interface Row {
   ok: boolean;
 }
 
-/** The crawl's collection as stored: `_id` is the item key (the thread id). */
-async function readCollection(client: MongoClient, database: string): Promise<Store> {
-  const found = await client.db(database).collection<Doc>(COLLECTION).find({}).toArray();
-  const docs = new Map(found.map((d) => [String(d['_id']), d as Doc]));
-  return { docs, records: found.length, unreadable: 0 };
-}
-
-async function crawlInto(sink: Sink, mongo: TestMongo, run: number): Promise<Row> {
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-sinks-'));
-  const feed = join(dir, 'items.jsonl');
-  const database = `crawl_lab_bench_${process.pid}_${run}`;
-  const set = sink === 'jsonl' ? [`feedUri=${feed}`] : [`mongoUri=${mongo.url}`, `mongoDatabase=${database}`];
-  const pid = sink === 'mongodb' ? serverPid(mongo.port) : undefined;
-  const client = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 10_000 });
+async function crawlInto(sink: Sink): Promise<Row> {
+  const local = await openLocalLab({ nodes: WORKERS, listPages, mongodb: sink === 'mongodb' });
   try {
-    if (sink === 'mongodb') await client.db(database).dropDatabase();
-    const cpuBefore = pid === undefined ? 0 : cpuMsOf(pid);
-    const peaks = new Map<string, number>();
-    // our own timer, not runLocalCrawl's onProgress: that one also polls Redis, which the figures should not include
-    const sampler = setInterval(() => sampleWorkerPeaks(peaks), 500);
-    const r = await runLocalCrawl({
-      workers: WORKERS,
-      listPages,
-      latencyMs: 0,
-      warmSite: true,
-      heapMb,
-      set,
-    }).finally(() => clearInterval(sampler));
-    const serverCpuMs = pid === undefined ? undefined : cpuMsOf(pid) - cpuBefore;
-    const store: Store =
-      sink === 'jsonl'
-        ? mergeJsonLines([readFileSync(feed, 'utf8')], feed)
-        : await readCollection(client, database);
-    return row(sink, r, store, peaks, mongo.kind, serverCpuMs);
+    await warmSite(local.lab);
+    // the master's MongoDB-protocol server, a service of this lab (its command line names the lab's folder)
+    const server = processesWith('ferretdb', local.lab.stateDir)[0];
+    const cpuBefore = server === undefined ? 0 : cpuMsOf(server.pid);
+    const peaks = sampleWorkerPeaks(local.lab.stateDir);
+    const r = await runCrawl(local.lab, {
+      worker: { settings: ['logLevel=warn'], ...(heapMb === undefined ? {} : { heapMb }) },
+    }).finally(() => peaks.stop());
+    if (sink === 'mongodb' && r.sink.kind !== 'mongodb')
+      throw new Error(`the lab's items did not go to MongoDB: ${r.sink.why}`);
+    const serverCpuMs = server === undefined ? undefined : cpuMsOf(server.pid) - cpuBefore;
+    const store = await readLabItems(local.lab, r.sink);
+    return row(sink, r, store, peaks.stop(), server ? 'ferretdb' : 'none', serverCpuMs);
   } finally {
-    if (sink === 'mongodb')
-      await client
-        .db(database)
-        .dropDatabase()
-        .catch(() => {});
-    await client.close().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    await local.close();
   }
 }
 
 function row(
   sink: Sink,
-  r: LocalCrawlResult,
+  r: CrawlSummary,
   store: Store,
   peaks: Map<string, number>,
   kind: string,
   serverCpuMs: number | undefined,
 ): Row {
-  const pages = Number(r.crawl['response_received_count'] ?? 0);
-  const wallS = r.wallMs / 1000;
+  const pages = r.pages;
+  const wallS = r.elapsedMs / 1000;
   const cpuPerPage = r.workers.map(
-    (w) => w.cpuMs / Math.max(1, Number(w.local['response_received_count'] ?? 0)),
+    (w) => (w.summary?.cpuMs ?? Number.NaN) / Math.max(1, statValue(w.summary?.local ?? {}, STAT.pages)),
   );
-  const failed = r.workers.filter((w) => w.exitCode !== 0 || w.reason !== 'finished').length;
+  const failed = r.workers.filter((w) => w.exit !== 0 || w.summary?.reason !== 'finished').length;
   const check = failed ? `${failed} worker(s) did not finish; ${verify(store)}` : verify(store);
   const stored =
     sink === 'jsonl' ? `${store.records} lines → ${store.docs.size} docs` : `${store.records} docs`;
@@ -231,26 +154,21 @@ function row(
       wallS.toFixed(1),
       (pages / wallS).toFixed(0),
       `${Math.min(...cpuPerPage).toFixed(2)}–${Math.max(...cpuPerPage).toFixed(2)}`,
-      r.workers.map((w) => peaks.get(w.workerId) ?? '?').join('/'),
+      r.workers.map((w) => peaks.get(w.id) ?? '?').join('/'),
       server,
       check,
     ],
   };
 }
 
-const mongo = await startMongo();
 const rows: Row[] = [];
 const load = loadavg()[0]!.toFixed(2);
-try {
-  for (let i = 0; i < repeat; i++) {
-    const order: Sink[] = i % 2 === 0 ? ['jsonl', 'mongodb'] : ['mongodb', 'jsonl'];
-    for (const sink of order) {
-      rows.push(await crawlInto(sink, mongo, rows.length));
-      console.error(`done: ${sink} (${rows.length} of ${2 * repeat})`);
-    }
+for (let i = 0; i < repeat; i++) {
+  const order: Sink[] = i % 2 === 0 ? ['jsonl', 'mongodb'] : ['mongodb', 'jsonl'];
+  for (const sink of order) {
+    rows.push(await crawlInto(sink));
+    console.error(`done: ${sink} (${rows.length} of ${2 * repeat})`);
   }
-} finally {
-  await mongo.stop();
 }
 
 const head = [
@@ -268,7 +186,7 @@ const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(
   `mini-Tieba: ${listPages} list pages (${truth.length} threads, all thread pages), ${WORKERS} workers, 0 ms latency; ` +
-    `worker heap cap: ${heapMb ?? WORKER_HEAP_MB} MB; MongoDB: ${mongo.kind}; ` +
+    `worker heap cap: ${heapMb ?? WORKER_HEAP_MB} MB; MongoDB: the lab master's FerretDB; ` +
     `machine: ${cpus().length} cores, load ${load} at start, node ${process.version}`,
 );
 console.log(line(head));

@@ -1,4 +1,7 @@
+import { redact } from '../common/redact.ts';
 import type { Settings } from './settings/defaults.ts';
+
+export { redact } from '../common/redact.ts';
 
 /**
  * Per-component logger with structured fields. Text for people by default,
@@ -30,13 +33,6 @@ function cut(value: unknown): unknown {
   if (typeof value === 'string' && value.length > MAX_FIELD)
     return `${value.slice(0, MAX_FIELD)}…(${value.length} chars)`;
   return value;
-}
-
-/** Hide the password part of redis://user:pass@host URLs and any listed secret. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)([^@/\s]+)@/gi, '$1***@');
-  for (const s of secrets) if (s) out = out.split(s).join('***');
-  return out;
 }
 
 export function createLogger(options: LogOptions, component = 'crawl'): Logger {

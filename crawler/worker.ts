@@ -17,6 +17,7 @@ import { RedisScheduler } from './scheduler/redis-scheduler.ts';
 import type { Scheduler } from './scheduler/types.ts';
 import type { Settings } from './settings/defaults.ts';
 import type { Spider } from './spiders/spider.ts';
+import { STAT } from './stats.ts';
 
 export interface WorkerOptions {
   spider: Spider;
@@ -165,7 +166,7 @@ export function createWorker(options: WorkerOptions): {
           );
         }
         const summary = await theEngine.run();
-        if (redis) summary.local['redis/round_trips'] = redisRoundTrips(redis);
+        if (redis) summary.local[STAT.redisRoundTrips] = redisRoundTrips(redis);
         return summary;
       } finally {
         redis?.disconnect();

@@ -1,13 +1,11 @@
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../crawler/errors.ts';
-import { chooseProvider as chooseLabProvider } from './choose-provider.ts';
-import { DEFAULT_LAB_CONFIG_PATH, LAB_CONFIG_ENV, type LabConfig, loadLabConfig } from './config/index.ts';
+import { ConfigError } from '../common/errors.ts';
+import { chooseProvider } from './choose-provider.ts';
+import { type LabConfig, type LabConfigOverrides, loadLabConfig } from './config/index.ts';
+import { type LabEnv, labEnv, REPO_ROOT } from './lab-env.ts';
 import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
-import { NetnsProvider } from './providers/netns/provider.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
-import { type LabSecrets, loadSecrets, readLabMode, STATE_DIR, writeLabMode } from './state.ts';
+import { type LabSecrets, loadSecrets, readLabMode, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
 import { firewall } from './steps/firewall.ts';
 import { localStepVariants } from './steps/local-steps.ts';
@@ -17,10 +15,8 @@ import { redisConfigure, redisInstall, redisReachable, redisToolsInstall } from 
 import { type ServiceManager, serviceManagerFor } from './steps/systemd.ts';
 import type { LabNode, MachineKind, Provider, ProviderInfo, Step, Transport } from './types.ts';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const DIST = join(ROOT, 'dist');
-/** Debian root filesystems are built once here, outside the repo. */
-export const ROOTFS_CACHE = process.env['CRAWL_LAB_CACHE'] ?? '/var/cache/crawl-lab';
+/** The bundled crawler and site (npm run build) that lab:up deploys to every node. */
+export const DIST = `${REPO_ROOT}dist`;
 
 export interface Lab {
   config: LabConfig;
@@ -39,17 +35,14 @@ export interface Lab {
   log: (line: string) => void;
 }
 
-export interface OpenLabOptions {
-  configPath?: string;
+export interface OpenLabOptions extends Partial<LabEnv> {
   log?: (line: string) => void;
-  /** Names the bridge and namespaces (clab-<id>-...); tests use their own. @default $LAB_ID, else 'lab' */
-  labId?: string;
-  /** The state folder (secrets, node filesystems). @default $LAB_STATE, else .lab/ in the repo */
-  stateDir?: string;
+  /** Values forced over lab.yaml (its snake_case keys, validated the same way): demo and benchmarks. */
+  overrides?: LabConfigOverrides;
   /**
    * What the machines are when the provider cannot know: existing hosts over
    * ssh are taken for VMs (systemd, their own platform), but a stand-in
-   * reached over ssh is a 'standin'. @default machineKindOf(provider)
+   * reached over ssh is a 'standin'. @default provider.machine
    */
   machine?: MachineKind;
   /**
@@ -59,67 +52,31 @@ export interface OpenLabOptions {
   articleExact?: boolean;
 }
 
-export function netns(
-  config: LabConfig,
-  o: Required<Pick<OpenLabOptions, 'labId' | 'stateDir'>>,
-  log: (line: string) => void,
-): NetnsProvider {
-  return new NetnsProvider({
-    labId: o.labId,
-    stateDir: join(o.stateDir, 'netns'),
-    rootfs: {
-      cacheDir: ROOTFS_CACHE,
-      mirror: config.mirrors.apt || 'http://deb.debian.org/debian',
-      suite: 'bookworm',
-    },
-    log: (line) => log(`  $ ${line}`),
-  });
-}
-
-/** VMs (vagrant, ssh) are real machines with systemd; netns nodes are stand-ins sharing this host's platform. */
-export function machineKindOf(provider: ProviderInfo['name']): MachineKind {
-  return provider === 'local' ? 'local' : provider === 'netns' ? 'standin' : 'vm';
-}
-
-/** Where the lab is: options, else the environment (docs/lab-config.md), else the defaults. */
-export function labWhere(
-  options: Pick<OpenLabOptions, 'labId' | 'stateDir'> = {},
-  env: NodeJS.ProcessEnv = process.env,
-): { labId: string; stateDir: string } {
-  return {
-    labId: options.labId ?? env['LAB_ID'] ?? 'lab',
-    stateDir: options.stateDir ?? env['LAB_STATE'] ?? STATE_DIR,
-  };
-}
-
 /**
  * Opens the lab lab.yaml describes on the provider it names (or `auto`: the
  * best one here, saying why; provision/choose-provider.ts). `lab.nodes` are
  * the addresses the nodes have on that provider; `config.nodes` stays as read.
+ * Where the lab is (LAB_CONFIG, LAB_ID, LAB_STATE, CRAWL_LAB_CACHE) comes from
+ * the options, else the environment (lab-env.ts).
  */
 export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const where = labWhere(options);
+  const where = labEnv(options);
   // the article's open Redis, when lab:up asked for it (and until a lab:up without it)
   if (options.articleExact !== undefined)
     writeLabMode({ articleExact: options.articleExact }, where.stateDir);
   const exact = options.articleExact ?? readLabMode(where.stateDir)?.articleExact;
-  const config = loadLabConfig(options.configPath, exact ? { redis: { article_exact: true } } : {});
-  const configPath = resolve(options.configPath ?? (process.env[LAB_CONFIG_ENV] || DEFAULT_LAB_CONFIG_PATH));
-  const chosen = await chooseLabProvider(config, {
-    stateDir: where.stateDir,
-    netns: () => netns(config, where, log),
-    log,
-    root: ROOT,
-    configPath,
-  });
+  const overrides = { ...options.overrides, ...(exact ? { redis: { article_exact: true } } : {}) };
+  const config = loadLabConfig(where.configPath, overrides);
+  const chosen = await chooseProvider(config, { config, ...where, log, root: REPO_ROOT });
   return {
     config,
     nodes: chosen.nodes,
     provider: chosen.provider,
     choice: chosen.choice,
-    machine: options.machine ?? machineKindOf(chosen.provider.name),
-    ...where,
+    machine: options.machine ?? chosen.provider.machine,
+    labId: where.labId,
+    stateDir: where.stateDir,
     secrets: loadSecrets(config, where.stateDir),
     log,
   };
@@ -155,18 +112,15 @@ export function labSteps(lab: Lab): Step[] {
       : nodeRuntime(process.execPath, process.version),
     deployCrawler(DIST),
   ];
-  if (config.mongodb.enabled) {
-    steps.push(
-      mongodbStep({
-        port: config.mongodb.port,
-        database: config.mongodb.database,
-        user: config.mongodb.user,
-        password: secrets.mongoPassword,
-        machine,
-        serverBinary: findMongoServerBinary(),
-      }),
-    );
-  }
+  const mongo = {
+    port: config.mongodb.port,
+    database: config.mongodb.database,
+    user: config.mongodb.user,
+    password: secrets.mongoPassword,
+    machine,
+    serverBinary: findMongoServerBinary(),
+  };
+  if (config.mongodb.enabled) steps.push(mongodbStep(mongo));
   if (config.crawl.target === 'mini-tieba') {
     steps.push(
       miniSite({
@@ -178,10 +132,8 @@ export function labSteps(lab: Lab): Step[] {
       }),
     );
   }
-  // local: the same steps, with no-root variants for the ones that use apt or /etc
   // no root (local, rootless netns): the nodes use this host's filesystem, so private Redis etc., no apt
-  if (lab.provider.name === 'local' || (lab.provider instanceof NetnsProvider && lab.provider.rootless))
-    return localStepVariants(steps, redis, process.version);
+  if (lab.provider.noRootSteps) return localStepVariants(steps, redis, process.version, mongo);
   return steps;
 }
 
@@ -190,7 +142,7 @@ export async function labUp(lab: Lab): Promise<StepReport[]> {
   return runSteps(labSteps(lab), lab.nodes, (n) => lab.provider.transport(n), lab.log);
 }
 
-export function masterOf(lab: Lab): LabNode {
+export function masterOf(lab: Pick<Lab, 'nodes'>): LabNode {
   const master = lab.nodes.find((n) => n.role === 'master');
   if (!master)
     throw new ConfigError('CRAWL_E_LAB_CONFIG', 'the lab has no master node', {
@@ -199,9 +151,28 @@ export function masterOf(lab: Lab): LabNode {
   return master;
 }
 
-/** The Redis URL workers and the host use; the password stays out of logs (redacted) and argv (env). */
-export function redisUrlOf(lab: Lab): string {
-  const master = masterOf(lab);
+function redisUrl(lab: Lab, host: string, port: number): string {
   const auth = lab.config.redis.articleExact ? '' : `:${lab.secrets.redisPassword}@`;
-  return `redis://${auth}${master.ip}:${lab.config.redis.port}/0`;
+  return `redis://${auth}${host}:${port}/0`;
+}
+
+/** The Redis URL the workers use, on the lab network; the password stays out of logs (redacted) and argv (env). */
+export function redisUrlOf(lab: Lab): string {
+  return redisUrl(lab, masterOf(lab).ip, lab.config.redis.port);
+}
+
+/**
+ * The Redis URL this host uses (lab:crawl's progress, the dashboard, lessons):
+ * the master's address, or a port forwarded to loopback, as the provider says
+ * after its network guard (Provider.hostEndpoint).
+ */
+export async function hostRedisUrl(lab: Lab): Promise<string> {
+  const at = await lab.provider.hostEndpoint(masterOf(lab), lab.config.redis.port);
+  return redisUrl(lab, at.host, at.port);
+}
+
+/** The mini-Tieba site's base URL from this host (same guard as hostRedisUrl). */
+export async function hostSiteUrl(lab: Lab): Promise<string> {
+  const at = await lab.provider.hostEndpoint(masterOf(lab), lab.config.site.port);
+  return `http://${at.host}:${at.port}`;
 }

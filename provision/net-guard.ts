@@ -1,24 +1,20 @@
 import { isIP } from 'node:net';
 import { ProviderError } from './transports/errors.ts';
 import { execArgv } from './transports/exec.ts';
-import type { ProviderInfo } from './types.ts';
 
 /**
  * The host may dial a lab address only when the lab really holds it. The
  * default lab addresses (192.168.56.0/24) belong to VMs; on a machine where
  * no lab is up they route out of the default gateway to somebody else's
- * network. So before any socket to a lab address:
- *   - loopback: always fine (the local provider lives there);
+ * network. Every provider answers Provider.hostEndpoint() with one of these
+ * policies before any socket to a node opens:
+ *   - loopback: always fine (the local provider lives there, forwarded VM ports too);
  *   - netns: the kernel's route to the address (`ip route get`, a netlink
  *     question: no packet leaves) must go out via THIS lab's bridge clab-<labId>;
  *   - vagrant, ssh: the addresses are real machines the learner set up: allowed;
- *   - local: anything but loopback is a mistake.
+ *   - local: anything but loopback is a mistake;
+ *   - qemu: only ports forwarded to 127.0.0.1.
  */
-
-export interface GuardedLab {
-  provider: { readonly name: ProviderInfo['name'] };
-  labId: string;
-}
 
 /** The device the kernel would send packets for `ip` through (undefined: no route). */
 export type RouteLookup = (ip: string) => Promise<string | undefined>;
@@ -40,24 +36,10 @@ const notUp = (ip: string, detail: string) =>
     hint: 'run npm run lab:up (npm run lab:status shows what runs)',
   });
 
-/**
- * Throws a ProviderError unless this host may connect to `ip` for `lab`.
- * Call it before every host-side connection to a lab address.
- */
-export async function guardLabAddress(
-  lab: GuardedLab,
-  ip: string,
-  route: RouteLookup = kernelRoute,
-): Promise<void> {
+/** netns: loopback, or an IPv4 address the kernel routes through the lab's own bridge. */
+export async function requireRouteVia(ip: string, bridge: string, route: RouteLookup): Promise<void> {
   if (isLoopback(ip)) return;
-  const provider = lab.provider.name;
-  if (provider === 'vagrant' || provider === 'ssh') return;
-  if (provider === 'local')
-    throw new ProviderError(`the local provider's nodes live on loopback, but ${ip} was asked for`, {
-      hint: 'local labs use 127.0.0.x addresses: open the lab with openLab() so its nodes get them',
-    });
   if (isIP(ip) !== 4) throw notUp(ip, 'netns stand-ins have IPv4 addresses only');
-  const bridge = `clab-${lab.labId}`;
   const dev = await route(ip);
   if (dev !== bridge)
     throw notUp(
@@ -66,4 +48,12 @@ export async function guardLabAddress(
         ? 'the host has no route to it'
         : `the host would send to it through ${dev}, not this lab's bridge ${bridge}`,
     );
+}
+
+/** local: the nodes live on loopback; any other address was asked for by mistake. */
+export function requireLoopback(ip: string): void {
+  if (isLoopback(ip)) return;
+  throw new ProviderError(`the local provider's nodes live on loopback, but ${ip} was asked for`, {
+    hint: 'local labs use 127.0.0.x addresses: open the lab with openLab() so its nodes get them',
+  });
 }

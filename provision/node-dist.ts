@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CrawlError } from '../crawler/errors.ts';
+import { CrawlError } from '../common/errors.ts';
+import { cacheDir } from './lab-env.ts';
 
 /**
  * The Node.js runtime for VMs, fetched ONCE on the host: the official tarball
@@ -37,10 +37,8 @@ export function nodeTarballName(version: string, arch: NodeArch): string {
   return `node-${version}-linux-${arch}.tar.xz`;
 }
 
-/** $CRAWL_LAB_CACHE, else ~/.cache/crawl-lab (the FerretDB binary lives there too). */
-export function crawlLabCache(env: NodeJS.ProcessEnv = process.env): string {
-  return env['CRAWL_LAB_CACHE'] || join(homedir(), '.cache', 'crawl-lab');
-}
+/** $CRAWL_LAB_CACHE, else ~/.cache/crawl-lab (lab-env.ts; the FerretDB binary and root filesystems live there too). */
+export const crawlLabCache = cacheDir;
 
 export interface NodeDistOptions {
   version: string;

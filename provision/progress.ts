@@ -1,4 +1,4 @@
-import { redact } from '../crawler/log.ts';
+import { redact } from '../common/redact.ts';
 import type { StepReport } from './run-steps.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { CrawlError, type ErrorDetails, isCrawlError } from '../crawler/errors.ts';
+import { CrawlError, type ErrorDetails, isCrawlError } from '../common/errors.ts';
 import { commandWords, shellLine } from './plan/render.ts';
 import { formatStepFailure, formatStepLine, type StepFailure } from './progress.ts';
 import { NodeCommandError } from './transports/errors.ts';

@@ -1,12 +1,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../crawler/errors.ts';
+import { ConfigError } from '../common/errors.ts';
 import type { LabConfig } from './config/index.ts';
+import { DEFAULT_STATE_DIR } from './lab-env.ts';
 import { generateLabPassword } from './redis-conf.ts';
 
 /** The lab's state folder (git-ignored): secrets, provider state, root filesystems. */
-export const STATE_DIR = fileURLToPath(new URL('../.lab', import.meta.url));
+export const STATE_DIR = DEFAULT_STATE_DIR;
 
 export interface LabSecrets {
   redisPassword: string;

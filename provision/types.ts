@@ -64,10 +64,10 @@ export interface Transport {
 export type StepStatus = { status: 'ok' | 'changed' } | { status: 'skipped'; why: string };
 
 /**
- * What kind of machine a node is, for steps that differ: 'vm' (Vagrant VMs and
- * ssh hosts: a real OS with systemd), 'standin' (netns hosts: no systemd, the
- * host's platform) or 'local' (processes on this machine: never touch its
- * firewall or services). lab.ts labSteps() derives it from the provider.
+ * What kind of machine a node is, for steps that differ: 'vm' (QEMU and Vagrant
+ * VMs, ssh hosts: a real OS with systemd), 'standin' (netns hosts: no systemd,
+ * the host's platform) or 'local' (processes on this machine: never touch its
+ * firewall or services). Every provider says which it makes (Provider.machine).
  */
 export type MachineKind = 'vm' | 'standin' | 'local';
 
@@ -88,16 +88,40 @@ export interface Step {
   run(ctx: StepContext): Promise<StepStatus>;
 }
 
+/** Every provider the lab knows, in the order `provider: auto` prefers them (provision/providers/registry.ts). */
+export type ProviderName = 'vagrant' | 'netns' | 'ssh' | 'local';
+
 export interface ProviderInfo {
-  name: 'vagrant' | 'netns' | 'ssh' | 'local';
+  name: ProviderName;
   /** Can it run here, and if not, why (for `provider: auto` and lab:doctor). */
   usable: boolean;
   why: string;
 }
 
+/** Where this host connects to reach a port of a node: its lab address, or a port forwarded to loopback. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * Makes the lab's machines exist, and describes them: everything the rest of
+ * the lab asks about a provider is a member here, so no code outside
+ * provision/providers/ branches on which provider it has.
+ */
 export interface Provider {
-  readonly name: ProviderInfo['name'];
+  readonly name: ProviderName;
+  /** What its machines are, for steps that differ (systemd, firewall, runtime). */
+  readonly machine: MachineKind;
+  /**
+   * The nodes share this host's filesystem and run without root (local, rootless
+   * netns): provisioning takes the no-root variant of each step (private Redis
+   * from the transformed redis.conf, no apt).
+   */
+  readonly noRootSteps: boolean;
   detect(): Promise<ProviderInfo>;
+  /** lab.yaml's nodes with the addresses they have on this provider (local: loopback ones; others as written). */
+  localize(nodes: readonly LabNode[]): Promise<LabNode[]>;
   /** Make the machines exist and reachable (idempotent). */
   up(nodes: readonly LabNode[]): Promise<void>;
   transport(node: LabNode): Transport;
@@ -107,12 +131,17 @@ export interface Provider {
   destroy(nodes: readonly LabNode[]): Promise<void>;
   /** The exact commands `up` would run, for --dry-run. */
   plan(nodes: readonly LabNode[]): Promise<string[]>;
+  /** An interactive shell on the node for `npm run lab:ssh` (a TTY cannot pass through Transport.run). */
+  interactiveArgv(node: LabNode): Promise<Interactive>;
   /**
-   * An interactive shell on the node for `npm run lab:ssh` (a TTY cannot pass
-   * through Transport.run). Optional: lab.ts interactiveArgvOf() knows each
-   * built-in provider's way when a provider does not say.
+   * How this host reaches `port` on `node` (the crawl's Redis, MongoDB, the
+   * site), checked before any socket opens: a provider whose machines do not
+   * hold the address right now throws a ProviderError saying so (the network
+   * guard, provision/net-guard.ts), so the host never dials somebody else's network.
    */
-  interactiveArgv?(node: LabNode): Promise<Interactive>;
+  hostEndpoint(node: LabNode, port: number): Promise<Endpoint>;
+  /** What stays after `down`, one line each, for lab:down's message. */
+  keptOnDown(): string[];
 }
 
 /** How to start an interactive shell on a node, from this host. */

@@ -1,19 +1,20 @@
 import type { RunSummary } from '../engine/engine.ts';
+import { STAT } from '../stats.ts';
 
 const n = (v: unknown) => (typeof v === 'number' ? v : Number(v) || 0);
 
 /** The end-of-run summary a worker prints: the whole crawl, then this worker's share. */
 export function formatSummary(spider: string, s: RunSummary): string {
   const c = s.crawl;
-  const pages = n(c['response_received_count']);
-  const mine = n(s.local['response_received_count']);
+  const pages = n(c[STAT.pages]);
+  const mine = n(s.local[STAT.pages]);
   const secs = s.elapsedMs / 1000;
   const lines = [
     `crawl "${spider}" ${s.reason === 'finished' ? 'is finished' : `stopped (${s.reason})`} — worker ${s.workerId}`,
-    `  whole crawl : ${pages} pages, ${n(c['item_scraped_count'])} items, ${n(c['dupefilter/filtered'])} duplicates filtered, ` +
-      `${n(c['retry/count'])} retries, ${n(c['error_count'])} errors`,
+    `  whole crawl : ${pages} pages, ${n(c[STAT.items])} items, ${n(c[STAT.duplicatesFiltered])} duplicates filtered, ` +
+      `${n(c[STAT.retries])} retries, ${n(c[STAT.errors])} errors`,
     `  this worker : ${mine} pages (${pages > 0 ? Math.round((100 * mine) / pages) : 0}% of all), ` +
-      `${n(s.local['item_scraped_count'])} items, ${secs.toFixed(1)} s, ${secs > 0 ? (mine / secs).toFixed(1) : '0'} pages/s`,
+      `${n(s.local[STAT.items])} items, ${secs.toFixed(1)} s, ${secs > 0 ? (mine / secs).toFixed(1) : '0'} pages/s`,
   ];
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import { errorCode, IgnoreRequest } from '../errors.ts';
 import { bodyBytes, type CrawlRequest } from '../http/request.ts';
 import type { Settings } from '../settings/defaults.ts';
+import { STAT } from '../stats.ts';
 import { initialDelay, nextDelay } from './middlewares/autothrottle.ts';
 import { ACCEPT_ENCODING } from './middlewares/decompress.ts';
 import { checkStatus } from './middlewares/http-errors.ts';
@@ -68,7 +69,7 @@ export function createDownloader(options: DownloaderOptions): Downloader {
     await slot.acquire(signal);
     let res: HopResponse;
     try {
-      stat('downloader/request_count');
+      stat(STAT.downloads);
       res = await sendOnce(agent, hop, {
         settings,
         signal,
@@ -81,9 +82,9 @@ export function createDownloader(options: DownloaderOptions): Downloader {
     } finally {
       slot.release();
     }
-    stat('downloader/response_count');
+    stat(STAT.downloadResponses);
     stat(`downloader/response_status_count/${res.status}`);
-    stat('downloader/response_bytes', res.body.length);
+    stat(STAT.downloadBytes, res.body.length);
     if (settings.autothrottleEnabled) {
       slot.delaySeconds = nextDelay(slot.delaySeconds, res.latencyMs / 1000, res.status, settings);
     }

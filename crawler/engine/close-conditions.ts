@@ -1,4 +1,5 @@
 import type { Settings } from '../settings/defaults.ts';
+import { STAT } from '../stats.ts';
 import type { LocalStats } from './local-stats.ts';
 
 /**
@@ -22,16 +23,13 @@ export function closeReason(
   if (settings.closespiderTimeout > 0 && Date.now() - startedAt >= settings.closespiderTimeout * 1000) {
     return 'closespider_timeout';
   }
-  if (
-    settings.closespiderPagecount > 0 &&
-    total('response_received_count') >= settings.closespiderPagecount
-  ) {
+  if (settings.closespiderPagecount > 0 && total(STAT.pages) >= settings.closespiderPagecount) {
     return 'closespider_pagecount';
   }
-  if (settings.closespiderItemcount > 0 && total('item_scraped_count') >= settings.closespiderItemcount) {
+  if (settings.closespiderItemcount > 0 && total(STAT.items) >= settings.closespiderItemcount) {
     return 'closespider_itemcount';
   }
-  if (settings.closespiderErrorcount > 0 && total('error_count') >= settings.closespiderErrorcount) {
+  if (settings.closespiderErrorcount > 0 && total(STAT.errors) >= settings.closespiderErrorcount) {
     return 'closespider_errorcount';
   }
   return undefined;

@@ -11,6 +11,7 @@ import type { Lease, Outcome } from '../scheduler/types.ts';
 import type { Settings } from '../settings/defaults.ts';
 import type { Signals } from '../signals.ts';
 import type { Item, Spider } from '../spiders/spider.ts';
+import { STAT, statFor } from '../stats.ts';
 import type { LocalStats } from './local-stats.ts';
 import { type Collected, collectOutputs } from './outputs.ts';
 
@@ -40,7 +41,7 @@ export class RequestHandler {
       this.checkRequest(req);
       const result = await downloader.fetch(req, signal);
       const response = new Response(req, result);
-      stats.inc('response_received_count');
+      stats.inc(STAT.pages);
       signals.emit('response_received', {
         request: req,
         status: result.status,
@@ -83,8 +84,8 @@ export class RequestHandler {
     const code = errorCode(error);
     if (shouldRetry(error, req, settings)) {
       const delayMs = retryDelayMs(error, req.attempt, settings);
-      stats.inc('retry/count');
-      stats.inc(`retry/reason_count/${code}`);
+      stats.inc(STAT.retries);
+      stats.inc(statFor.retryReason(code));
       signals.emit('request_retried', { request: req, code, delayMs });
       log.debug('retrying', { url: req.url, code, attempt: req.attempt + 1, delayMs });
       return { kind: 'retry', leaseId: lease.leaseId, request: retryRequest(req, settings), delayMs };
@@ -92,21 +93,21 @@ export class RequestHandler {
     const reason = describeError(error);
     const fromErrback = await this.runErrback(req, error, code);
     if (error instanceof IgnoreRequest) {
-      stats.inc(`request_ignored/${code}`);
+      stats.inc(statFor.ignored(code));
       signals.emit('request_dropped', { request: req, code, reason });
       log.debug('request ignored', { url: req.url, code, reason });
       return { kind: 'done', leaseId: lease.leaseId, newRequests: fromErrback };
     }
     if (error instanceof CrawlError && error.code === 'CRAWL_E_HTTP_RETRYABLE')
-      stats.inc('retry/max_reached');
+      stats.inc(STAT.retriesExhausted);
     if (
       error instanceof CrawlError &&
       (error.code === 'CRAWL_E_NETWORK' || error.code === 'CRAWL_E_TIMEOUT')
     ) {
-      stats.inc('retry/max_reached');
+      stats.inc(STAT.retriesExhausted);
     }
-    stats.inc('error_count');
-    stats.inc(`error_count/${code}`);
+    stats.inc(STAT.errors);
+    stats.inc(statFor.errorCode(code));
     signals.emit('request_failed', { request: req, code, reason });
     log.warn('request failed', { url: req.url, code, reason, attempts: req.attempt + 1 });
     if (fromErrback.length > 0) {
@@ -164,24 +165,24 @@ export class RequestHandler {
       try {
         req = toCrawlRequest(draft, { depth });
       } catch (error) {
-        stats.inc('request_ignored/CRAWL_E_BAD_URL');
+        stats.inc(statFor.ignored('CRAWL_E_BAD_URL'));
         log.debug('bad request yielded', { error: describeError(error) });
         continue;
       }
       if (!/^https?:$/.test(new URL(req.url).protocol)) {
-        stats.inc('request_ignored/CRAWL_E_SCHEME');
+        stats.inc(statFor.ignored('CRAWL_E_SCHEME'));
         continue;
       }
       if (req.url.length > settings.urlLengthLimit) {
-        stats.inc('urllength/request_ignored_count');
+        stats.inc(STAT.urlLengthIgnored);
         continue;
       }
       if (settings.depthLimit > 0 && depth > settings.depthLimit) {
-        stats.inc('depth/request_ignored_count');
+        stats.inc(STAT.depthIgnored);
         continue;
       }
       if (!hostAllowed(req.url, spider.allowedDomains ?? [])) {
-        stats.inc('offsite/filtered');
+        stats.inc(STAT.offsite);
         const host = new URL(req.url).host;
         if (!this.#warnedOffsite.has(host)) {
           this.#warnedOffsite.add(host);
@@ -197,7 +198,7 @@ export class RequestHandler {
       }
       out.push(req);
     }
-    if (out.length > 0) stats.inc('request_scheduled_count', out.length);
+    if (out.length > 0) stats.inc(STAT.requestsScheduled, out.length);
     return out;
   }
 
@@ -214,10 +215,10 @@ export class RequestHandler {
       }
       const result = await pipeline.process(item, { spider: spider.name, key, url, log });
       if (result.ok) {
-        stats.inc('item_scraped_count');
+        stats.inc(STAT.items);
         signals.emit('item_scraped', { item: result.item, key });
       } else {
-        stats.inc('item_dropped_count');
+        stats.inc(STAT.itemsDropped);
         signals.emit('item_dropped', { item, reason: result.reason });
         log.debug('item dropped', { key, reason: result.reason });
       }

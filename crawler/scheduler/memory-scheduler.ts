@@ -1,6 +1,7 @@
 import type { CrawlRequest } from '../http/request.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import type { Settings } from '../settings/defaults.ts';
+import { STAT } from '../stats.ts';
 import { fingerprintHex } from './fingerprint.ts';
 import { crawlState } from './state.ts';
 import type { EnqueueResult, NextResult, Outcome, Scheduler, StatsDelta } from './types.ts';
@@ -56,7 +57,7 @@ export class MemoryScheduler implements Scheduler {
       this.#leases.set(leaseId, entry);
       leases.push({ leaseId, request: structuredClone(entry.request) });
     }
-    this.#inc('scheduler/dequeued', leases.length);
+    this.#inc(STAT.dequeued, leases.length);
     const nextDue = this.#delayed.peek()?.due;
     const state = crawlState(leases.length, {
       queue: this.#queue.size,
@@ -76,7 +77,7 @@ export class MemoryScheduler implements Scheduler {
       const entry = this.#leases.get(o.leaseId);
       // like the Redis scheduler: a result for a lease not held (repeated complete) is skipped
       if (!entry) {
-        this.#inc('leases/stale', 1);
+        this.#inc(STAT.staleLeases, 1);
         continue;
       }
       this.#leases.delete(o.leaseId);
@@ -132,8 +133,8 @@ export class MemoryScheduler implements Scheduler {
       this.#queue.push(this.#entry(req));
       queued++;
     }
-    this.#inc('scheduler/enqueued', queued);
-    this.#inc('dupefilter/filtered', duplicates);
+    this.#inc(STAT.enqueued, queued);
+    this.#inc(STAT.duplicatesFiltered, duplicates);
     if (duplicates > 0 && !this.#saidDuplicate) {
       this.#saidDuplicate = true;
       this.#log.info('filtered duplicate requests; further ones are only counted in dupefilter/filtered');

@@ -1,5 +1,5 @@
+import { suggest } from '../../common/suggest.ts';
 import { ConfigError } from '../errors.ts';
-import { suggest } from '../suggest.ts';
 import { SETTING_NAMES, SETTINGS, type SettingKind, type SettingName } from './defaults.ts';
 
 /** Closest known setting name, for "did you mean" hints. */

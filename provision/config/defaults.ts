@@ -1,5 +1,5 @@
-import { SETTINGS } from '../../crawler/settings/defaults.ts';
-import { SITE_DEFAULTS } from '../../crawler/site/options.ts';
+import { SETTINGS } from 'crawl-lab';
+import { SITE_DEFAULTS } from '../../lab/site/index.ts';
 import type { LabConfig } from './types.ts';
 
 /**

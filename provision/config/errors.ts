@@ -1,4 +1,4 @@
-import { ConfigError } from '../../crawler/errors.ts';
+import { ConfigError } from '../../common/errors.ts';
 
 /**
  * lab.yaml is wrong: stop before any machine is touched. `key` is the dotted
@@ -30,4 +30,4 @@ export function show(value: unknown): string {
   return `${String(value)} (${typeof value})`;
 }
 
-export { suggest } from '../../crawler/suggest.ts';
+export { suggest } from '../../common/suggest.ts';

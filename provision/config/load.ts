@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isScalar, parseDocument, visit } from 'yaml';
+import { DEFAULT_LAB_CONFIG, labEnv } from '../lab-env.ts';
 import type { LabNode } from '../types.ts';
 import { LabConfigError } from './errors.ts';
 import type { LabConfig, LabConfigOverrides } from './types.ts';
 import { validateLabConfig } from './validate.ts';
 
 /** lab.yaml at the repository root, beside the Vagrantfile that reads the same file. */
-export const DEFAULT_LAB_CONFIG_PATH = fileURLToPath(new URL('../../lab.yaml', import.meta.url));
+export const DEFAULT_LAB_CONFIG_PATH = DEFAULT_LAB_CONFIG;
 
-/** The only environment variable the loader reads (allow-list of one). */
+/** The only environment variable the loader reads (allow-list of one; resolved by ../lab-env.ts). */
 export const LAB_CONFIG_ENV = 'LAB_CONFIG';
 
 /**
@@ -71,7 +70,7 @@ export function loadLabConfig(
   overrides: LabConfigOverrides = {},
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): LabConfig {
-  const file = resolve(path ?? (env[LAB_CONFIG_ENV] || DEFAULT_LAB_CONFIG_PATH));
+  const file = labEnv(path === undefined ? {} : { configPath: path }, env).configPath;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

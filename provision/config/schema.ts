@@ -1,4 +1,4 @@
-import { SETTINGS, type SettingKind } from '../../crawler/settings/defaults.ts';
+import { SETTINGS, type SettingKind } from 'crawl-lab';
 import { PROVIDER_CHOICES } from './types.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { dirname } from 'node:path';
-import { compareVersions, which } from './host.ts';
+import { compareVersions, which } from '../host-probe.ts';
 import { type HostTool, installHint } from './install-hints.ts';
 import {
   HOST_RESERVE_MB,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cidrInside, parseCidr, VIRTUALBOX_HOST_ONLY } from '../config/network.ts';
-import { compareVersions } from './host.ts';
+import { compareVersions } from '../host-probe.ts';
 import { installHint } from './install-hints.ts';
 import type { DoctorContext, Finding } from './types.ts';
 

@@ -1,7 +1,7 @@
 import type { LabConfig } from '../config/index.ts';
+import type { HostEnv } from '../host-probe.ts';
+import type { HostFacts, HypervisorInfo } from '../providers/vagrant/hypervisors.ts';
 import type { ProviderInfo } from '../types.ts';
-import type { HostEnv } from './host.ts';
-import type { HostFacts, HypervisorInfo } from './hypervisor.ts';
 
 export type ProviderName = ProviderInfo['name'];
 

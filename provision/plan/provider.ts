@@ -1,29 +1,19 @@
-import { join } from 'node:path';
-import { localProvider, PLUGGED_PROVIDERS, REPO_ROOT } from '../choose-provider.ts';
 import type { LabConfig } from '../config/index.ts';
-import { netns } from '../lab.ts';
-import { SshProvider } from '../providers/ssh.ts';
-import { VagrantProvider } from '../providers/vagrant.ts';
-import type { LabNode, Provider, ProviderInfo } from '../types.ts';
+import { cacheDir, REPO_ROOT } from '../lab-env.ts';
+import { detectProviders, makeProvider } from '../providers/registry.ts';
+import type { Provider, ProviderInfo } from '../types.ts';
 
 /**
  * The provider a dry run plans for. Unlike openLab() it needs no root and
  * loads no secrets: a plan must print on any machine. When the provider is not
- * usable here the plan still prints and says why.
- * Providers are made by the same factories openLab uses.
+ * usable here the plan still prints and says why. Providers are made and
+ * detected by the same registry openLab uses (providers/registry.ts).
  */
 export interface PlanWhere {
   labId: string;
   stateDir: string;
   /** lab.yaml's path, which the Vagrantfile reads (LAB_CONFIG in the vagrant commands). */
   configPath?: string;
-}
-
-/** SshProvider's plan names the file it writes in words: in a plan of bash lines that line is a comment. */
-class SshPlanProvider extends SshProvider {
-  override async plan(nodes: readonly LabNode[]): Promise<string[]> {
-    return (await super.plan(nodes)).map((line) => (line.startsWith('write ') ? `# ${line}` : line));
-  }
 }
 
 /** "chosen in lab.yaml; <why>", or what it would run when this machine cannot. */
@@ -37,35 +27,25 @@ export async function planProvider(
   config: LabConfig,
   where: PlanWhere,
 ): Promise<{ provider: Provider; choice: ProviderInfo }> {
-  const wanted = config.provider;
-  if (wanted === 'local') {
-    const provider = localProvider({ stateDir: where.stateDir });
-    return { provider, choice: await provider.detect() };
+  const ctx = {
+    config,
+    labId: where.labId,
+    stateDir: where.stateDir,
+    cacheDir: cacheDir(),
+    root: REPO_ROOT,
+    ...(where.configPath ? { configPath: where.configPath } : {}),
+  };
+  if (config.provider !== 'auto') {
+    const [{ provider, info }] = (await detectProviders(ctx, [config.provider])) as [
+      { provider: Provider; info: ProviderInfo },
+    ];
+    return { provider, choice: { ...info, why: describe('chosen in lab.yaml', info) } };
   }
-  if (wanted === 'ssh') {
-    const provider = new SshPlanProvider({ stateDir: join(where.stateDir, 'ssh') });
-    const info = await provider.detect();
-    return {
-      provider,
-      choice: { name: 'ssh', usable: info.usable, why: describe('chosen in lab.yaml', info) },
-    };
-  }
-  if (wanted === 'vagrant') {
-    const o = {
-      stateDir: where.stateDir,
-      netns: () => netns(config, where, () => {}),
-      ...(where.configPath ? { configPath: where.configPath } : {}),
-    };
-    const made = await PLUGGED_PROVIDERS.vagrant?.(config, o);
-    const provider = made ?? new VagrantProvider({ stateDir: `${where.stateDir}/vagrant`, root: REPO_ROOT });
-    const info = await provider.detect();
-    return {
-      provider,
-      choice: { name: 'vagrant', usable: info.usable, why: describe('chosen in lab.yaml', info) },
-    };
-  }
-  const provider = netns(config, where, () => {});
+  // auto plans VMs where Vagrant works, else the stand-ins' full plan (as root: the Debian root filesystems)
+  const [vagrant] = await detectProviders(ctx, ['vagrant']);
+  if (vagrant?.info.usable)
+    return { provider: vagrant.provider, choice: { ...vagrant.info, why: describe('auto', vagrant.info) } };
+  const provider = makeProvider('netns', ctx);
   const info = await provider.detect();
-  const how = wanted === 'auto' ? 'auto: no hypervisor for vagrant here' : 'chosen in lab.yaml';
-  return { provider, choice: { name: 'netns', usable: info.usable, why: describe(how, info) } };
+  return { provider, choice: { ...info, why: describe('auto: no hypervisor for vagrant here', info) } };
 }

@@ -3,10 +3,11 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { quote } from 'zx';
 import { localLayout, type NodeLayout, withLayout } from '../layout.ts';
+import { requireLoopback } from '../net-guard.ts';
 import { stopService } from '../services.ts';
 import { ProviderError } from '../transports/errors.ts';
 import { LocalTransport } from '../transports/local.ts';
-import type { LabNode, Provider, ProviderInfo, Transport } from '../types.ts';
+import type { Endpoint, Interactive, LabNode, Provider, ProviderInfo, Transport } from '../types.ts';
 
 /**
  * The fallback that runs anywhere Node runs, without root: every node is a set
@@ -52,6 +53,8 @@ export function localizeNodes(nodes: readonly LabNode[], aliases: boolean): LabN
 
 export class LocalProvider implements Provider {
   readonly name = 'local' as const;
+  readonly machine = 'local' as const;
+  readonly noRootSteps = true;
   readonly #o: LocalProviderOptions;
 
   constructor(options: LocalProviderOptions) {
@@ -72,6 +75,21 @@ export class LocalProvider implements Provider {
   /** lab.yaml's nodes with the addresses they get here. */
   async localize(nodes: readonly LabNode[]): Promise<LabNode[]> {
     return localizeNodes(nodes, await loopbackAliasesWork());
+  }
+
+  /** A shell in the node's folder, as the user running the lab. */
+  async interactiveArgv(node: LabNode): Promise<Interactive> {
+    return { argv: [process.env['SHELL'] ?? 'bash', '-i'], env: process.env, cwd: this.nodeDir(node) };
+  }
+
+  /** The nodes' loopback addresses, directly; nothing else. */
+  async hostEndpoint(node: LabNode, port: number): Promise<Endpoint> {
+    requireLoopback(node.ip);
+    return { host: node.ip, port };
+  }
+
+  keptOnDown(): string[] {
+    return [`each node's folder in ${join(this.#o.stateDir, 'nodes')}`];
   }
 
   /** The node's folder: its working directory and where its processes keep state. */

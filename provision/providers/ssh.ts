@@ -8,7 +8,7 @@ import { ProviderError } from '../transports/errors.ts';
 import { execArgv } from '../transports/exec.ts';
 import { SshTransport } from '../transports/ssh.ts';
 import { renderSshConfig, requireSsh } from '../transports/ssh-config.ts';
-import type { LabNode, Provider, ProviderInfo, Transport } from '../types.ts';
+import type { Endpoint, Interactive, LabNode, Provider, ProviderInfo } from '../types.ts';
 
 /**
  * Machines that already exist (lab PCs, cloud VMs), listed in lab.yaml with an
@@ -35,6 +35,9 @@ const SUDO_HINT = (user: string) =>
 
 export class SshProvider implements Provider {
   readonly name = 'ssh' as const;
+  /** Existing machines: a real OS with systemd, like VMs (a stand-in reached over ssh is opened with machine: 'standin'). */
+  readonly machine = 'vm' as const;
+  readonly noRootSteps = false;
   readonly #o: SshProviderOptions;
 
   constructor(options: SshProviderOptions) {
@@ -69,9 +72,12 @@ export class SshProvider implements Provider {
     };
   }
 
-  /** `up` runs, per node: `ssh … <node> true` (the login works and, for a non-root user, `sudo -n` works). */
+  /**
+   * `up` writes the lab's ssh_config (a comment line: it is a file, not a command), then runs, per
+   * node, `ssh … <node> true` (the login works and, for a non-root user, `sudo -n` works).
+   */
   async plan(nodes: readonly LabNode[]): Promise<string[]> {
-    const lines = [`write ${quote(this.configFile)} (Host blocks from nodes[].ssh)`];
+    const lines = [`# write ${quote(this.configFile)} (Host blocks from nodes[].ssh)`];
     for (const node of nodes)
       lines.push(
         this.#transport(node)
@@ -88,13 +94,31 @@ export class SshProvider implements Provider {
     await Promise.all(nodes.map((node) => this.#check(node)));
   }
 
-  transport(node: LabNode): Transport {
+  transport(node: LabNode): SshTransport {
     if (!existsSync(this.configFile))
       throw new ProviderError(`ssh: ${this.configFile} is missing, so ${node.name} cannot be reached yet`, {
         hint: 'bring the lab up first: npm run lab:up (it writes the ssh_config from lab.yaml)',
         node: node.name,
       });
     return this.#transport(node);
+  }
+
+  async localize(nodes: readonly LabNode[]): Promise<LabNode[]> {
+    return nodes.map((n) => ({ ...n }));
+  }
+
+  /** `ssh -F <the lab's ssh_config> -t <node>` over the lab's multiplexed connection. */
+  async interactiveArgv(node: LabNode): Promise<Interactive> {
+    return { argv: [...this.transport(node).sshArgv(), '-t', '--', node.name], env: process.env };
+  }
+
+  /** The machines are the learner's own, on a network the learner set up: dialled at their addresses. */
+  async hostEndpoint(node: LabNode, port: number): Promise<Endpoint> {
+    return { host: node.ip, port };
+  }
+
+  keptOnDown(): string[] {
+    return ["the machines themselves, running (they are not the lab's to stop)"];
   }
 
   /** The machines are not ours to stop: down does nothing to them (it ends the lab's ssh connections). */

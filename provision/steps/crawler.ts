@@ -1,4 +1,4 @@
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import { layoutOf, SYSTEM_LAYOUT } from '../layout.ts';
 import type { LabNode, MachineKind, Step } from '../types.ts';
 import { serviceManagerFor } from './systemd.ts';

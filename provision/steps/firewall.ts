@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import type { LabNode, Step } from '../types.ts';
 import { aptInstall } from './apt.ts';
 

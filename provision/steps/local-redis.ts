@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import { type HostTool, installHint } from '../doctor/install-hints.ts';
 import { layoutOf } from '../layout.ts';
 import { applyLabRedisConfig } from '../redis-conf.ts';

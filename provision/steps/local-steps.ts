@@ -1,7 +1,9 @@
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import { layoutOf } from '../layout.ts';
 import type { Step } from '../types.ts';
 import { localRedisConfigure, localRedisInstall, localRedisToolsInstall } from './local-redis.ts';
+import type { MongoStepOptions } from './mongodb.ts';
+import { localMongodb } from './mongodb-local.ts';
 import type { RedisStepOptions } from './redis.ts';
 
 /**
@@ -37,12 +39,14 @@ export function localStepVariants(
   steps: readonly Step[],
   redis: RedisStepOptions,
   nodeVersion: string,
+  mongo?: MongoStepOptions,
 ): Step[] {
   const variants: Record<string, Step> = {
     'redis-install': localRedisInstall,
     'redis-configure': localRedisConfigure(redis),
     'redis-tools-install': localRedisToolsInstall,
     'node-runtime': localNodeRuntime(nodeVersion),
+    ...(mongo ? { mongodb: localMongodb(mongo) } : {}),
   };
   return steps.map((s) => variants[s.id] ?? s);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import { layoutOf } from '../layout.ts';
 import type { StepContext, StepStatus, Transport } from '../types.ts';
 import type { MongoStepOptions } from './mongodb.ts';
@@ -20,12 +20,21 @@ export const MONGO_BIN = '/usr/local/bin/crawl-lab-ferretdb';
 export const MONGO_SERVICE = 'mongo';
 
 /** The server command line on the master (FerretDB 1.x flags). */
-export function ferretdbArgv(o: { ip: string; port: number; user: string }): string[] {
+export function ferretdbArgv(o: {
+  ip: string;
+  port: number;
+  user: string;
+  /** @default MONGO_BIN */
+  bin?: string;
+  /** @default MONGO_DATA_DIR */
+  dataDir?: string;
+}): string[] {
+  const data = o.dataDir ?? MONGO_DATA_DIR;
   return [
-    MONGO_BIN,
+    o.bin ?? MONGO_BIN,
     '--handler=sqlite',
-    `--sqlite-url=file:${MONGO_DATA_DIR}/`,
-    `--state-dir=${MONGO_DATA_DIR}`,
+    `--sqlite-url=file:${data}/`,
+    `--state-dir=${data}`,
     `--listen-addr=${o.ip}:${o.port}`,
     '--debug-addr=-',
     '--telemetry=disable',

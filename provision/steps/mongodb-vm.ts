@@ -1,4 +1,4 @@
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import type { StepContext, StepStatus } from '../types.ts';
 import type { MongoStepOptions } from './mongodb.ts';
 

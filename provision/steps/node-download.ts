@@ -1,4 +1,4 @@
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import { fetchNodeTarball, type NodeTarball, nodeArchOf } from '../node-dist.ts';
 import type { Step, Transport } from '../types.ts';
 

@@ -1,5 +1,5 @@
-import { CrawlError } from '../../crawler/errors.ts';
-import { redisUnreachableHint } from '../../crawler/redis-hints.ts';
+import { redisUnreachableHint } from 'crawl-lab/admin';
+import { CrawlError } from '../../common/errors.ts';
 import { applyLabRedisConfig } from '../redis-conf.ts';
 import type { LabNode, Step, Transport } from '../types.ts';
 import { aptInstall } from './apt.ts';

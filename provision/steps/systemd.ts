@@ -1,4 +1,4 @@
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import {
   NODE_PATHS,
   type ServicePaths,

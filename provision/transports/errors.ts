@@ -1,4 +1,4 @@
-import { CrawlError, type ErrorDetails } from '../../crawler/errors.ts';
+import { CrawlError, type ErrorDetails } from '../../common/errors.ts';
 
 /**
  * Errors of the lab's machinery. `NodeCommandError` names the node, the command

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, type TestContext } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { mongoAvailable, startMongo, type TestMongo } from '../../scripts/lib/mongo-server.ts';
+import { mongoAvailable, startMongo, type TestMongo } from './mongo-server.ts';
 
-export { startMongo, type TestMongo } from '../../scripts/lib/mongo-server.ts';
+export { startMongo, type TestMongo } from './mongo-server.ts';
 
 /**
  * Whether MongoDB tests run here. Outside CI a missing server skips them with a

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Lab, openLab } from '../../provision/lab.ts';
-import { findMongoServerBinary, NO_SERVER_WHY } from '../../provision/steps/mongodb.ts';
+import { findMongoServerBinary, NO_SERVER_WHY } from '../../provision/steps/mongodb-binary.ts';
 import { isRoot, leftovers } from '../provision/netns-support.ts';
 
 /**

@@ -1,9 +1,9 @@
 // Tests start a real redis-server on a free port; the same code serves the demo and the benchmarks.
 import { after, before } from 'node:test';
 import type { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
+import { startRedis, type TestRedis } from './redis-server.ts';
 
-export { freePort, startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
+export { freePort, startRedis, type TestRedis } from './redis-server.ts';
 
 /** One redis-server for a whole test file, and a client to look inside it. */
 export interface SharedRedis {

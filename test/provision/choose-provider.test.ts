@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { chooseProvider } from '../../provision/choose-provider.ts';
 import { type LabConfig, loadLabConfig } from '../../provision/config/index.ts';
 import { openLab } from '../../provision/lab.ts';
-import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
 import { SshProvider } from '../../provision/providers/ssh.ts';
-import { VagrantProvider } from '../../provision/providers/vagrant.ts';
+import { VagrantProvider } from '../../provision/providers/vagrant/provider.ts';
 import { isRoot } from './netns-support.ts';
 
 /**
@@ -37,8 +36,10 @@ function setup(t: { after(fn: () => void): void }, yaml: string, fakes: Record<s
 
 function choose(config: LabConfig, dir: string, bin: string, lines: string[] = []) {
   return chooseProvider(config, {
+    config,
+    labId: 'tchp',
     stateDir: join(dir, 'state'),
-    netns: () => new NetnsProvider({ labId: 'tchp', stateDir: join(dir, 'state', 'netns') }),
+    cacheDir: join(dir, 'cache'),
     env: { PATH: bin },
     log: (l) => lines.push(l),
   });
@@ -76,8 +77,10 @@ nodes:
 `;
   const { dir, config } = setup(t, yaml);
   const r = await chooseProvider(config, {
+    config,
+    labId: 'tchp',
     stateDir: join(dir, 'state'),
-    netns: () => new NetnsProvider({ labId: 'tchp', stateDir: join(dir, 'state', 'netns') }),
+    cacheDir: join(dir, 'cache'),
   });
   assert.ok(r.provider instanceof SshProvider);
   assert.match(r.choice.why, /^chosen in lab\.yaml; ssh and rsync present/);
@@ -161,10 +164,10 @@ test('(mocked hypervisor) provider: vagrant without a hypervisor stops with the 
 const DRIVER = `
 import { chooseProvider } from ${JSON.stringify(join(ROOT, 'provision/choose-provider.ts'))};
 import { loadLabConfig } from ${JSON.stringify(join(ROOT, 'provision/config/index.ts'))};
-import { NetnsProvider } from ${JSON.stringify(join(ROOT, 'provision/providers/netns/provider.ts'))};
 const [configPath, stateDir] = process.argv.slice(1);
 try {
-  const r = await chooseProvider(loadLabConfig(configPath), { stateDir, netns: () => new NetnsProvider({ labId: 'tchp', stateDir }) });
+  const config = loadLabConfig(configPath);
+  const r = await chooseProvider(config, { config, labId: 'tchp', stateDir, cacheDir: stateDir });
   console.log(JSON.stringify({ name: r.choice.name, why: r.choice.why, ips: r.nodes.map((n) => n.ip) }));
 } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
 `;

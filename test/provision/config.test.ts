@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, isCrawlError } from '../../crawler/errors.ts';
+import { ConfigError, isCrawlError } from '../../common/errors.ts';
 import {
   DEFAULT_LAB_CONFIG_PATH,
   LAB_DEFAULTS,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { installHint, osFamily } from '../../provision/doctor/install-hints.ts';
-import { type DoctorReport, formatDoctor, runDoctor } from '../../provision/doctor.ts';
+import { type DoctorReport, formatDoctor, runDoctor } from '../../provision/doctor/run.ts';
 import { isRoot } from './netns-support.ts';
 
 /**

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MongoClient } from 'mongodb';
+import { buildCrawler } from '../../lab/build/bundle.ts';
+import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { labUp, masterOf } from '../../provision/lab.ts';
-import { labCrawl } from '../../provision/lab-crawl.ts';
 import { labMongoUri } from '../../provision/steps/mongodb-standin.ts';
-import { buildCrawler } from '../../scripts/build.ts';
 import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
 
 /**
@@ -42,7 +42,7 @@ test('on netns stand-ins lab:up runs MongoDB (FerretDB) on the master and lab:cr
     'a second lab:up finds MongoDB running',
   );
 
-  const result = await labCrawl(lab, { resume: false, onProgress: () => {} });
+  const result = await runCrawl(lab, { resume: false });
   assert.ok(
     result.workers.every((w) => w.exit === 0),
     JSON.stringify(result.workers),

@@ -5,12 +5,17 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { statusLines } from '../../lab/commands/status.ts';
+import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { labNodes, loadLabConfig } from '../../provision/config/index.ts';
-import { type Lab, netns } from '../../provision/lab.ts';
-import { labCrawl } from '../../provision/lab-crawl.ts';
-import { guardLabAddress, isLoopback } from '../../provision/net-guard.ts';
+import type { Lab } from '../../provision/lab.ts';
+import { cacheDir } from '../../provision/lab-env.ts';
+import { isLoopback, type RouteLookup } from '../../provision/net-guard.ts';
+import { LocalProvider } from '../../provision/providers/local.ts';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
-import { statusLines } from '../../scripts/lab/status.ts';
+import { makeProvider } from '../../provision/providers/registry.ts';
+import { SshProvider } from '../../provision/providers/ssh.ts';
+import { VagrantProvider } from '../../provision/providers/vagrant/provider.ts';
 import { isRoot, leftovers, node } from './netns-support.ts';
 
 /**
@@ -49,31 +54,43 @@ test('the socket counter sees a real connection (control for the "no socket" che
   assert.equal(await socketsDuring(dial), 1);
 });
 
-const fakeRoute = (dev: string | undefined) => async () => dev;
+/** A fake route lookup: the kernel's answer staged, for the policy alone (the real one is tested below, as root). */
+const fakeRoute =
+  (dev: string | undefined): RouteLookup =>
+  async () =>
+    dev;
+const at = (ip: string) => node('master', ip, 'master');
+const netnsWith = (labId: string, route: RouteLookup) =>
+  new NetnsProvider({ labId, stateDir: '/nonexistent/netns', route });
 
-test('loopback is always allowed; vagrant and ssh labs dial their real machines; local never leaves loopback', async () => {
+test('loopback is always allowed; vagrant and ssh labs dial their real machines; local never leaves loopback (fake route lookup)', async () => {
   for (const ip of ['127.0.0.1', '127.0.0.12', '::1', 'localhost']) assert.ok(isLoopback(ip), ip);
   assert.ok(!isLoopback('192.168.56.10'));
   const never = async () => assert.fail('no route lookup for these');
-  await guardLabAddress({ provider: { name: 'netns' }, labId: 'x' }, '127.0.0.10', never);
-  await guardLabAddress({ provider: { name: 'vagrant' }, labId: 'x' }, '192.168.56.10', never);
-  await guardLabAddress({ provider: { name: 'ssh' }, labId: 'x' }, '10.0.0.5', never);
-  await assert.rejects(guardLabAddress({ provider: { name: 'local' }, labId: 'x' }, '192.168.56.10', never), {
-    code: 'CRAWL_E_PROVIDER',
-    message: /local provider's nodes live on loopback, but 192\.168\.56\.10 was asked for/,
-  });
+  await netnsWith('x', never).hostEndpoint(at('127.0.0.10'), 6379);
+  await new VagrantProvider({ stateDir: '/nonexistent', root: '/nonexistent' }).hostEndpoint(
+    at('192.168.56.10'),
+    6379,
+  );
+  await new SshProvider({ stateDir: '/nonexistent' }).hostEndpoint(at('10.0.0.5'), 6379);
+  await assert.rejects(
+    new LocalProvider({ stateDir: '/nonexistent/local' }).hostEndpoint(at('192.168.56.10'), 6379),
+    {
+      code: 'CRAWL_E_PROVIDER',
+      message: /local provider's nodes live on loopback, but 192\.168\.56\.10 was asked for/,
+    },
+  );
 });
 
-test('netns: the address must route through this lab bridge, else "the lab is not up" with the way out', async () => {
-  const lab = { provider: { name: 'netns' as const }, labId: 'intg' };
-  await guardLabAddress(lab, '10.57.10.10', fakeRoute('clab-intg'));
+test('netns: the address must route through this lab bridge, else "the lab is not up" with the way out (fake route lookup)', async () => {
+  await netnsWith('intg', fakeRoute('clab-intg')).hostEndpoint(at('10.57.10.10'), 6379);
   for (const [dev, why] of [
     ['eth0', /through eth0, not this lab's bridge clab-intg/],
     ['clab-other', /through clab-other, not this lab's bridge clab-intg/],
     [undefined, /the host has no route to it/],
   ] as const) {
     await assert.rejects(
-      guardLabAddress(lab, '192.168.56.10', fakeRoute(dev)),
+      netnsWith('intg', fakeRoute(dev)).hostEndpoint(at('192.168.56.10'), 6379),
       (e: Error & { hint?: string }) => {
         assert.match(e.message, /^the lab is not up \(no stand-in holds 192\.168\.56\.10\): /);
         assert.match(e.message, why);
@@ -93,7 +110,12 @@ test('with no lab up, lab:crawl and lab:status refuse 192.168.56.10 before openi
   const lab: Lab = {
     config,
     nodes: labNodes(config),
-    provider: netns(config, { labId: 'intg', stateDir: join(dir, 'state') }, () => {}),
+    provider: makeProvider('netns', {
+      config,
+      labId: 'intg',
+      stateDir: join(dir, 'state'),
+      cacheDir: cacheDir(),
+    }),
     choice: { name: 'netns', usable: true, why: 'test' },
     machine: 'standin',
     labId: 'intg',
@@ -102,7 +124,7 @@ test('with no lab up, lab:crawl and lab:status refuse 192.168.56.10 before openi
     log: () => {},
   };
   const crawl = await socketsDuring(() =>
-    assert.rejects(labCrawl(lab, { resume: false, onProgress: () => {} }), {
+    assert.rejects(runCrawl(lab, { resume: false }), {
       code: 'CRAWL_E_PROVIDER',
       message: /^the lab is not up \(no stand-in holds 192\.168\.56\.10\)/,
     }),
@@ -134,12 +156,13 @@ test('an address held by a running test lab namespace is accepted; another lab i
   });
   await provider.up(nodes);
   const sockets = await socketsDuring(async () => {
-    await guardLabAddress({ provider, labId: 'intg' }, '10.57.10.10');
-    await guardLabAddress({ provider, labId: 'intg' }, '10.57.10.11');
-    await assert.rejects(guardLabAddress({ provider, labId: 'intx' }, '10.57.10.10'), {
+    await provider.hostEndpoint(nodes[0]!, 6379);
+    await provider.hostEndpoint(nodes[1]!, 6379);
+    const other = new NetnsProvider({ labId: 'intx', stateDir: join(dir, 'other') });
+    await assert.rejects(other.hostEndpoint(nodes[0]!, 6379), {
       message: /through clab-intg, not this lab's bridge clab-intx/,
     });
-    await assert.rejects(guardLabAddress({ provider, labId: 'intg' }, '192.168.56.10'), {
+    await assert.rejects(provider.hostEndpoint(at('192.168.56.10'), 6379), {
       message: /^the lab is not up \(no stand-in holds 192\.168\.56\.10\)/,
     });
   });

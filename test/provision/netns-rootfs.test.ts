@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
 import { test } from 'node:test';
+import { cacheDir } from '../../provision/lab-env.ts';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
 import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
 
@@ -8,8 +9,7 @@ import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
 // (about 40-75 s the first time); later runs only copy it per node.
 const labId = 't4r';
 const stateDir = `/var/tmp/crawl-lab-test-${labId}`;
-const cacheDir = process.env['CRAWL_LAB_CACHE'] ?? '/var/cache/crawl-lab';
-const rootfs = { cacheDir, mirror: 'http://deb.debian.org/debian', suite: 'bookworm' };
+const rootfs = { cacheDir: cacheDir(), mirror: 'http://deb.debian.org/debian', suite: 'bookworm' };
 const nodes = [node('master', '10.213.42.10', 'master'), node('worker1', '10.213.42.11')];
 const skip = isRoot ? false : 'needs root (debootstrap, chroot, namespaces)';
 

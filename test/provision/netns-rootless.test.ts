@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildCrawler } from '../../scripts/build.ts';
+import { buildCrawler } from '../../lab/build/bundle.ts';
 import { tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
 import { AS_NOBODY, assertCrawlSummary, isRoot, runAsNobody } from './netns-support.ts';
 

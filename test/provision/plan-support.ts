@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadLabConfig } from '../../provision/config/index.ts';
-import { ROOT, ROOTFS_CACHE } from '../../provision/lab.ts';
+import { cacheDir, REPO_ROOT as ROOT } from '../../provision/lab-env.ts';
+import { formatPlan, type LabPlan, planLab } from '../../provision/plan/plan-lab.ts';
 import { planProvider } from '../../provision/plan/provider.ts';
-import { formatPlan, type LabPlan, planLab } from '../../provision/plan.ts';
-import { ferretdbPath } from '../../scripts/lib/mongo-server.ts';
+import { ferretdbPath } from '../helpers/mongo-server.ts';
 
 /** Helpers for the plan tests: build a plan from a lab.yaml, make it machine-independent, read lines back with bash. */
 
@@ -27,15 +27,16 @@ export async function planOf(configPath: string): Promise<{ plan: LabPlan; text:
 
 /** Paths that differ between machines become placeholders (@...@: still plain words for bash). */
 export function normalize(text: string): string {
+  // the FerretDB binary lives in the cache: name it before the cache folder
   return text
     .split(ROOT)
     .join('@repo@/')
-    .split(ROOTFS_CACHE)
+    .split(ferretdbPath())
+    .join('@ferretdb@')
+    .split(cacheDir())
     .join('@cache@')
     .split(process.execPath)
-    .join('@host-node@')
-    .split(ferretdbPath())
-    .join('@ferretdb@');
+    .join('@host-node@');
 }
 
 /**

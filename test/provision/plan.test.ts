@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_LAB_CONFIG_PATH } from '../../provision/config/index.ts';
+import { PLAN_SECRETS } from '../../provision/plan/plan-lab.ts';
 import { commandWords, shellLine } from '../../provision/plan/render.ts';
-import { PLAN_SECRETS } from '../../provision/plan.ts';
 import { bashWords, PLAN_STATE, PLANS, planOf } from './plan-support.ts';
 
 /**

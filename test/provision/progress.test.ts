@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CrawlError } from '../../crawler/errors.ts';
+import { CrawlError } from '../../common/errors.ts';
 import { formatStepLine, RESUME_LINE, tailLines } from '../../provision/progress.ts';
 import { LocalProvider } from '../../provision/providers/local.ts';
 import { runSteps, StepError } from '../../provision/run-steps.ts';

@@ -23,7 +23,7 @@ test('plan() shows the login check up runs per node, quoted, with sudo for non-r
     { ...node('labpc3', '10.0.0.23'), ssh: { user: 'ubuntu', port: 2222, identityFile: '/keys/id one' } },
   ];
   const plan = await provider.plan(nodes);
-  assert.equal(plan[0], 'write /var/tmp/crawl-lab-plan/ssh_config (Host blocks from nodes[].ssh)');
+  assert.equal(plan[0], '# write /var/tmp/crawl-lab-plan/ssh_config (Host blocks from nodes[].ssh)');
   assert.match(
     plan[1]!,
     /^ssh -F \/var\/tmp\/crawl-lab-plan\/ssh_config -o BatchMode=yes .* -- master true$/,

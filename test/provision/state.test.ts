@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isCrawlError } from '../../crawler/errors.ts';
+import { isCrawlError } from '../../common/errors.ts';
 import { LAB_DEFAULTS } from '../../provision/config/defaults.ts';
 import type { LabConfig } from '../../provision/config/index.ts';
 import { loadSecrets } from '../../provision/state.ts';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { quote } from 'zx';
 import { detectVagrant } from '../../provision/providers/vagrant/detect.ts';
-import { VagrantProvider } from '../../provision/providers/vagrant.ts';
+import { VagrantProvider } from '../../provision/providers/vagrant/provider.ts';
 import { execArgv } from '../../provision/transports/exec.ts';
 import type { SshTransport } from '../../provision/transports/ssh.ts';
 import { isRoot } from './netns-support.ts';
@@ -14,21 +14,31 @@ import { startSshLab } from './ssh-lab.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FAKE = fileURLToPath(new URL('./fixtures/vagrant/vagrant', import.meta.url));
 
-test('detect() on this machine names what is missing: no vagrant, or vagrant without a usable hypervisor', async () => {
+test('detect() on this machine names, for every hypervisor, what it found, and is usable only when one of them is', async () => {
   const found = await detectVagrant(process.env);
-  const vagrant = await execArgv(['/bin/sh', '-c', 'command -v vagrant'], { node: 'host', nothrow: true });
-  const vbox = await execArgv(['/bin/sh', '-c', 'VBoxManage --version'], { node: 'host', nothrow: true });
-  if (vagrant.exitCode !== 0) {
+  const has = async (tool: string) =>
+    (await execArgv(['/bin/sh', '-c', 'command -v "$1"', 'sh', tool], { node: 'host', nothrow: true }))
+      .exitCode === 0;
+  const names = found.hypervisors.map((h) => h.name);
+  assert.deepEqual(names.slice(0, 3), ['virtualbox', 'libvirt', 'vmware']);
+  const vbox = found.hypervisors.find((h) => h.name === 'virtualbox')!;
+  assert.equal(vbox.found, await has('VBoxManage'), vbox.why);
+  if (!vbox.found) assert.equal(vbox.why, 'VBoxManage not on PATH');
+  const libvirt = found.hypervisors.find((h) => h.name === 'libvirt')!;
+  if (!(await has('virsh'))) assert.match(libvirt.why, /virsh (not on PATH|missing)/);
+  for (const h of found.hypervisors)
+    assert.ok(found.why.includes(h.why), `the reason names ${h.name}: ${h.why}`);
+  if (!(await has('vagrant'))) {
     assert.equal(found.usable, false);
-    assert.match(found.why, /^vagrant is not installed/);
-  } else if (vbox.exitCode !== 0 && !existsSync('/dev/kvm')) {
-    // this machine: Debian's vagrant, no VirtualBox, no KVM
-    assert.equal(found.usable, false, found.why);
-    assert.match(found.why, /^Vagrant \d+\.\d+\.\d+ is installed but no hypervisor is usable: /);
-    assert.match(found.why, /VirtualBox: VBoxManage not found/);
-    assert.match(found.why, /libvirt\/KVM: /);
-    assert.match(found.why, /use provider netns/);
-  } else assert.equal(typeof found.usable, 'boolean');
+    assert.match(found.why, /^vagrant is not on PATH \(install it: /);
+  } else {
+    assert.equal(
+      found.usable,
+      found.hypervisors.some((h) => h.usable),
+      found.why,
+    );
+    assert.match(found.why, found.usable ? /^vagrant and / : /^vagrant found but no usable hypervisor \(/);
+  }
 });
 
 test('detect() says vagrant is missing when it is not on PATH', async () => {
@@ -38,7 +48,7 @@ test('detect() says vagrant is missing when it is not on PATH', async () => {
     env: { PATH: '/nonexistent' },
   }).detect();
   assert.deepEqual(found.usable, false);
-  assert.match(found.why, /^vagrant is not installed \(https:\/\/developer\.hashicorp\.com/);
+  assert.match(found.why, /^vagrant is not on PATH \(install it: https:\/\/developer\.hashicorp\.com/);
 });
 
 test('plan() lists the exact vagrant commands, run in the repo root, then one ssh check per node', async () => {

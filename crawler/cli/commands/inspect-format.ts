@@ -1,3 +1,4 @@
+import { STAT, workerStat } from '../../stats.ts';
 import type { Inspection } from './inspect.ts';
 
 /** Plain-text view of `crawl inspect`: a few headed sections, values aligned. */
@@ -56,7 +57,7 @@ export function formatInspection(v: Inspection, now: Date): string {
   out.push('', `WORKERS (${alive} alive of ${v.workers.length})`);
   if (v.workers.length === 0) out.push('  none yet');
   for (const w of v.workers) {
-    const pages = v.stats[`worker/${w.id}/response_received_count`] ?? 0;
+    const pages = v.stats[workerStat(w.id, STAT.pages)] ?? 0;
     out.push(
       `  ${w.alive ? 'alive' : 'gone '}  ${w.id.padEnd(20)} ${(w.host || '-').padEnd(16)} pages ${String(pages).padEnd(8)} leases ${String(w.leases).padEnd(4)} seen ${ago(w.lastSeenMs, t)}`,
     );

@@ -5,6 +5,7 @@ import { connectAdmin } from '../../redis-admin.ts';
 import { type CrawlInspection, inspectCrawl } from '../../scheduler/admin.ts';
 import { keysFor } from '../../scheduler/keys.ts';
 import type { Settings } from '../../settings/defaults.ts';
+import { STAT } from '../../stats.ts';
 import { type Flags, parseCommand, str } from '../args.ts';
 import { commandContext } from '../context.ts';
 import { formatInspection } from './inspect-format.ts';
@@ -71,11 +72,11 @@ export async function inspect(redis: Redis, spider: string, settings: Settings):
     nextRequests: next,
     itemsInRedis: itemsType === 'list' ? await redis.llen(keys.items) : 0,
     summary: {
-      pages: stat('response_received_count'),
-      items: stat('item_scraped_count'),
-      retries: stat('retry/count'),
-      errors: stat('error_count'),
-      duplicatesFiltered: stat('dupefilter/filtered'),
+      pages: stat(STAT.pages),
+      items: stat(STAT.items),
+      retries: stat(STAT.retries),
+      errors: stat(STAT.errors),
+      duplicatesFiltered: stat(STAT.duplicatesFiltered),
     },
   };
 }

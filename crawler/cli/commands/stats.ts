@@ -1,5 +1,6 @@
 import { connectAdmin } from '../../redis-admin.ts';
 import { inspectCrawl, resetCrawl } from '../../scheduler/admin.ts';
+import { STAT, workerStat } from '../../stats.ts';
 import { parseCommand } from '../args.ts';
 import { commandContext } from '../context.ts';
 import { formatStats } from '../summary.ts';
@@ -34,7 +35,7 @@ export async function statsCommand(argv: string[]): Promise<number> {
     console.log(formatStats(info.stats));
     console.log(`workers (${info.workers.filter((w) => w.alive).length} alive):`);
     for (const w of info.workers) {
-      const pages = info.stats[`worker/${w.id}/response_received_count`] ?? 0;
+      const pages = info.stats[workerStat(w.id, STAT.pages)] ?? 0;
       console.log(
         `  ${w.alive ? 'alive' : 'gone '}  ${w.id.padEnd(24)} ${String(w.host).padEnd(16)} pages ${pages}  leases ${w.leases}`,
       );

@@ -4,6 +4,7 @@ import { describeError, errorCode, IgnoreRequest } from '../../errors.ts';
 import type { CrawlRequest } from '../../http/request.ts';
 import type { Logger } from '../../log.ts';
 import type { Settings } from '../../settings/defaults.ts';
+import { STAT } from '../../stats.ts';
 import { type Hop, sendOnce } from '../transport.ts';
 import { ACCEPT_ENCODING } from './decompress.ts';
 
@@ -60,7 +61,7 @@ export class RobotsGuard {
     // The fetch is shared, so one request's signal must not cancel it: only this wait is cut short.
     const robot = await untilAborted(pending, signal);
     if (robot?.isAllowed(url.href, productToken(settings.userAgent)) === false) {
-      onStat('robotstxt/forbidden');
+      onStat(STAT.robotsForbidden);
       throw new IgnoreRequest('CRAWL_E_ROBOTS_DENIED', `robots.txt of ${url.origin} forbids ${url.href}`, {
         url: url.href,
         hint: 'respect it; for your own lab site, edit its robots.txt, or set robotstxtObey false',
@@ -83,14 +84,14 @@ export class RobotsGuard {
     };
     try {
       for (let redirects = 0; ; redirects++) {
-        onStat('robotstxt/request_count');
+        onStat(STAT.robotsRequests);
         const res = await sendOnce(agent, hop, {
           settings,
           maxBytes: Math.min(ROBOTS_MAX_BYTES, settings.downloadMaxsize),
           truncate: true,
           onStat,
         });
-        onStat('robotstxt/response_count');
+        onStat(STAT.robotsResponses);
         onStat(`robotstxt/response_status_count/${res.status}`);
         const location = res.headers['location'];
         if (

@@ -3,10 +3,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quote } from 'zx';
 import { localLayout, withLayout } from '../../layout.ts';
+import { kernelRoute, type RouteLookup, requireRouteVia } from '../../net-guard.ts';
 import { ProviderError } from '../../transports/errors.ts';
 import { execArgv } from '../../transports/exec.ts';
 import { enterArgv, NetnsTransport } from '../../transports/netns.ts';
-import type { Interactive, LabNode, Provider, ProviderInfo, Transport } from '../../types.ts';
+import type { Endpoint, Interactive, LabNode, Provider, ProviderInfo, Transport } from '../../types.ts';
 import { labNames, type NetnsNames } from './names.ts';
 import { holderArgv, readHolder, startHolder, stopHolder } from './pid1.ts';
 import { buildCommands, copyCommands, isBuilt, type RootfsOptions, writeIdentity } from './rootfs.ts';
@@ -38,6 +39,8 @@ export interface NetnsProviderOptions {
   log?: (line: string) => void;
   /** Without root: inside an unprivileged user namespace, nodes on the host's filesystem. @default not host root */
   rootless?: boolean;
+  /** How the network guard asks the kernel for a route (tests pass a fake one). @default kernelRoute (`ip route get`) */
+  route?: RouteLookup;
 }
 
 /** One thing up() makes: the command(s) that make it and how to tell it is already there. */
@@ -50,6 +53,7 @@ interface Action {
 
 export class NetnsProvider implements Provider {
   readonly name = 'netns' as const;
+  readonly machine = 'standin' as const;
   readonly #o: NetnsProviderOptions;
 
   constructor(options: NetnsProviderOptions) {
@@ -61,6 +65,31 @@ export class NetnsProvider implements Provider {
   /** True when the lab lives in an unprivileged user namespace (no root), see rootless.ts. */
   get rootless(): boolean {
     return this.#o.rootless === true;
+  }
+
+  /** Rootless nodes use this host's filesystem without root: the no-root step variants. */
+  get noRootSteps(): boolean {
+    return this.rootless;
+  }
+
+  /** lab.yaml's addresses, as written: each namespace holds its node's. */
+  async localize(nodes: readonly LabNode[]): Promise<LabNode[]> {
+    return nodes.map((n) => ({ ...n }));
+  }
+
+  /** The node's own address, once the kernel routes it through this lab's bridge (else "the lab is not up"). */
+  async hostEndpoint(node: LabNode, port: number): Promise<Endpoint> {
+    const { bridge } = labNames(this.#o.labId, [node]);
+    await requireRouteVia(node.ip, bridge, this.#o.route ?? kernelRoute);
+    return { host: node.ip, port };
+  }
+
+  keptOnDown(): string[] {
+    return this.rootless
+      ? [`each node's folder in ${join(this.#o.stateDir, 'nodes')}`]
+      : [
+          `each node's root filesystem (installed packages, redis.conf, the crawler, Redis's data) in ${join(this.#o.stateDir, 'rootfs')}`,
+        ];
   }
 
   /** The node's folder in a rootless lab (its files, data, pidfiles and logs). */

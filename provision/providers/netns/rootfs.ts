@@ -11,7 +11,7 @@ import type { LabNode } from '../../types.ts';
  */
 
 export interface RootfsOptions {
-  /** Folder holding the built filesystem, e.g. /var/cache/crawl-lab (outside the repo). */
+  /** Folder holding the built filesystem, e.g. ~/.cache/crawl-lab (lab-env.ts cacheDir, outside the repo). */
   cacheDir: string;
   /** Debian mirror for debootstrap, e.g. http://deb.debian.org/debian */
   mirror: string;

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { labWhere, openLab } from '../../lab.ts';
+import { chooseProvider } from '../../choose-provider.ts';
+import { loadLabConfig } from '../../config/index.ts';
+import { labEnv } from '../../lab-env.ts';
 import { NetnsProvider } from './provider.ts';
 import { isHostRoot, isInside, readOuter, startOuter } from './rootless.ts';
 
@@ -19,11 +21,11 @@ import { isHostRoot, isInside, readOuter, startOuter } from './rootless.ts';
 /** Commands that may create the namespace (the others only enter an existing one). */
 const STARTERS = new Set(['up', 'lab']);
 /** Commands that look at this host itself and stay outside. */
-const OUTSIDE = new Set(['doctor']);
+const OUTSIDE = new Set(['doctor', 'demo']);
 
-/** The netns provider's folder of the lab in LAB_STATE (lab.ts netns(): <state>/netns). */
+/** The netns provider's folder of the lab in LAB_STATE (registry.ts: <state>/netns). */
 export function rootlessDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(labWhere({}, env).stateDir, 'netns');
+  return join(labEnv({}, env).stateDir, 'netns');
 }
 
 /** The nsenter argv that re-runs this very command inside the holder `pid`, in the same working directory. */
@@ -61,8 +63,11 @@ export async function enterRootlessLab(
   if (outer?.alive && isInside(outer)) return undefined;
   if (!outer?.alive) {
     if (!STARTERS.has(command) || argv.includes('--dry-run')) return undefined;
-    const lab = await openLab({ log: () => {} });
-    if (!(lab.provider instanceof NetnsProvider && lab.provider.rootless)) return undefined;
+    const where = labEnv();
+    const config = loadLabConfig(where.configPath);
+    const { provider } = await chooseProvider(config, { config, ...where });
+    // this file is the netns provider's own: it may know its class
+    if (!(provider instanceof NetnsProvider && provider.rootless)) return undefined;
     outer = { ...(await startOuter(dir)), alive: true };
   }
   const [file, ...args] = reenterArgv(outer.pid, argv) as [string, ...string[]];

@@ -1,95 +1,74 @@
 import { existsSync } from 'node:fs';
-import { execArgv } from '../../transports/exec.ts';
+import { type HostEnv, probe, which } from '../../host-probe.ts';
+import { detectHypervisors, type HostFacts, type HypervisorInfo, THIS_HOST } from './hypervisors.ts';
 
 /**
- * Is Vagrant usable here, and with which hypervisor? Checked from the cheapest
- * test to the dearest: a tool on PATH, then that it runs, and only when a
- * plugin-based hypervisor's tool exists, `vagrant plugin list` (Ruby start-up,
- * about a second). Every "no" says what is missing and how to fix it.
+ * Is Vagrant usable here, and with which hypervisor? The one detection that
+ * `provider: auto`, `provider: vagrant`, lab:doctor and `vagrant up
+ * --provider` all use. Checked from the cheapest test to the dearest: vagrant
+ * on PATH, each hypervisor's tool and whether it answers (hypervisors.ts), and
+ * only when a plugin-driven hypervisor answers, `vagrant plugin list` (Ruby
+ * start-up, about a second). Every "no" says what is missing.
  */
 
+/** The --provider value `vagrant up` gets. */
 export type VagrantHypervisor = 'virtualbox' | 'libvirt' | 'vmware_desktop' | 'parallels' | 'qemu';
 
 export interface VagrantDetection {
   usable: boolean;
   why: string;
-  /** The --provider value `vagrant up` gets. */
+  /** The --provider value `vagrant up` gets, when usable. */
   hypervisor?: VagrantHypervisor;
+  /** vagrant's absolute path, when on PATH. */
+  path?: string;
+  /** Every hypervisor probed, in the lab's order of preference (lab:doctor's checks read these). */
+  hypervisors: HypervisorInfo[];
 }
 
-/** Plugin-based hypervisors: the host tool that must exist and the Vagrant plugin that drives it. */
-const PLUGINS: readonly { hypervisor: VagrantHypervisor; tool: string; plugin: string; what: string }[] = [
-  { hypervisor: 'libvirt', tool: 'virsh', plugin: 'vagrant-libvirt', what: 'libvirt/KVM' },
-  { hypervisor: 'vmware_desktop', tool: 'vmrun', plugin: 'vagrant-vmware-desktop', what: 'VMware' },
-  { hypervisor: 'parallels', tool: 'prlctl', plugin: 'vagrant-parallels', what: 'Parallels' },
-];
+/** Hypervisors Vagrant drives through a plugin, and the plugin's name. */
+const PLUGIN: Partial<Record<HypervisorInfo['name'], { plugin: string; provider: VagrantHypervisor }>> = {
+  libvirt: { plugin: 'vagrant-libvirt', provider: 'libvirt' },
+  vmware: { plugin: 'vagrant-vmware-desktop', provider: 'vmware_desktop' },
+  parallels: { plugin: 'vagrant-parallels', provider: 'parallels' },
+  qemu: { plugin: 'vagrant-qemu', provider: 'qemu' },
+};
 
 export async function detectVagrant(
-  env: NodeJS.ProcessEnv,
-  platform = process.platform,
-  arch = process.arch,
+  env: HostEnv = process.env,
+  host: HostFacts = THIS_HOST,
 ): Promise<VagrantDetection> {
-  const run = (argv: string[]) =>
-    execArgv(argv, { node: 'host', nothrow: true, baseEnv: env, timeoutMs: 60_000 });
-  const has = async (tool: string) =>
-    (await run(['/bin/sh', '-c', 'command -v "$1"', 'sh', tool])).exitCode === 0;
-
-  if (!(await has('vagrant')))
+  const path = which('vagrant', env);
+  const hypervisors = await detectHypervisors(env, host);
+  const tried = () => hypervisors.map((h) => `${h.name}: ${h.why}`).join(', ');
+  if (!path)
     return {
+      hypervisors,
       usable: false,
-      why: 'vagrant is not installed (https://developer.hashicorp.com/vagrant/install, or apt-get install vagrant)',
+      why: `vagrant is not on PATH (install it: https://developer.hashicorp.com/vagrant/install, or apt-get install vagrant; ${tried()})`,
     };
-  const version = await run(['vagrant', '--version']);
-  if (version.exitCode !== 0)
-    return {
-      usable: false,
-      why: `\`vagrant --version\` exited ${version.exitCode}: ${version.stderr.trim().slice(-200)}; reinstall Vagrant`,
-    };
-  const which = version.stdout.trim() || 'vagrant';
-
-  const missing: string[] = [];
-  if (await has('VBoxManage')) {
-    const vbox = await run(['VBoxManage', '--version']);
-    if (vbox.exitCode === 0)
-      return {
-        usable: true,
-        why: `${which} with VirtualBox ${vbox.stdout.trim()}`,
-        hypervisor: 'virtualbox',
-      };
-    missing.push(
-      `VirtualBox: \`VBoxManage --version\` failed (${vbox.stderr.trim().slice(-120)}; reinstall it or load its kernel driver)`,
-    );
-  } else missing.push('VirtualBox: VBoxManage not found');
-
-  const tools = await Promise.all(PLUGINS.map(async (p) => ({ ...p, present: await has(p.tool) })));
-  const qemu = platform === 'darwin' && arch === 'arm64' && (await has('qemu-system-aarch64'));
-  let plugins = '';
-  if (tools.some((p) => p.present) || qemu) plugins = (await run(['vagrant', 'plugin', 'list'])).stdout;
-  for (const p of tools) {
-    if (!p.present) missing.push(`${p.what}: ${p.tool} not found`);
-    else if (!plugins.includes(p.plugin))
-      missing.push(
-        `${p.what}: ${p.tool} found but the ${p.plugin} plugin is not installed (vagrant plugin install ${p.plugin})`,
-      );
-    else if (p.hypervisor === 'libvirt' && !existsSync('/dev/kvm'))
-      missing.push(
-        'libvirt: /dev/kvm is missing (enable virtualisation in the BIOS or nested virtualisation)',
-      );
-    else return { usable: true, why: `${which} with ${p.what} (${p.plugin})`, hypervisor: p.hypervisor };
+  const answering = hypervisors.filter((h) => h.usable);
+  let plugins: string | undefined;
+  for (const h of answering) {
+    const needs = PLUGIN[h.name];
+    if (!needs) continue;
+    plugins ??= (await probe(path, ['plugin', 'list'], env, 60_000)).stdout;
+    if (!plugins.includes(needs.plugin)) {
+      h.usable = false;
+      h.why = `${h.why}, but the ${needs.plugin} plugin is not installed (vagrant plugin install ${needs.plugin})`;
+    } else if (h.name === 'libvirt' && !existsSync('/dev/kvm')) {
+      h.usable = false;
+      h.why = `${h.why}, but /dev/kvm is missing (enable virtualisation in the BIOS, or nested virtualisation)`;
+    }
   }
-  if (qemu && plugins.includes('vagrant-qemu'))
-    return {
-      usable: true,
-      why: `${which} with QEMU on Apple Silicon (vagrant-qemu, experimental)`,
-      hypervisor: 'qemu',
-    };
-  missing.push(
-    platform === 'darwin' && arch === 'arm64'
-      ? 'QEMU: qemu-system-aarch64 or the vagrant-qemu plugin missing'
-      : 'QEMU: used only on Apple Silicon Macs',
-  );
+  const usable = hypervisors.filter((h) => h.usable);
+  if (usable.length === 0)
+    return { path, hypervisors, usable: false, why: `vagrant found but no usable hypervisor (${tried()})` };
+  const first = usable[0]!;
   return {
-    usable: false,
-    why: `${which} is installed but no hypervisor is usable: ${missing.join('; ')}. Install VirtualBox (or libvirt with vagrant-libvirt) on a machine that can run VMs; inside a container or a VM without nested virtualisation use provider netns`,
+    path,
+    hypervisors,
+    usable: true,
+    why: `vagrant and ${usable.map((h) => h.why).join(', ')}`,
+    hypervisor: PLUGIN[first.name]?.provider ?? 'virtualbox',
   };
 }

@@ -1,0 +1,141 @@
+import { STAT, statValue } from 'crawl-lab';
+import type { Lab } from '../../provision/lab.ts';
+import type { ItemSink } from '../items/sink.ts';
+import { readLabItems } from '../items/store.ts';
+import type { WorkerRef } from '../runner/workers.ts';
+import { type DriveResult, driveCrawl } from './driver.ts';
+import { type FigureRow, medianRate, recoveryMs } from './figures.ts';
+import { checkStore, type GroundTruth, type StoreCheck, storeIsExact } from './outcome.ts';
+import { CHAOS } from './plan.ts';
+import type { Scenario } from './scenarios.ts';
+
+/** One crawl with one fault (or none: the baseline), checked against the ground truth. */
+export interface ChaosResult {
+  scenario: string;
+  status: 'pass' | 'fail' | 'pending';
+  /** Why it failed or is pending; empty when it passed. */
+  problems: string[];
+  expectedPages: number;
+  pages: number;
+  elapsedMs: number;
+  /** Fault start and end, ms since the crawl started. */
+  fault?: { startMs: number; endMs: number };
+  recoveryMs?: number;
+  store?: StoreCheck;
+  drive?: DriveResult;
+}
+
+export interface ChaosOptions {
+  truth: GroundTruth;
+  /** The fault-free run: recovery is against its median rate, extra wall time against its wall time. */
+  baseline?: ChaosResult;
+  /** The lab's item store for every run (decided once: a MongoDB down mid-run must not switch it). */
+  sink: ItemSink;
+  say: (line: string) => void;
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export async function runChaos(
+  lab: Lab,
+  scenario: Scenario | undefined,
+  o: ChaosOptions,
+): Promise<ChaosResult> {
+  const name = scenario?.name ?? 'baseline';
+  const base = { scenario: name, expectedPages: o.truth.pages, pages: 0, elapsedMs: 0 };
+  const pending = scenario?.pending?.(lab, o.sink);
+  if (pending) return { ...base, status: 'pending', problems: [pending] };
+  const extra: WorkerRef[] = [];
+  let fault: { startMs: number; endMs: number } | undefined;
+  let running: Promise<void> | undefined;
+  let faultError: unknown;
+  let faultOver = false;
+  const trigger = Math.ceil(CHAOS.injectAt * o.truth.pages);
+  let drive: DriveResult;
+  try {
+    drive = await driveCrawl(lab, o.sink, {
+      extraWorkers: () => extra,
+      holding: () => running !== undefined && !faultOver,
+      onTick(tick, elapsed) {
+        const rate =
+          tick.pages === undefined ? 'Redis not answering' : `pages ${tick.pages}/${o.truth.pages}`;
+        o.say(`${(elapsed / 1000).toFixed(0).padStart(4)} s  ${rate}  queue ${tick.queue ?? '?'}`);
+        if (!scenario || running || (tick.pages ?? 0) < trigger) return;
+        const startMs = elapsed;
+        o.say(`${(elapsed / 1000).toFixed(0).padStart(4)} s  FAULT ${scenario.name}: ${scenario.fault}`);
+        const startedAt = Date.now() - elapsed;
+        running = scenario
+          .inject({ lab, sink: o.sink, say: (l) => o.say(`         ${l}`), addWorker: (w) => extra.push(w) })
+          .catch((e: unknown) => {
+            faultError = e;
+          })
+          .finally(() => {
+            fault = { startMs, endMs: Date.now() - startedAt };
+            faultOver = true;
+            o.say(`${(fault.endMs / 1000).toFixed(0).padStart(4)} s  fault over`);
+          });
+      },
+    });
+  } finally {
+    // whatever happened, the fault is undone before the next scenario (its restore steps run in finally)
+    await running;
+  }
+  const problems: string[] = [];
+  if (scenario && !fault) problems.push('the crawl ended before the fault could be injected');
+  if (faultError) problems.push(`injecting the fault failed: ${String(faultError)}`);
+  if (!drive.finished) problems.push('the crawl state in Redis is not finished (queue or leases left)');
+  if (drive.failedRequests !== 0) problems.push(`${drive.failedRequests} request(s) failed for good`);
+  const killed = new Set(scenario?.killed?.(lab) ?? []);
+  for (const w of drive.workers) {
+    if (killed.has(w.id)) continue;
+    if (w.state.state !== 'exited' || w.state.code !== 0)
+      problems.push(
+        `worker ${w.id} on ${w.node} ended ${w.state.state === 'exited' ? `with exit ${w.state.code}` : w.state.state}`,
+      );
+  }
+  const pages = statValue(drive.stats, STAT.pages);
+  if (pages < o.truth.pages) problems.push(`${pages} pages fetched, the site has ${o.truth.pages}`);
+  const store = checkStore(await readLabItems(lab, o.sink), o.truth);
+  if (!storeIsExact(store))
+    problems.push(
+      `the item store does not hold exactly the ground truth: ${store.lost} lost, ${store.duplicated} duplicated, ${store.wrong} wrong, ${store.unreadable} unreadable (${store.examples.join('; ')})`,
+    );
+  const threshold = o.baseline?.drive ? CHAOS.recoveredRate * medianRate(o.baseline.drive.timeline) : 0;
+  const recovery = fault && threshold > 0 ? recoveryMs(drive.timeline, fault.endMs, threshold) : undefined;
+  if (fault)
+    o.say(
+      `fault ${secs(fault.startMs)} → ${secs(fault.endMs)}; recovered ${recovery === undefined ? '–' : `after ${secs(recovery)}`}`,
+    );
+  return {
+    ...base,
+    status: problems.length === 0 ? 'pass' : 'fail',
+    problems,
+    pages,
+    elapsedMs: drive.elapsedMs,
+    ...(fault ? { fault } : {}),
+    ...(recovery === undefined ? {} : { recoveryMs: recovery }),
+    store,
+    drive,
+  };
+}
+
+/** A result as a row of the figures table. */
+export function figureRow(r: ChaosResult, baseline: ChaosResult | undefined): FigureRow {
+  const ran = r.status !== 'pending';
+  let note = r.status === 'pending' ? r.problems.join('; ') : '';
+  if (ran && r.fault && r.recoveryMs === undefined && r.scenario !== 'baseline')
+    note = 'crawl finished before the rate was measured again';
+  if (r.status === 'fail') note = r.problems.join('; ').slice(0, 300);
+  return {
+    scenario: r.scenario,
+    result: r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'pending',
+    expectedItems: r.store?.expected,
+    foundItems: r.store?.found,
+    lost: r.store?.lost,
+    duplicated: r.store?.duplicated,
+    duplicateFetches: ran ? r.pages - r.expectedPages : undefined,
+    recoveryS: r.recoveryMs === undefined ? undefined : r.recoveryMs / 1000,
+    extraWallS: ran && baseline && r !== baseline ? (r.elapsedMs - baseline.elapsedMs) / 1000 : undefined,
+    note,
+  };
+}

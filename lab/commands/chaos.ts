@@ -1,0 +1,107 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from 'crawl-lab';
+import { figuresTable, replaceFigures } from '../../lab/chaos/figures.ts';
+import { labGroundTruth } from '../../lab/chaos/outcome.ts';
+import { isScenario, SCENARIOS } from '../../lab/chaos/plan.ts';
+import { type ChaosResult, figureRow, runChaos } from '../../lab/chaos/run.ts';
+import { SCENARIO_LIST, type Scenario, scenarioNamed } from '../../lab/chaos/scenarios.ts';
+import { type Lab, openLab } from '../../provision/lab.ts';
+import { REPO_ROOT } from '../../provision/lab-env.ts';
+import { labItemSink } from '../items/sink.ts';
+import type { LabCommand } from './run-command.ts';
+
+export const CHAOS_DOC = join(REPO_ROOT, 'docs', 'chaos.md');
+
+function printResult(r: ChaosResult, baseline: ChaosResult | undefined): void {
+  const head = r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'PENDING';
+  console.log(`\n== ${r.scenario}: ${head}`);
+  if (r.status === 'pending') {
+    console.log(`   ${r.problems.join('; ')}`);
+    return;
+  }
+  const s = r.store;
+  if (s) {
+    console.log(`   items (${s.source}): expected ${s.expected}, found ${s.found}`);
+    console.log(`   lost ${s.lost}, duplicated ${s.duplicated}, wrong ${s.wrong}`);
+  }
+  console.log(
+    `   pages ${r.pages} (site: ${r.expectedPages}): duplicate fetches ${r.pages - r.expectedPages}`,
+  );
+  if (r.fault) {
+    const rec =
+      r.recoveryMs === undefined ? '– (the crawl finished first)' : `${(r.recoveryMs / 1000).toFixed(1)} s`;
+    console.log(
+      `   fault ${(r.fault.startMs / 1000).toFixed(1)} s → ${(r.fault.endMs / 1000).toFixed(1)} s, recovery ${rec}`,
+    );
+  }
+  const extra =
+    baseline && r !== baseline
+      ? `, extra ${((r.elapsedMs - baseline.elapsedMs) / 1000).toFixed(1)} s vs baseline`
+      : '';
+  console.log(`   wall ${(r.elapsedMs / 1000).toFixed(1)} s${extra}`);
+  for (const p of r.problems) console.log(`   problem: ${p}`);
+}
+
+/** Run the baseline and then each scenario in order; every run starts from a reset crawl. */
+export async function chaosRuns(
+  lab: Lab,
+  scenarios: readonly Scenario[],
+  say: (line: string) => void,
+  onResult: (r: ChaosResult, baseline: ChaosResult) => void = () => {},
+): Promise<{ baseline: ChaosResult; results: ChaosResult[] }> {
+  const truth = await labGroundTruth(lab);
+  const sink = await labItemSink(lab);
+  say(
+    `ground truth: ${truth.pages} pages, ${truth.docs.length} threads; items: ${sink.kind === 'mongodb' ? sink.where : `JSON lines (${sink.why})`}`,
+  );
+  say('baseline crawl without faults first');
+  const baseline = await runChaos(lab, undefined, { truth, sink, say });
+  onResult(baseline, baseline);
+  const results: ChaosResult[] = [];
+  for (const s of scenarios) {
+    say(`\n-- ${s.name}: ${s.fault}`);
+    const r = await runChaos(lab, s, { truth, baseline, sink, say });
+    onResult(r, baseline);
+    results.push(r);
+  }
+  return { baseline, results };
+}
+
+export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Promise<number> {
+  if (wanted !== 'all' && !isScenario(wanted)) {
+    throw new ConfigError('CRAWL_E_USAGE', `unknown chaos scenario "${wanted}"`, {
+      hint: `npm run lab:chaos -- <scenario>, one of: all, ${SCENARIOS.join(', ')}`,
+    });
+  }
+  const lab = await openLab();
+  if (lab.config.crawl.target !== 'mini-tieba') {
+    throw new ConfigError('CRAWL_E_LAB_CONFIG', 'lab:chaos checks against the mini-Tieba ground truth', {
+      hint: 'set crawl.target: mini-tieba in lab.yaml (and a site.latency_ms so a crawl lasts long enough)',
+    });
+  }
+  const scenarios = wanted === 'all' ? SCENARIO_LIST : [scenarioNamed(wanted)];
+  const { baseline, results } = await chaosRuns(lab, scenarios, (l) => console.log(l), printResult);
+  const table = figuresTable([baseline, ...results].map((r) => figureRow(r, baseline)));
+  if (wanted === 'all') console.log(`\n${table}`);
+  if (o.writeDocs) {
+    writeFileSync(CHAOS_DOC, replaceFigures(readFileSync(CHAOS_DOC, 'utf8'), table));
+    console.log(`figures written to ${CHAOS_DOC}`);
+  }
+  return [baseline, ...results].some((r) => r.status === 'fail') ? 1 : 0;
+}
+
+export const chaosCommand: LabCommand = {
+  name: 'chaos',
+  usage: `npm run lab:chaos -- <scenario>|all [--write-docs]
+
+Crawl the lab's mini-Tieba while injecting one fault, then check the item store
+against the site's ground truth. A fault-free baseline runs first (extra wall
+time and recovery are measured against it). Exit 1 if any scenario fails.
+
+  <scenario>     one of: ${SCENARIOS.join(', ')}; or all (prints the figures table)
+  --write-docs   also rewrite the figures table in docs/chaos.md`,
+  options: { 'write-docs': { type: 'boolean' } },
+  positionals: true,
+  run: ({ values, positionals }) => chaos(positionals[0] ?? '', { writeDocs: Boolean(values['write-docs']) }),
+};

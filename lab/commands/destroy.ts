@@ -1,0 +1,18 @@
+import { openLab } from '../../provision/lab.ts';
+import type { LabCommand } from './run-command.ts';
+
+export async function destroy(): Promise<number> {
+  const lab = await openLab();
+  await lab.provider.destroy(lab.nodes);
+  console.log(`destroyed the ${lab.choice.name} lab (${lab.nodes.map((n) => n.name).join(', ')})`);
+  return 0;
+}
+
+export const destroyCommand: LabCommand = {
+  name: 'destroy',
+  usage: `npm run lab:destroy
+
+Remove everything the lab made: machines, networks, processes, node
+filesystems. The lab's passwords stay in its state folder (.lab/).`,
+  run: () => destroy(),
+};

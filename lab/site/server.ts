@@ -1,0 +1,112 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../../common/errors.ts';
+import { SiteData } from './data.ts';
+import { resolveSiteOptions, type SiteOptions } from './options.ts';
+import { Router } from './routes.ts';
+import { computeTruth, type ThreadDoc, type Truth, truthDocuments } from './truth.ts';
+
+/** A running mini-Tieba site. */
+export interface RunningSite {
+  /** "http://host:port" (no trailing slash). */
+  url: string;
+  origin: string;
+  /** List page 1: `<origin>/f?kw=<bar>&ie=utf-8&pn=0`. */
+  startUrl: string;
+  host: string;
+  port: number;
+  options: Readonly<SiteOptions>;
+  truth: Truth;
+  /** Expected per-thread data (builds every floor: call it in checks, not per request). */
+  truthDocuments(): ThreadDoc[];
+  /** Requests answered so far (all routes, faults included). */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/** Host header as it may appear in hrefs; anything odd falls back to the bound address. */
+const SAFE_HOST = /^[A-Za-z0-9.\-:[\]]{1,255}$/;
+
+export async function startSite(input: Partial<SiteOptions> = {}): Promise<RunningSite> {
+  const options = resolveSiteOptions(input);
+  const data = new SiteData(options);
+  const truth = computeTruth(data);
+  const router = new Router(data, truth);
+  const attempts = new Map<string, number>();
+  let count = 0;
+  let fallbackHost = options.host;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    count++;
+    const rawUrl = req.url ?? '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })
+        .end('use GET\n');
+      return;
+    }
+    if (options.failFirst > 0) {
+      const n = (attempts.get(rawUrl) ?? 0) + 1;
+      attempts.set(rawUrl, n);
+      if (n <= options.failFirst) {
+        res
+          .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`fault injected: attempt ${n} of ${options.failFirst}\n`);
+        return;
+      }
+    }
+    const header = req.headers.host;
+    const host = header !== undefined && SAFE_HOST.test(header) ? header : fallbackHost;
+    const r = router.route(rawUrl, host);
+    res.writeHead(r.status, { 'content-type': r.type, 'content-length': r.body.length });
+    res.end(req.method === 'HEAD' ? undefined : r.body);
+  };
+
+  const server = createServer(
+    options.latencyMs > 0 ? (req, res) => void setTimeout(handle, options.latencyMs, req, res) : handle,
+  );
+  // long keep-alive: crawler workers reuse their connections for the whole crawl
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 35_000;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(
+          'CRAWL_E_SETTING_INVALID',
+          `site cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`,
+          {
+            hint: 'pick another --port (0 picks a free one) or a --host this machine owns',
+            cause: error,
+          },
+        ),
+      );
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
+  fallbackHost = `${hostPart}:${port}`;
+  const origin = `http://${fallbackHost}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: origin,
+    origin,
+    startUrl: `${origin}/f?kw=${encodeURIComponent(options.bar)}&ie=utf-8&pn=0`,
+    host: options.host,
+    port,
+    options,
+    truth,
+    truthDocuments: () => truthDocuments(data),
+    requests: () => count,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

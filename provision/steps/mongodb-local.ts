@@ -1,0 +1,49 @@
+import { CrawlError } from '../../common/errors.ts';
+import { layoutOf } from '../layout.ts';
+import type { LabNode, Step } from '../types.ts';
+import type { MongoStepOptions } from './mongodb.ts';
+import { NO_SERVER_WHY } from './mongodb-binary.ts';
+import { ferretdbArgv, MONGO_SERVICE, mongoAnswersOn } from './mongodb-standin.ts';
+import { supervisedServices } from './systemd.ts';
+
+/**
+ * MongoDB for a lab without root (the local provider): the host's
+ * MongoDB-protocol server binary run in place as a supervised process of the
+ * master, its data in the master's data folder, listening on the master's
+ * loopback address with the lab user and password (the password through the
+ * environment). Same step id as on stand-ins and VMs.
+ */
+export function localMongodb(o: MongoStepOptions): Step {
+  return {
+    id: 'mongodb',
+    appliesTo: (n: LabNode) => n.role === 'master',
+    async run({ transport: t, node, log }) {
+      if (!o.serverBinary)
+        return { status: 'skipped', why: `${NO_SERVER_WHY}: items go to JSON-lines files` };
+      const layout = layoutOf(t);
+      const services = supervisedServices(t, layout.services);
+      const at = { ip: node.ip, port: o.port };
+      if ((await services.state(MONGO_SERVICE)).state === 'running' && (await mongoAnswersOn(t, at)))
+        return { status: 'ok' };
+      const dataDir = `${layout.dataDir}/mongo`;
+      await t.run(['mkdir', '-p', dataDir]);
+      await services.start(
+        MONGO_SERVICE,
+        ferretdbArgv({ ...at, user: o.user, bin: o.serverBinary, dataDir }),
+        { FERRETDB_SETUP_PASSWORD: o.password },
+      );
+      if (await mongoAnswersOn(t, at, 10_000)) {
+        log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);
+        return { status: 'changed' };
+      }
+      const tail = (await services.log(MONGO_SERVICE, 15)).trim();
+      throw new CrawlError(
+        'CRAWL_E_PROVISION',
+        `MongoDB on ${node.name} does not answer at ${node.ip}:${o.port}${tail ? `: ${tail}` : ''}`,
+        {
+          hint: `see its log (npm run lab:logs -- ${node.name} ${MONGO_SERVICE}); delete ${dataDir} and run lab:up again if the password changed`,
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { crawlCli } from '../../helpers/crawl-cli.ts';
+import { sharedRedis, startRedis } from '../../helpers/redis.ts';
+
+const SPIDER = 'test/fixtures/spiders/graph-spider.ts';
+const redis = sharedRedis();
+
+test('crawl --help documents every command and the settings precedence', async () => {
+  const r = await crawlCli(['--help']).done;
+  assert.equal(r.code, 0);
+  for (const word of [
+    'crawl run',
+    'crawl seed',
+    'crawl stats',
+    'crawl reset',
+    '--set NAME=VALUE',
+    'Exit codes',
+  ]) {
+    assert.ok(r.stdout.includes(word), `help mentions ${word}`);
+  }
+  const s = await crawlCli(['--help', 'settings']).done;
+  assert.match(s.stdout, /concurrentRequests = 16 {4}\[CRAWL_CONCURRENT_REQUESTS\]/);
+  const run = await crawlCli(['run', '--help']).done;
+  assert.match(run.stdout, /exits 0 when the whole\s+distributed crawl is finished/);
+});
+
+test('an unknown setting stops the worker with exit 2 and a did-you-mean fix', async () => {
+  const r = await crawlCli(['run', SPIDER, '--redis', redis.url, '--set', 'concurentRequests=4']).done;
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown setting "concurentRequests"/);
+  assert.match(r.stderr, /did you mean "concurrentRequests"/);
+});
+
+test('an invalid value names the setting, the value and the allowed range', async () => {
+  const r = await crawlCli(['run', SPIDER, '--redis', redis.url, '--set', 'concurrentRequests=0']).done;
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /setting "concurrentRequests" got "0"/);
+  assert.match(r.stderr, /from 1 to 1024/);
+});
+
+test('a missing spider says which spiders exist', async () => {
+  const r = await crawlCli(['run', 'no-such-spider', '--redis', redis.url]).done;
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no bundled spider named "no-such-spider"/);
+  assert.match(r.stderr, /tieba/);
+});
+
+test('crawl seed pushes good entries, lists bad ones, and never pushes a bad one', async () => {
+  const r = await crawlCli([
+    'seed',
+    SPIDER,
+    'http://127.0.0.1:9/a',
+    '{"url":"http://127.0.0.1:9/b","priority":3}',
+    'ftp://x/y',
+    '{"nourl":1}',
+    '{broken',
+    '--redis',
+    redis.url,
+    '--set',
+    'redisKeyPrefix=cli1',
+  ]).done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /pushed 2 start URL/);
+  assert.equal((r.stdout.match(/rejected/g) ?? []).length, 3);
+  assert.equal(await redis.admin.llen('cli1:start_urls'), 2);
+});
+
+test('crawl seed onto a key of the wrong Redis type explains the fix', async () => {
+  await redis.admin.set('cli2:start_urls', 'oops');
+  const r = await crawlCli([
+    'seed',
+    SPIDER,
+    'http://127.0.0.1:9/a',
+    '--redis',
+    redis.url,
+    '--set',
+    'redisKeyPrefix=cli2',
+  ]).done;
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /cli2:start_urls/);
+  assert.match(r.stderr, /string/i);
+});
+
+test('crawl stats and crawl reset work on a bare spider name', async () => {
+  await redis.admin.hset('statsdemo:stats', 'response_received_count', '7');
+  await redis.admin.rpush('statsdemo:start_urls', 'http://127.0.0.1:9/');
+  const s = await crawlCli(['stats', 'statsdemo', '--redis', redis.url, '--json']).done;
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(Number(JSON.parse(s.stdout).stats.response_received_count), 7);
+  const r = await crawlCli(['reset', 'statsdemo', '--redis', redis.url]).done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /deleted [1-9]\d* Redis key/);
+  assert.equal(await redis.admin.exists('statsdemo:stats', 'statsdemo:start_urls'), 0);
+});
+
+test('a Redis password never appears in logs or the summary', async (t) => {
+  const secured = await startRedis(['--requirepass', 's3cretPass']);
+  t.after(() => secured.stop());
+  const url = `redis://:s3cretPass@127.0.0.1:${secured.port}/0`;
+  const r = await crawlCli([
+    'run',
+    SPIDER,
+    '--redis',
+    url,
+    '--set',
+    'closespiderTimeout=1',
+    '--set',
+    'logLevel=debug',
+  ]).done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /closespider_timeout/);
+  assert.match(r.stderr, /redis:\/\/:\*\*\*@127\.0\.0\.1/, 'the URL is shown with the password masked');
+  assert.ok(!r.stderr.includes('s3cretPass') && !r.stdout.includes('s3cretPass'));
+});
+
+test('seed, stats and reset fail fast with an explanation when Redis is not there', async () => {
+  const r = await crawlCli(['stats', 'tieba', '--redis', 'redis://127.0.0.1:1/0']).done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0/);
+  assert.match(r.stderr, /fix: nothing listens at/);
+});
+
+test('a wrong Redis password is explained', async (t) => {
+  const secured = await startRedis(['--requirepass', 'right']);
+  t.after(() => secured.stop());
+  const r = await crawlCli([
+    'seed',
+    SPIDER,
+    'http://127.0.0.1:9/',
+    '--redis',
+    `redis://:wrong@127.0.0.1:${secured.port}/0`,
+  ]).done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Redis wants a password/);
+  assert.ok(!r.stderr.includes(':wrong@'), 'the password is masked');
+});

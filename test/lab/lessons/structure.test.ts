@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { TUTORIAL_DIR } from '../../../lab/commands/lesson.ts';
+import { LANGS, SECTIONS } from '../../../lab/lessons/model.ts';
+import { lessonPath, loadLesson, parseLesson } from '../../../lab/lessons/parse.ts';
+
+const NUMBERS = Array.from({ length: 10 }, (_, i) => i + 1);
+const TITLE = { en: (n: number) => `Lesson ${n} · `, zh: (n: number) => `第 ${n} 课 · ` };
+
+test('every lesson 1 to 10 exists in English and Chinese with goal, steps, explanation and what can go wrong, in that order', () => {
+  for (const n of NUMBERS) {
+    for (const lang of LANGS) {
+      const lesson = loadLesson(lessonPath(TUTORIAL_DIR, lang, n));
+      assert.ok(lesson.title.startsWith(TITLE[lang](n)), `${lesson.file}: title "${lesson.title}"`);
+      const wanted = Object.values(SECTIONS).map((s) => s[lang]);
+      assert.deepEqual(lesson.headings, wanted, `${lesson.file}: sections`);
+      assert.ok(lesson.steps.length > 0, `${lesson.file}: has runnable steps`);
+      for (const id of Object.keys(SECTIONS) as (keyof typeof SECTIONS)[])
+        assert.ok((lesson.sections[id] ?? '').trim().length > 20, `${lesson.file}: section ${id} has text`);
+    }
+  }
+});
+
+test('the English and Chinese versions of a lesson run the same commands with the same expectations, in the same order', () => {
+  for (const n of NUMBERS) {
+    const [en, zh] = LANGS.map((lang) => loadLesson(lessonPath(TUTORIAL_DIR, lang, n)));
+    const shape = (l: typeof en) =>
+      l!.steps.map(({ command, exit, timeoutS, expect }) => ({ command, exit, timeoutS, expect }));
+    assert.deepEqual(shape(zh), shape(en), `lesson ${n}: zh differs from en`);
+  }
+});
+
+test('every command that prints something checks at least one line of it, except clean-up steps', () => {
+  for (const n of NUMBERS) {
+    const lesson = loadLesson(lessonPath(TUTORIAL_DIR, 'en', n));
+    for (const step of lesson.steps) {
+      const cleanup = /^(rm |redis-cli -s \S+ shutdown)/m.test(step.command);
+      assert.ok(step.expect.length > 0 || cleanup, `${lesson.file}:${step.line}: no expect block`);
+    }
+  }
+});
+
+test('the tutorial index links every lesson in both languages, and the README links the tutorial', () => {
+  const index = readFileSync(join(TUTORIAL_DIR, 'README.md'), 'utf8');
+  for (const n of NUMBERS)
+    for (const lang of LANGS) {
+      const file = lessonPath(TUTORIAL_DIR, lang, n);
+      assert.ok(index.includes(`(${lang}/${file.split('/').pop()})`), `index links ${file}`);
+    }
+  const readme = readFileSync(join(TUTORIAL_DIR, '..', '..', 'README.md'), 'utf8');
+  assert.match(readme, /\]\(docs\/tutorial\/README\.md\)/);
+});
+
+test('a lesson file with an expect block that follows no command, or an unknown fence attribute, is refused with its line', () => {
+  assert.throws(
+    () => parseLesson('# L\n\n## Steps\n\n```text expect\nx\n```\n', 'bad.md'),
+    (e: Error & { code?: string }) =>
+      e.code === 'CRAWL_E_USAGE' && /bad\.md:5: an expect block/.test(e.message),
+  );
+  assert.throws(
+    () => parseLesson('# L\n\n## Steps\n\n```sh lesson exits=1\ntrue\n```\n', 'bad.md'),
+    /bad\.md:5: unknown command block attribute "exits=1"/,
+  );
+  const ok = parseLesson('# L\n\n## Steps\n\nlead\n\n```sh lesson exit=any timeout=5\ntrue\n```\n', 'ok.md');
+  assert.deepEqual(
+    ok.steps.map((s) => [s.lead, s.command, s.exit, s.timeoutS, s.line]),
+    [['lead', 'true', 'any', 5, 7]],
+  );
+});

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { buildCrawler } from '../../lab/build/bundle.ts';
+import { assertCrawlSummary, isRoot, pidsWith, runAsNobody } from '../provision/netns-support.ts';
+
+/**
+ * The lab end to end on the `local` provider WITHOUT root: lab:up, lab:up again,
+ * lab:crawl, lab:destroy, each a child process. As root (CI) the children run
+ * as `nobody` (setpriv), which proves no step needs root; as another user they
+ * run as that user.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A free TCP port on loopback (closed again at once; the lab binds it moments later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+const run = (argv: string[], env: NodeJS.ProcessEnv) => runAsNobody(argv, env, 120_000);
+
+/** lab:up without the dist/ build (the build writes into the repository, which `nobody` may not). */
+const UP = `
+import { labUp, openLab } from ${JSON.stringify(join(ROOT, 'provision/lab.ts'))};
+const lab = await openLab({ log: (l) => console.error(l) });
+const reports = await labUp(lab);
+console.log(JSON.stringify({ choice: lab.choice, ips: lab.nodes.map((n) => n.ip), reports }));
+`;
+
+test('the local provider brings the lab up without root, re-runs without changes, crawls the mini site exactly and destroy leaves nothing', {
+  timeout: 300_000,
+}, async (t) => {
+  if (isRoot) await buildCrawler();
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-local-e2e-'));
+  const [redisPort, sitePort] = [await freePort(), await freePort()];
+  writeFileSync(
+    join(dir, 'lab.yaml'),
+    `provider: local
+nodes:
+  - { name: master, role: master, ip: 192.168.56.10 }
+  - { name: worker1, role: worker, ip: 192.168.56.11 }
+  - { name: worker2, role: worker, ip: 192.168.56.12 }
+redis: { port: ${redisPort} }
+site: { port: ${sitePort} }
+crawl: { list_pages: 3 }
+mongodb: { enabled: false }
+`,
+  );
+  writeFileSync(join(dir, 'up.mjs'), UP);
+  if (isRoot) chownSync(dir, 65534, 65534);
+  const env = { HOME: dir, LAB_CONFIG: join(dir, 'lab.yaml'), LAB_STATE: join(dir, 'state'), LAB_ID: 'loc' };
+  t.after(async () => {
+    await run(['node', '--import', 'tsx', 'scripts/lab/destroy.ts'], env);
+    for (const pid of pidsWith(dir)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const first = await run(['node', '--import', 'tsx', join(dir, 'up.mjs')], env);
+  assert.equal(first.code, 0, first.stderr);
+  const up1 = JSON.parse(first.stdout) as {
+    choice: { name: string };
+    ips: string[];
+    reports: { node: string; step: string; status: string }[];
+  };
+  assert.equal(up1.choice.name, 'local');
+  assert.deepEqual(
+    up1.ips,
+    ['127.0.0.10', '127.0.0.11', '127.0.0.12'],
+    "lab.yaml's VM addresses become loopback ones",
+  );
+  assert.ok(up1.reports.some((r) => r.step === 'redis-configure' && r.status === 'changed'));
+  assert.match(first.stderr, /bind 127\.0\.0\.10: on your own machine Redis stays on loopback/);
+  assert.ok(!existsSync('/var/lib/crawl-lab/redis'), 'nothing written outside the state folder');
+
+  const second = await run(['node', '--import', 'tsx', join(dir, 'up.mjs')], env);
+  assert.equal(second.code, 0, second.stderr);
+  const up2 = JSON.parse(second.stdout) as typeof up1;
+  assert.deepEqual(
+    up2.reports.filter((r) => r.status === 'changed'),
+    [],
+    'a second lab:up changes nothing',
+  );
+  assert.ok(up2.reports.filter((r) => r.step !== 'node-runtime').every((r) => r.status === 'ok'));
+
+  const crawl = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts'], env);
+  assertCrawlSummary(crawl);
+
+  const destroy = await run(['node', '--import', 'tsx', 'scripts/lab/destroy.ts'], env);
+  assert.equal(destroy.code, 0, destroy.stderr);
+  assert.deepEqual(pidsWith(dir), [], 'no process of the lab is left');
+  assert.deepEqual(readdirSync(join(dir, 'state')), ['secrets.json'], 'only the secrets stay');
+});
