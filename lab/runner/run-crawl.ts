@@ -149,6 +149,9 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
     let states: ServiceState[];
     for (;;) {
       await sleep(TICK_MS);
+      // read before the states: a fault that ends (workers restarted) while the states are read
+      // must not end the crawl on states taken while its workers were down
+      const held = o.holding?.() ?? false;
       const running = all();
       states = await Promise.all(running.map((w) => stateOf(lab, w)));
       const info = await watch.inspect();
@@ -175,7 +178,7 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
       };
       ticks.push(tick);
       o.onTick?.(tick);
-      if (states.every((s) => s.state !== 'running') && !(o.holding?.() ?? false)) break;
+      if (states.every((s) => s.state !== 'running') && !held && !(o.holding?.() ?? false)) break;
       if (o.timeoutMs !== undefined && tick.elapsedMs > o.timeoutMs)
         throw new CrawlError(
           'CRAWL_E_PROVISION',

@@ -49,9 +49,9 @@ const lab = (path: string) => JSON.stringify(join(ROOT, path));
 
 /** lab:up (without the dist/ build) plus probes of the nodes before and after the Redis steps. */
 const UP = `
-import { runLabCommand } from ${lab('scripts/lab/run.ts')};
+import { runLabCommand } from ${lab('lab/commands/run-command.ts')};
 import { labUp, openLab } from ${lab('provision/lab.ts')};
-await runLabCommand('up', async () => {
+await runLabCommand({ name: 'up', usage: 'up.mjs: lab:up plus probes', run: async () => {
   const lab = await openLab({ log: (l) => console.error(l) });
   const [master, worker] = [lab.nodes[0], lab.nodes[1]];
   const t = (n) => lab.provider.transport(n);
@@ -84,7 +84,7 @@ await runLabCommand('up', async () => {
   };
   console.log(JSON.stringify({ choice: lab.choice, hosts, before, after, reports }));
   return 0;
-});
+} }, []);
 `;
 
 /** Live (not zombie) host processes in user namespace `userns`. */
