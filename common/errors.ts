@@ -45,7 +45,9 @@ export type ErrorCode =
   // the lab: a provider could not make a machine, or a command on a node failed
   | 'CRAWL_E_PROVIDER'
   | 'CRAWL_E_NODE_COMMAND'
-  | 'CRAWL_E_PROVISION';
+  | 'CRAWL_E_PROVISION'
+  // this host lacks a program the lab or the tests need, and it was not installed
+  | 'CRAWL_E_PREREQ';
 
 const BRAND = Symbol.for('crawl-lab.error');
 

@@ -20,7 +20,7 @@ export function ferretdbPath(env: NodeJS.ProcessEnv = process.env): string {
 
 export const HOW_TO_GET_ONE =
   'set MONGO_URL=mongodb://127.0.0.1:27017 to a server you run, install mongod, or build FerretDB ' +
-  `${FERRETDB_VERSION} into the cache the way .ci/run does (needs Go): see docs/mongodb.md, "A server for the tests"`;
+  `${FERRETDB_VERSION} into the cache as npm test's set-up does (needs Go): see docs/mongodb.md, "A server for the tests"`;
 
 export const NO_SERVER_WHY =
   'no MongoDB-protocol server binary on this machine (FerretDB, see docs/mongodb.md "A server for the tests")';

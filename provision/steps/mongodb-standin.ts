@@ -10,7 +10,7 @@ import { serviceManagerFor } from './systemd.ts';
 /**
  * MongoDB on a stand-in master (netns): no MongoDB packages reach this machine,
  * so the host's MongoDB-protocol server binary (FerretDB with its SQLite
- * backend, built by .ci/run) is copied to the master and run there as a
+ * backend, built by npm test's set-up step) is copied to the master and run there as a
  * supervised service on the master's lab address, with a user and password
  * like the VMs' (the password through the environment, never argv).
  */

@@ -23,7 +23,7 @@ export {
  * A real MongoDB-protocol server for tests, the demo and benchmarks, found in
  * this order: `MONGO_URL` (a server you run), a `mongod` on PATH (started on a
  * free loopback port with a temp dbpath), or FerretDB v1.24.2 with its SQLite
- * backend from the crawl-lab cache (`.ci/run` builds it there with Go).
+ * backend from the crawl-lab cache (npm test's set-up step builds it there with Go).
  */
 export type MongoKind = 'env' | 'mongod' | 'ferretdb';
 
@@ -58,7 +58,7 @@ export async function mongoAvailable(
   if (kind === 'ferretdb' && executable(cached) && !existsSync(`${cached}${FERRETDB_PATCH_STAMP}`))
     return {
       ok: false,
-      why: `the FerretDB at ${cached} was built without .ci/ferretdb/crawl-lab.patch (it loses concurrent updates and scans tables): delete it and run bash .ci/run, or build it as docs/mongodb.md shows`,
+      why: `the FerretDB at ${cached} was built without .ci/ferretdb/crawl-lab.patch (it loses concurrent updates and scans tables): delete it and run npm test (its set-up step rebuilds it), or build it as docs/mongodb.md shows`,
     };
   if (kind) return { ok: true, kind };
   return { ok: false, why: `no MongoDB-protocol server found: ${HOW_TO_GET_ONE}` };

@@ -17,7 +17,7 @@ import { freePort } from '../helpers/redis.ts';
 
 const run = promisify(execFile);
 
-// Debian's pristine conffile (apt redis-server 5:7.0.15-1~deb12u10, installed by .ci/run).
+// Debian's pristine conffile (apt redis-server 5:7.0.15-1~deb12u10, installed by npm test's set-up step).
 const DEBIAN_CONF = '/etc/redis/redis.conf';
 const PRISTINE = readFileSync(DEBIAN_CONF, 'utf8');
 const PASSWORD = 'labpass123';

@@ -25,7 +25,7 @@ function requireTool(t: { skip: (why: string) => void }, command: string): boole
   if (has(command)) return true;
   assert.ok(
     !process.env['CI'],
-    `${command} is missing in CI: add "apt-get install -y --no-install-recommends vagrant" to .ci/run`,
+    `${command} is missing in CI: add vagrant to TEST_NEEDS in test/setup/prepare.ts`,
   );
   t.skip(
     `${command} not installed: apt-get install vagrant (it brings ${command === 'ruby' ? 'Ruby' : 'Vagrant'})`,

@@ -39,7 +39,10 @@ test('package-lock.json agrees with package.json (npm ci would refuse otherwise)
     devDependencies: Record<string, string>;
   };
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }>;
+    packages: Record<
+      string,
+      { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }
+    >;
   };
   const root = lock.packages[''];
   assert.deepEqual(root?.dependencies, pkg.dependencies);

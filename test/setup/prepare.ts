@@ -1,0 +1,55 @@
+/**
+ * The set-up step of `npm test` (test/run.sh runs it first): everything the
+ * tests need on this host. As root with apt it installs what is missing,
+ * naming each package, and builds the MongoDB-protocol server once; anywhere
+ * else it stops with one line naming what is missing and the command that
+ * installs it, instead of a cascade of failing tests (issue 12).
+ */
+import { isCrawlError } from '../../common/errors.ts';
+import { buildFerretdb, ferretdbBuilt } from '../../provision/host-setup/ferretdb.ts';
+import { ensureHostPackages, type HostNeed } from '../../provision/host-setup/packages.ts';
+import { onPath } from '../../provision/steps/mongodb-binary.ts';
+
+export const TEST_NEEDS: readonly HostNeed[] = [
+  { tool: 'redis-server', pkg: 'redis-server', why: 'the shared queue in nearly every test' },
+  { tool: 'redis-cli', pkg: 'redis-tools', why: 'the lab steps and lessons' },
+  {
+    tool: 'debootstrap',
+    pkg: 'debootstrap',
+    why: 'the Debian root filesystem of stand-in hosts and VM images',
+  },
+  { tool: 'rsync', pkg: 'rsync', why: 'copying the crawler to the nodes' },
+  { tool: 'ip', pkg: 'iproute2', why: 'network namespaces' },
+  { tool: 'unshare', pkg: 'util-linux', why: 'network and user namespaces' },
+  { tool: 'ps', pkg: 'procps', why: 'process checks' },
+  { tool: 'sshd', pkg: 'openssh-server', why: 'the ssh provider against real sshd' },
+  { tool: 'ssh', pkg: 'openssh-client', why: 'the ssh transport' },
+  { tool: 'nft', pkg: 'nftables', why: 'the firewall step' },
+  { tool: 'systemd-analyze', pkg: 'systemd', why: 'verifying the VM units' },
+  { tool: 'vagrant', pkg: 'vagrant', why: 'Vagrantfile validation and detection' },
+  { tool: '/usr/bin/chromium', pkg: 'chromium', why: "the dashboard's browser test" },
+  {
+    tool: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
+    pkg: 'fonts-wqy-microhei',
+    why: 'Chinese text in the dashboard screenshots',
+  },
+  { tool: 'git', pkg: 'git', why: 'patching the MongoDB-protocol server' },
+];
+
+export async function prepare(log: (line: string) => void): Promise<void> {
+  const installed = await ensureHostPackages(TEST_NEEDS, { log });
+  if (installed.length > 0) log(`installed: ${installed.join(' ')}`);
+  if (process.env['MONGO_URL']) log('MongoDB-protocol server: MONGO_URL');
+  else if (onPath('mongod')) log(`MongoDB-protocol server: ${onPath('mongod')}`);
+  else if (!ferretdbBuilt()) await buildFerretdb(log);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const log = (line: string) => console.error(`test set-up: ${line}`);
+  try {
+    await prepare(log);
+  } catch (error) {
+    console.error(`test set-up: ${isCrawlError(error) ? error.explain() : String(error)}`);
+    process.exitCode = 1;
+  }
+}
