@@ -15,3 +15,4 @@ export {
 } from './scheduler/admin.ts';
 export { bloomBytes, bloomParams, exactCollisionChance } from './scheduler/dupefilter.ts';
 export { markSeen } from './scheduler/mark-seen.ts';
+export { compileSpider } from './spiders/compile.ts';

@@ -20,6 +20,8 @@ export const STAT = Object.freeze({
   requestsScheduled: 'request_scheduled_count',
   /** Requests the shared fingerprint filter dropped as seen before (Lua). */
   duplicatesFiltered: 'dupefilter/filtered',
+  /** Redirect targets the shared fingerprint filter dropped as seen before (Lua); also in dupefilter/filtered. */
+  redirectsFiltered: 'redirect/filtered',
   /** Requests admitted to the shared queue (Lua). */
   enqueued: 'scheduler/enqueued',
   /** Requests leased from the shared queue (Lua). */
@@ -60,6 +62,7 @@ export type StatName = (typeof STAT)[keyof typeof STAT];
 /** The names written by the scheduler's Lua scripts (kept equal to the literals there). */
 export const LUA_STATS: readonly StatName[] = [
   STAT.duplicatesFiltered,
+  STAT.redirectsFiltered,
   STAT.enqueued,
   STAT.dequeued,
   STAT.staleLeases,

@@ -142,6 +142,7 @@ export function createWorker(options: WorkerOptions): {
   const downloader = createDownloader({
     settings,
     allowedDomains: spider.allowedDomains ?? [],
+    redirects: 'schedule',
     log: log.child('downloader'),
     onStat: (name, delta = 1) => engine?.stats.inc(name, delta),
   });

@@ -5,7 +5,14 @@ import { STAT } from '../stats.ts';
 import { initialDelay, nextDelay } from './middlewares/autothrottle.ts';
 import { ACCEPT_ENCODING } from './middlewares/decompress.ts';
 import { checkStatus } from './middlewares/http-errors.ts';
-import { hopKey, nextHop, type RedirectChain, shouldFollow } from './middlewares/redirect.ts';
+import {
+  chainUrls,
+  hopKey,
+  nextHop,
+  type RedirectChain,
+  redirectRequest,
+  shouldFollow,
+} from './middlewares/redirect.ts';
 import { RobotsGuard } from './middlewares/robots.ts';
 import { Slot, Slots } from './slots.ts';
 import { createAgent, type Hop, type HopResponse, sendOnce } from './transport.ts';
@@ -47,6 +54,18 @@ export function buildHeaders(request: CrawlRequest, settings: Settings): Record<
 
 function mediaTypeOf(headers: Record<string, string>): string {
   return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function resultOf(hop: Hop, res: HopResponse, redirects: string[]): DownloadResult {
+  return {
+    url: hop.url.href,
+    status: res.status,
+    headers: res.headers,
+    body: res.body,
+    redirects,
+    mediaType: mediaTypeOf(res.headers),
+    latencyMs: res.latencyMs,
+  };
 }
 
 export function createDownloader(options: DownloaderOptions): Downloader {
@@ -99,7 +118,7 @@ export function createDownloader(options: DownloaderOptions): Downloader {
         headers: buildHeaders(request, settings),
         body: request.body === undefined ? undefined : bodyBytes(request),
       };
-      const redirects: string[] = [];
+      const redirects: string[] = chainUrls(request);
       const chain: RedirectChain = { seen: new Set([hopKey(hop)]), count: 0 };
       // Bounded: nextHop throws once chain.count reaches redirectMaxTimes.
       for (;;) {
@@ -108,21 +127,17 @@ export function createDownloader(options: DownloaderOptions): Downloader {
         const location = res.headers['location'];
         if (location !== undefined && shouldFollow(res.status, res.headers, request.meta, settings)) {
           stat(`redirect/${res.status}`);
+          if (options.redirects === 'schedule') {
+            const redirectTo = redirectRequest(request, res.status, location, settings, allowedDomains);
+            return { ...resultOf(hop, res, redirects), redirectTo };
+          }
           const next = nextHop(hop, res.status, location, chain, settings, allowedDomains);
           redirects.push(hop.url.href);
           hop = next;
           continue;
         }
         checkStatus(res.status, res.headers, hop.url.href, request, settings);
-        return {
-          url: hop.url.href,
-          status: res.status,
-          headers: res.headers,
-          body: res.body,
-          redirects,
-          mediaType: mediaTypeOf(res.headers),
-          latencyMs: res.latencyMs,
-        };
+        return resultOf(hop, res, redirects);
       }
     },
 

@@ -29,6 +29,12 @@ export interface DownloadResult {
   mediaType: string;
   /** Wall time of the last hop, ms (AutoThrottle uses it). */
   latencyMs: number;
+  /**
+   * With `redirects: 'schedule'`: the request this 3xx answer leads to. The
+   * engine queues it through the shared fingerprint filter instead of handing
+   * the response to a callback.
+   */
+  redirectTo?: CrawlRequest;
 }
 
 export interface DownloaderOptions {
@@ -39,6 +45,12 @@ export interface DownloaderOptions {
   onStat?: (name: string, delta?: number) => void;
   /** Warnings (robots.txt unreachable, ...); silent when absent. */
   log?: Logger;
+  /**
+   * 'follow' (default): follow redirects inside one fetch (`crawl fetch`, `crawl shell`).
+   * 'schedule': return the first followable 3xx with `redirectTo`, so the target
+   * goes through the shared scheduler and its fingerprint filter (workers).
+   */
+  redirects?: 'follow' | 'schedule';
 }
 
 export interface Downloader {

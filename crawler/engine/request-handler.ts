@@ -40,6 +40,14 @@ export class RequestHandler {
     try {
       this.checkRequest(req);
       const result = await downloader.fetch(req, signal);
+      if (result.redirectTo !== undefined) {
+        this.deps.log.debug('redirect queued through the fingerprint filter', {
+          url: req.url,
+          status: result.status,
+          location: result.redirectTo.url,
+        });
+        return { kind: 'redirect', leaseId: lease.leaseId, request: result.redirectTo };
+      }
       const response = new Response(req, result);
       stats.inc(STAT.pages);
       signals.emit('response_received', {

@@ -30,6 +30,11 @@ export interface CrawlRequest {
   depth: number;
   /** Attempts already made (0 on first try). */
   attempt: number;
+  /**
+   * Set on a request made by following a redirect: `METHOD url` of every earlier
+   * hop, oldest first (loop detection, `redirectMaxTimes`, `response.redirects`).
+   */
+  redirectChain?: string[];
 }
 
 /** What a spider writes to ask for a page: only `url` is required. */

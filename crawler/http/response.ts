@@ -17,7 +17,19 @@ import { selectOne } from './select.ts';
 
 type FollowInit = Partial<Omit<RequestInit, 'url'>>;
 
-const LINK_SELECTOR = 'a[href], area[href]';
+/**
+ * A URL pattern for `followAll`'s allow/deny: a RegExp searched in the absolute
+ * URL (Scrapy's LinkExtractor), or a glob matched against the whole absolute URL,
+ * where `*` stands for any run of characters (Crawlee's enqueueLinks globs).
+ */
+export type UrlPattern = RegExp | string;
+
+export interface FollowAllInit extends FollowInit {
+  /** Follow only URLs matching at least one of these patterns (all when absent or empty). */
+  allow?: readonly UrlPattern[];
+  /** Never follow URLs matching one of these patterns; deny wins over allow. */
+  deny?: readonly UrlPattern[];
+}
 // Links that never lead to another page to crawl.
 const SKIPPED_LINK = /^(#|javascript:|mailto:|tel:|data:)/i;
 
@@ -186,12 +198,17 @@ export class Response {
   }
 
   /**
-   * Requests for every link (`a[href]`, `area[href]`) matching or inside
-   * `selector`, or for each href given. Skips empty, `#fragment`-only,
-   * javascript:, mailto:, tel: and data: links and anything that does not
-   * resolve to http(s); drops fragments; each URL once.
+   * Requests for the links `selector` picks, or for each href given. A selector
+   * picks the `<a href>` elements it matches or that sit inside what it matches,
+   * and `<area href>` elements only when it matches them itself (`'a, area'`).
+   * Skips empty, `#fragment`-only, javascript:, mailto:, tel: and data: links and
+   * anything that does not resolve to http(s); drops fragments; each URL once;
+   * then keeps the URLs `allow` matches and `deny` does not (see UrlPattern).
    */
-  followAll(selectorOrHrefs: string | Iterable<string> = 'a', init: FollowInit = {}): RequestDraft[] {
+  followAll(selectorOrHrefs: string | Iterable<string> = 'a', init: FollowAllInit = {}): RequestDraft[] {
+    const { allow, deny, ...requestInit } = init;
+    const allowed = compilePatterns(allow, 'allow');
+    const denied = compilePatterns(deny, 'deny');
     const hrefs = typeof selectorOrHrefs === 'string' ? this.#linkHrefs(selectorOrHrefs) : selectorOrHrefs;
     const seen = new Set<string>();
     const out: RequestDraft[] = [];
@@ -204,7 +221,9 @@ export class Response {
       if (url.hash !== '') url.hash = '';
       if (seen.has(url.href)) continue;
       seen.add(url.href);
-      out.push(request({ ...init, url: url.href }));
+      if (allowed.length > 0 && !allowed.some((p) => p.test(url.href))) continue;
+      if (denied.some((p) => p.test(url.href))) continue;
+      out.push(request({ ...requestInit, url: url.href }));
     }
     return out;
   }
@@ -213,9 +232,7 @@ export class Response {
     // One pass over the document, in document order, without de-duplicating
     // selections: links matching the selector, or inside what it matches.
     const query =
-      selector === 'a'
-        ? 'a[href]'
-        : `:is(${selector}):is(${LINK_SELECTOR}), :is(${selector}) :is(${LINK_SELECTOR})`;
+      selector === 'a' ? 'a[href]' : `:is(${selector}):is(a[href], area[href]), :is(${selector}) a[href]`;
     const hrefs: string[] = [];
     for (const el of this.$(query)) {
       const href = hrefOf(el as Element);
@@ -223,6 +240,37 @@ export class Response {
     }
     return hrefs;
   }
+}
+
+function compilePatterns(patterns: readonly UrlPattern[] | undefined, option: string): RegExp[] {
+  if (patterns === undefined) return [];
+  if (!Array.isArray(patterns)) {
+    throw new CrawlError('CRAWL_E_SPIDER_INVALID', `followAll ${option} must be an array of patterns`, {
+      value: patterns,
+      hint: `e.g. { ${option}: [/\\/p\\/\\d+$/, 'https://example.com/docs/*'] }`,
+    });
+  }
+  return patterns.map((p) => {
+    if (p instanceof RegExp) return new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
+    if (typeof p === 'string') return globToRegExp(p);
+    throw new CrawlError(
+      'CRAWL_E_SPIDER_INVALID',
+      `followAll ${option}: ${String(p)} is not a RegExp or a glob`,
+      {
+        value: p,
+        hint: "give a RegExp such as /\\/p\\/\\d+$/ or a glob such as 'https://example.com/p/*'",
+      },
+    );
+  });
+}
+
+/** A glob over the whole URL: `*` is any run of characters, everything else literal. */
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split(/\*+/)
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
 }
 
 function hrefOf(link: Element | Cheerio<Element>): string | undefined {

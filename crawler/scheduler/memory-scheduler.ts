@@ -82,7 +82,9 @@ export class MemoryScheduler implements Scheduler {
       }
       this.#leases.delete(o.leaseId);
       if (o.kind === 'done') this.#add(o.newRequests);
-      else if (o.kind === 'retry') {
+      else if (o.kind === 'redirect') {
+        if (this.#add([o.request]).duplicates > 0) this.#inc(STAT.redirectsFiltered, 1);
+      } else if (o.kind === 'retry') {
         this.#delayed.push({ due: Date.now() + Math.max(0, o.delayMs), entry: this.#entry(o.request) });
       } else if (o.kind === 'failed') {
         const { request, reason } = o;

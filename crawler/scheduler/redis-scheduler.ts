@@ -120,6 +120,7 @@ export class RedisScheduler implements Scheduler {
       else if (o.kind === 'retry')
         args.push(Math.max(0, Math.round(o.delayMs)), o.request.priority, serializeRequest(o.request));
       else if (o.kind === 'failed') args.push(fingerprintHex(o.request), failedRecord(o.request, o.reason));
+      else if (o.kind === 'redirect') args.push(...this.#requestArgs(o.request));
     }
     const entries = Object.entries(stats).filter(([, v]) => Number.isFinite(v) && v !== 0);
     args.push(entries.length, ...entries.flatMap(([k, v]) => [k, String(v)]));

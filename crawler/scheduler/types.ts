@@ -59,6 +59,16 @@ export type Outcome =
       reason: string;
     }
   | {
+      /**
+       * The response was a redirect: queue `request` (its target) through the
+       * fingerprint filter in the same atomic step; a target seen before is
+       * dropped and counted in `redirect/filtered` (and `dupefilter/filtered`).
+       */
+      kind: 'redirect';
+      leaseId: string;
+      request: CrawlRequest;
+    }
+  | {
       /** Not processed: put back at the head of the queue (shutdown). */
       kind: 'release';
       leaseId: string;

@@ -1,8 +1,15 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../errors.ts';
+import { existsSync, rmSync } from 'node:fs';
+import { extname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError, isCrawlError } from '../errors.ts';
+import { compileToTemp } from './compile.ts';
+import { resolveCrawlLabToThisCrawler } from './resolve-crawl-lab.ts';
 import type { Spider } from './spider.ts';
+
+/** True when this module runs from its TypeScript source (tsx), false inside dist/crawl.mjs. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+/** This package's folder when running from source (its spiders import crawler files directly). */
+const PACKAGE_ROOT = FROM_SOURCE ? fileURLToPath(new URL('../../', import.meta.url)) : undefined;
 
 /**
  * Spiders shipped with the kit, by name: `crawl run tieba`. Static imports, so a
@@ -36,20 +43,33 @@ export async function loadSpider(ref: string, cwd = process.cwd()): Promise<Spid
       hint: 'give a path to a .ts or .js module whose default export is the spider',
     });
   }
+  resolveCrawlLabToThisCrawler();
+  // Inside this package (tests, fixtures) tsx imports the file as it is; elsewhere a
+  // compiled .mjs is loaded, so neither a package.json nor a TypeScript loader is needed.
+  const direct = extname(file) === '.mjs' || (PACKAGE_ROOT !== undefined && file.startsWith(PACKAGE_ROOT));
+  const compiled = direct ? undefined : await compileToTemp(file);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(compiled ?? file).href)) as Record<string, unknown>;
   } catch (cause) {
+    if (isCrawlError(cause)) throw cause;
     throw new ConfigError(
       'CRAWL_E_SPIDER_INVALID',
       `could not load spider module ${file}: ${(cause as Error).message}`,
       {
         cause,
-        hint: 'fix the error in the spider file (try `npx tsx <file>` to see it)',
+        hint: 'fix the error in the spider file; its top-level code ran and threw',
       },
     );
+  } finally {
+    if (compiled) rmSync(compiled, { force: true });
   }
   return validateSpider(mod['default'], file);
+}
+
+/** Whether a path is a spider module file rather than a bundled spider's name. */
+export function isSpiderPath(ref: string): boolean {
+  return looksLikePath(ref);
 }
 
 export function validateSpider(value: unknown, from: string): Spider {

@@ -6,6 +6,8 @@
  * measure the first.
  */
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { compileSpider } from 'crawl-lab/admin';
 import { build } from 'esbuild';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 
@@ -39,4 +41,17 @@ export async function buildCrawler(): Promise<string> {
     logLevel: 'warning',
   });
   return `${DIST}/crawl.mjs`;
+}
+
+/**
+ * `npm run build -- --spider ./my.ts`: a spider from any folder compiled into
+ * dist/spiders/<file>.mjs, deployed to the lab's nodes with the rest of dist/.
+ * Nodes have no node_modules: the .mjs carries the spider's own imports, and its
+ * `crawl-lab` imports resolve to the node's crawl.mjs. Run it there with
+ * `node crawl.mjs run spiders/<file>.mjs` (the runner's `spider` option).
+ */
+export async function buildSpider(file: string, dist: string = DIST): Promise<string> {
+  mkdirSync(`${dist}/spiders`, { recursive: true });
+  const abs = resolve(file);
+  return compileSpider(abs, `${dist}/spiders/${basename(abs, extname(abs))}.mjs`);
 }

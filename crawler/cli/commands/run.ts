@@ -14,7 +14,9 @@ distributed crawl is finished (queue empty, no request in flight anywhere, no
 start URL waiting), or after handing its in-flight requests back on Ctrl-C /
 SIGTERM. Start as many workers as you like, on as many machines.
 
-  <spider>              bundled name (tieba, follow-all) or a path to a spider module
+  <spider>              bundled name (tieba, follow-all) or a path to a spider module:
+                        .ts, .js or .mjs, in any folder (compiled on load; 'crawl-lab'
+                        imports resolve to this crawler)
   --redis URL           Redis holding the queue (default redis://127.0.0.1:6379/0,
                         env REDIS_URL); 'memory' = one worker, no Redis
   --output FILE         also write items as JSON lines to FILE

@@ -1,4 +1,5 @@
 import { IgnoreRequest } from '../../errors.ts';
+import { bodyBytes, type CrawlRequest } from '../../http/request.ts';
 import { hostAllowed } from '../../http/url.ts';
 import type { Settings } from '../../settings/defaults.ts';
 import type { Hop } from '../transport.ts';
@@ -128,4 +129,46 @@ export function nextHop(
   chain.seen.add(key);
   chain.count++;
   return next;
+}
+
+/**
+ * The request a followed redirect becomes when it goes back through the shared
+ * scheduler (Scrapy's way): same callback, meta, cbKwargs, depth and priority,
+ * the method and body rules of `nextHop`, and `redirectChain` carrying every
+ * earlier hop so loops and `redirectMaxTimes` are still caught across workers.
+ * Its URL then meets the fingerprint filter atomically with the acknowledgement
+ * of the redirecting request: a target already seen is dropped there.
+ */
+export function redirectRequest(
+  request: CrawlRequest,
+  status: number,
+  location: string,
+  settings: Settings,
+  allowedDomains: readonly string[],
+): CrawlRequest {
+  const current: Hop = {
+    url: new URL(request.url),
+    method: request.method.toUpperCase(),
+    headers: { ...request.headers },
+    body: request.body === undefined ? undefined : bodyBytes(request),
+  };
+  const earlier = request.redirectChain ?? [];
+  const chain: RedirectChain = { seen: new Set([...earlier, hopKey(current)]), count: earlier.length };
+  const next = nextHop(current, status, location, chain, settings, allowedDomains);
+  const out: CrawlRequest = {
+    ...request,
+    url: next.url.href,
+    method: next.method,
+    headers: next.headers,
+    attempt: 0,
+    redirectChain: [...earlier, hopKey(current)],
+  };
+  if (next.body === undefined) delete out.body;
+  else out.body = Buffer.from(next.body).toString('base64');
+  return out;
+}
+
+/** URLs of the hops recorded in a request's redirect chain, in order. */
+export function chainUrls(request: CrawlRequest): string[] {
+  return (request.redirectChain ?? []).map((key) => key.slice(key.indexOf(' ') + 1));
 }

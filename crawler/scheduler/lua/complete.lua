@@ -3,13 +3,14 @@
 --   retry   leaseId delayMs priority json
 --   failed  leaseId field json
 --   release leaseId
+--   redirect leaseId fa fb priority json   (the redirect target, through the filter)
 -- An outcome whose lease is gone (reclaimed after a stall, or a repeated complete after
 -- a lost reply) is skipped: the request is already back in the queue or already done.
 -- Reply: {queued, filtered, stale}
 local now = now_ms()
 local i = A0 + 1
 local n = tonumber(ARGV[i])
-local queued, filtered, stale = 0, 0, 0
+local queued, filtered, stale, redirected = 0, 0, 0, 0
 for _ = 1, n do
   local kind, id = ARGV[i + 1], ARGV[i + 2]
   i = i + 2
@@ -35,6 +36,15 @@ for _ = 1, n do
   elseif kind == 'failed' then
     if v then redis.call('HSET', K_FAILED, ARGV[i + 1], ARGV[i + 2]) end
     i = i + 2
+  elseif kind == 'redirect' then
+    if v then
+      if enqueue_req(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]) then
+        queued = queued + 1
+      else
+        filtered, redirected = filtered + 1, redirected + 1
+      end
+    end
+    i = i + 4
   elseif kind == 'release' then
     if v then requeue_lease(v) end
   else
@@ -44,6 +54,7 @@ end
 stat('scheduler/enqueued', queued)
 stat('dupefilter/filtered', filtered)
 stat('leases/stale', stale)
+stat('redirect/filtered', redirected)
 i = i + 1
 for _ = 1, tonumber(ARGV[i]) do
   local name, delta = ARGV[i + 1], ARGV[i + 2]

@@ -93,7 +93,42 @@ test('followAll skips fragments, script, mail, phone and data links, and de-dupl
     'http://127.0.0.1:8000/forum/t/2',
     'http://127.0.0.1:8000/forum/t/3',
   ]);
-  assert.deepEqual(urls(r, 'body'), urls(r, 'a, area'));
+});
+
+test('issue 13: every selector picks links the same way: <a href> matched or inside, <area> only when selected itself', () => {
+  const r = html(`<div id="nav"><a href="/a">a</a><map><area href="/map"></map></div><a href="/b">b</a>`);
+  assert.deepEqual(urls(r, 'body'), urls(r, 'a'), "'body' picks what 'a' picks: no stray <area>");
+  assert.deepEqual(urls(r, '#nav'), ['http://127.0.0.1:8000/a']);
+  assert.deepEqual(urls(r, '#nav area'), ['http://127.0.0.1:8000/map']);
+  assert.deepEqual(urls(r, 'area'), ['http://127.0.0.1:8000/map']);
+});
+
+test('followAll allow and deny filter links by URL pattern: RegExp searched, glob over the whole URL', () => {
+  const r = html(`<a href="/p/1">t</a><a href="/p/2?pn=2">t2</a><a href="/f?kw=x&pn=50">next</a>
+    <a href="/home/main?id=1">user</a><a href="http://other.test/p/3">o</a>`);
+  assert.deepEqual(urls(r, 'a', { allow: [/\/p\/\d+$/] }), [
+    'http://127.0.0.1:8000/p/1',
+    'http://other.test/p/3',
+  ]);
+  assert.deepEqual(urls(r, 'a', { allow: ['http://127.0.0.1:8000/p/*'] }), [
+    'http://127.0.0.1:8000/p/1',
+    'http://127.0.0.1:8000/p/2?pn=2',
+  ]);
+  assert.deepEqual(urls(r, 'a', { deny: [/\/home\//, '*://other.test/*'] }), [
+    'http://127.0.0.1:8000/p/1',
+    'http://127.0.0.1:8000/p/2?pn=2',
+    'http://127.0.0.1:8000/f?kw=x&pn=50',
+  ]);
+  assert.deepEqual(urls(r, 'a', { allow: [/\/p\//], deny: [/pn=/] }), [
+    'http://127.0.0.1:8000/p/1',
+    'http://other.test/p/3',
+  ]);
+  const drafts = r.followAll(['/p/1'], { allow: [/p/], callback: 'parseThread' });
+  assert.deepEqual(Object.keys(drafts[0]!).sort(), ['callback', 'url'], 'allow/deny stay out of the request');
+  assert.throws(
+    () => r.followAll('a', { allow: [42 as unknown as RegExp] }),
+    (e: unknown) => isCrawlError(e) && e.code === 'CRAWL_E_SPIDER_INVALID' && /allow/.test(e.message),
+  );
 });
 
 test('followAll with a selector takes links matching it or inside it', () => {
