@@ -57,6 +57,8 @@ export interface QemuProviderOptions {
   masterPorts: readonly number[];
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** Free memory in MB (tests stage a small machine). @default MemAvailable from /proc/meminfo */
+  availableMemoryMb?: () => number | undefined;
 }
 
 export const QEMU_BIN = 'qemu-system-x86_64';
@@ -188,16 +190,16 @@ export class QemuProvider implements Provider {
 
   async up(nodes: readonly LabNode[]): Promise<void> {
     const st = this.#o.stateDir;
-    await mkdir(st, { recursive: true, mode: 0o700 });
-    const img = await buildImage(this.#o.cacheDir, this.#recipe, (l) => this.#log(l));
-    const accel = await chooseAccel(this.#o.accel, img.kernel, this.#accelCache, (l) => this.#log(l));
-    this.#log(`qemu: ${accel.why}`);
+    // refused before anything is built or booted
     const toStart = nodes.filter((n) => runningPid(st, this.#o.labId, n.name) === undefined);
-    const short = memoryShortfall(toStart, availableMemoryMb());
+    const short = memoryShortfall(toStart, this.#o.availableMemoryMb?.() ?? availableMemoryMb());
     if (short)
       throw new ProviderError(`qemu: not enough free memory: ${short}`, {
         hint: 'lower nodes[].memory in lab.yaml (512 is the least), stop other VMs or labs (npm run lab:down), or close programs',
       });
+    await mkdir(st, { recursive: true, mode: 0o700 });
+    const img = await buildImage(this.#o.cacheDir, this.#recipe, (l) => this.#log(l));
+    const accel = await chooseAccel(this.#o.accel, img.kernel, this.#accelCache, (l) => this.#log(l));
     const used = new Set<number>();
     for (const n of nodes)
       if (!toStart.includes(n))
@@ -243,6 +245,7 @@ export class QemuProvider implements Provider {
     const deadline = started + this.#o.bootTimeoutS * 1000;
     const t = this.#transport(node);
     const console = vmFiles(st, node.name, this.image).console;
+    await mkdir(join(st, 'mux'), { recursive: true, mode: 0o700 });
     for (;;) {
       const r = await execArgv(t.commandArgv(['true']), {
         node: node.name,
