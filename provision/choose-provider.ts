@@ -1,6 +1,6 @@
 import { ConfigError } from '../common/errors.ts';
 import { type LabConfig, labNodes } from './config/index.ts';
-import { AUTO_ORDER, detectProviders, type ProviderContext } from './providers/registry.ts';
+import { AUTO_ORDER, detectProviders, type ProviderContext, pickAuto } from './providers/registry.ts';
 import type { LabNode, Provider, ProviderInfo } from './types.ts';
 
 /**
@@ -25,11 +25,13 @@ export async function chooseProvider(config: LabConfig, ctx: ProviderContext): P
   const log = ctx.log ?? (() => {});
   if (config.provider === 'auto') {
     const detected = await detectProviders(ctx, AUTO_ORDER);
-    const picked = detected.find((d) => d.info.usable) ?? detected.at(-1)!; // local is always usable
+    const picked = pickAuto(detected) ?? detected.at(-1)!; // local is always usable
     for (const d of detected)
       log(
-        `  ${d.info.name.padEnd(8)} ${d.info.usable ? 'usable ' : 'no     '} ${d.info.why}${d === picked ? '  <- picked' : ''}`,
+        `  ${d.info.name.padEnd(8)} ${d.info.usable ? 'usable ' : 'no     '} ${d.info.why}${d === picked ? '  <- picked' : d.info.usable ? `  (${skipped(d.info, picked.info)})` : ''}`,
       );
+    // a slower candidate passed over (real VMs under emulation): say how to get it anyway
+    for (const d of detected) if (d.info.usable && d !== picked && d.info.note) log(`  ${d.info.note}`);
     const each = detected.map(
       (d) => `${d.info.name}: ${d === picked ? 'picked' : d.info.usable ? 'usable' : 'no'}, ${d.info.why}`,
     );
@@ -41,6 +43,7 @@ export async function chooseProvider(config: LabConfig, ctx: ProviderContext): P
     };
   }
   const [only] = await detectProviders(ctx, [config.provider]);
+  if (only?.info.usable && only.info.tier === 'slow') log(`  ${only.info.name}: ${only.info.why}`);
   const { provider, info } = only!;
   if (!info.usable) {
     throw new ConfigError(
@@ -57,4 +60,12 @@ export async function chooseProvider(config: LabConfig, ctx: ProviderContext): P
     candidates: [info],
     nodes: await provider.localize(labNodes(config)),
   };
+}
+
+/** Why a usable candidate was not picked. */
+function skipped(info: ProviderInfo, picked: ProviderInfo): string {
+  const tier = info.tier ?? 'first';
+  if (tier === 'slow') return `not picked: slower than ${picked.name}`;
+  if (tier === 'last') return `not picked: ${picked.name} comes first`;
+  return `not picked: ${picked.name} comes first`;
 }

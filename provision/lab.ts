@@ -104,11 +104,21 @@ export function labSteps(lab: Lab): Step[] {
     redisToolsInstall,
     // before the reachability check, so the workers prove they get through it
     ...((fw === 'on' && machine !== 'local') || (fw === 'auto' && machine === 'vm')
-      ? [firewall({ cidr: config.network.cidr, ports: guarded })]
+      ? [
+          firewall({
+            cidr: config.network.cidr,
+            ports: guarded,
+            ...(lab.provider.hostSource ? { alsoFrom: [lab.provider.hostSource] } : {}),
+          }),
+        ]
       : []),
     redisReachable(redis),
     machine === 'vm'
-      ? nodeDownload({ version: NODE_LTS_VERSION, mirror: config.mirrors.node })
+      ? nodeDownload({
+          version: NODE_LTS_VERSION,
+          mirror: config.mirrors.node,
+          npmMirror: config.mirrors.npm,
+        })
       : nodeRuntime(process.execPath, process.version),
     deployCrawler(DIST),
   ];
@@ -118,6 +128,7 @@ export function labSteps(lab: Lab): Step[] {
     user: config.mongodb.user,
     password: secrets.mongoPassword,
     machine,
+    server: config.mongodb.server,
     serverBinary: findMongoServerBinary(),
   };
   if (config.mongodb.enabled) steps.push(mongodbStep(mongo));

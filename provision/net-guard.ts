@@ -57,3 +57,26 @@ export function requireLoopback(ip: string): void {
     hint: 'local labs use 127.0.0.x addresses: open the lab with openLab() so its nodes get them',
   });
 }
+
+/**
+ * qemu: the VMs' lab network lives only on a multicast socket between QEMU
+ * processes, so the host dials nothing but the ports forwarded to 127.0.0.1
+ * (`forwards`: guest port → host port; undefined when the VM does not run).
+ */
+export function requireForwarded(
+  node: { name: string; ip: string },
+  port: number,
+  forwards: Readonly<Record<number, number>> | undefined,
+): { host: string; port: number } {
+  if (forwards === undefined)
+    throw new ProviderError(`the lab is not up: the VM ${node.name} does not run`, {
+      hint: 'run npm run lab:up (npm run lab:status shows what runs)',
+    });
+  const hostPort = forwards[port];
+  if (hostPort === undefined)
+    throw new ProviderError(
+      `port ${port} of ${node.name} is not forwarded to this host (forwarded: ${Object.keys(forwards).join(', ')}); its lab address ${node.ip} is reachable only from the other VMs`,
+      { hint: 'use npm run lab:ssh to work on the VM, or reach the port from another node' },
+    );
+  return { host: '127.0.0.1', port: hostPort };
+}

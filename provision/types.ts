@@ -89,13 +89,23 @@ export interface Step {
 }
 
 /** Every provider the lab knows, in the order `provider: auto` prefers them (provision/providers/registry.ts). */
-export type ProviderName = 'vagrant' | 'netns' | 'ssh' | 'local';
+export type ProviderName = 'vagrant' | 'qemu' | 'netns' | 'ssh' | 'local';
+
+/**
+ * How eagerly `provider: auto` takes a usable provider: every 'first' one in
+ * AUTO_ORDER, then 'slow' ones (real VMs under software emulation, minutes per
+ * boot), then 'last' (plain processes). @default 'first'
+ */
+export type ProviderTier = 'first' | 'slow' | 'last';
 
 export interface ProviderInfo {
   name: ProviderName;
   /** Can it run here, and if not, why (for `provider: auto` and lab:doctor). */
   usable: boolean;
   why: string;
+  tier?: ProviderTier;
+  /** One more line for auto and lab:doctor, e.g. how to get real VMs when a faster provider wins. */
+  note?: string;
 }
 
 /** Where this host connects to reach a port of a node: its lab address, or a port forwarded to loopback. */
@@ -142,6 +152,15 @@ export interface Provider {
   hostEndpoint(node: LabNode, port: number): Promise<Endpoint>;
   /** What stays after `down`, one line each, for lab:down's message. */
   keptOnDown(): string[];
+  /**
+   * Where this host's connections to forwarded ports come from, as the nodes
+   * see them (qemu's user-mode NAT: 10.0.2.2). The firewall admits it next to
+   * the lab network, as VirtualBox's host-only address is inside it. Unset: the
+   * host is on the lab network itself, or reaches nothing through a firewall.
+   */
+  readonly hostSource?: string;
+  /** Extra logs a node has beside its services (qemu: 'console', the serial console). */
+  extraLog?(node: LabNode, name: string, lines: number): Promise<string | undefined>;
 }
 
 /** How to start an interactive shell on a node, from this host. */

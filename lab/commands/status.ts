@@ -65,6 +65,12 @@ export async function logs(o: { node?: string; service?: string; lines?: number 
   }
   for (const node of nodes) {
     console.log(`== ${node.name}: ${service}`);
+    // logs the provider keeps itself (qemu: the VM's serial console), read on this host
+    const own = await lab.provider.extraLog?.(node, service, o.lines ?? 40);
+    if (own !== undefined) {
+      console.log(own.trimEnd() || '(no log yet)');
+      continue;
+    }
     // the node's service manager reads the log where its layout keeps it (local: <node>/log/)
     const log = await servicesOf(lab, lab.provider.transport(node)).log(service, o.lines ?? 40);
     console.log(log.trimEnd() || '(no log yet)');
@@ -86,7 +92,8 @@ export const logsCommand: LabCommand = {
   usage: `npm run lab:logs [-- <node> [service] [--lines N]]
 
 The last lines of a node's worker log (or another service's: site, mongo,
-worker-2, ...); every node's without a name.
+worker-2, ...); every node's without a name. On qemu VMs, \`console\` is the
+VM's serial console (boot messages, kernel errors).
 
   --lines N   how many lines (default 40)`,
   options: { lines: { type: 'string' } },

@@ -13,14 +13,18 @@ import type { LabConfig } from './types.ts';
 
 /**
  * Address rules per provider. vagrant (and auto, which may pick vagrant):
- * one /24 inside VirtualBox's host-only range. netns: one private /24. ssh and
+ * one /24 inside VirtualBox's host-only range. netns and qemu: one private /24
+ * (qemu: not QEMU's own NAT network 10.0.2.0/24). ssh and
  * local: any valid IPv4 (the machines already exist, or everything is on
  * loopback). In a /24 the host itself is .1 (VirtualBox's host-only adapter, or
  * the netns bridge), so nodes never use .0, .1 or .255.
  */
+/** QEMU's user-mode NAT (-netdev user): the guests' first interface, so never the lab network. */
+const QEMU_NAT_NET = '10.0.2.0';
+
 export function checkAddresses(config: LabConfig): void {
   const { provider, source } = config;
-  const shared = provider === 'auto' || provider === 'vagrant' || provider === 'netns';
+  const shared = provider === 'auto' || provider === 'vagrant' || provider === 'netns' || provider === 'qemu';
   const cidr = checkCidr(config);
 
   const seen = new Map<string, number>();
@@ -75,13 +79,20 @@ function checkCidr(config: LabConfig): Cidr | undefined {
   if (networkOf(cidr.base, 24) !== cidr.base) {
     fail('has host bits set', `use the network address: ${formatIPv4(networkOf(cidr.base, 24))}/24.`);
   }
-  if (provider === 'netns' && !isPrivate(cidr.base)) {
+  const privateOnly = provider === 'netns' || provider === 'qemu';
+  if (provider === 'qemu' && formatIPv4(cidr.base) === QEMU_NAT_NET) {
+    fail(
+      "is QEMU's own user-mode NAT network (each VM's first interface)",
+      'use another private /24 for the lab network, e.g. 192.168.56.0/24 or 10.56.0.0/24.',
+    );
+  }
+  if (privateOnly && !isPrivate(cidr.base)) {
     fail(
       'is not a private network',
       'use a range from 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 so the stand-in hosts never shadow real ones, e.g. 10.56.0.0/24.',
     );
   }
-  if (provider !== 'netns' && !cidrInside(cidr, VIRTUALBOX_HOST_ONLY)) {
+  if (!privateOnly && !cidrInside(cidr, VIRTUALBOX_HOST_ONLY)) {
     fail(
       `is outside VirtualBox's host-only range 192.168.56.0/21${provider === 'auto' ? " (provider 'auto' may pick vagrant)" : ''}`,
       'use a /24 from 192.168.56.0/24 to 192.168.63.0/24. VirtualBox 6.1.28 and later refuse other host-only addresses unless /etc/vbox/networks.conf lists them' +

@@ -80,7 +80,11 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
     collection: 'tieba',
     user: 'crawler',
     password: 'auto',
+    /** @default 'packages' (MongoDB's official packages, what a learner's VM gets) */
+    server: 'packages',
   },
+  /** Real VMs under QEMU (provider: qemu); TCG boots take about a minute, so the timeout is generous. */
+  qemu: { accel: 'auto', bootTimeoutS: 300 },
   crawl: {
     target: 'mini-tieba',
     listPages: SITE_DEFAULTS.listPages,

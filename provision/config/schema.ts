@@ -73,6 +73,16 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
     collection: DB_NAME,
     user: DB_NAME,
     password: SECRET,
+    server: { type: 'enum', values: ['packages', 'binary'] },
+  },
+  qemu: {
+    accel: { type: 'enum', values: ['auto', 'kvm', 'tcg'] },
+    boot_timeout_s: {
+      type: 'int',
+      min: 30,
+      max: 3600,
+      why: 'seconds from starting a VM to its ssh answering; emulated (TCG) boots take about a minute',
+    },
   },
   crawl: {
     target: { type: 'enum', values: ['mini-tieba', 'real-tieba'] },

@@ -1,8 +1,21 @@
 import type { LabNode } from '../types.ts';
 
-/** `auto` picks vagrant, else netns, else local at `lab:up` time and says why. */
-export type ProviderChoice = 'auto' | 'vagrant' | 'netns' | 'ssh' | 'local';
-export const PROVIDER_CHOICES: readonly ProviderChoice[] = ['auto', 'vagrant', 'netns', 'ssh', 'local'];
+/** `auto` picks at `lab:up` time and says why (provision/providers/registry.ts AUTO_ORDER). */
+export type ProviderChoice = 'auto' | 'vagrant' | 'qemu' | 'netns' | 'ssh' | 'local';
+export const PROVIDER_CHOICES: readonly ProviderChoice[] = [
+  'auto',
+  'vagrant',
+  'qemu',
+  'netns',
+  'ssh',
+  'local',
+];
+
+/** qemu provider: 'auto' = KVM when a probe guest runs under it, else TCG. */
+export type QemuAccel = 'auto' | 'kvm' | 'tcg';
+
+/** VMs' MongoDB: MongoDB's own packages, or the MongoDB-protocol server binary the stand-ins use (FerretDB). */
+export type MongoServer = 'packages' | 'binary';
 
 export type CrawlTarget = 'mini-tieba' | 'real-tieba';
 
@@ -33,6 +46,14 @@ export interface LabConfig {
     collection: string;
     user: string;
     password: string;
+    /** On VMs: 'packages' (mongodb-org from MongoDB's apt repository) or 'binary' (this host's FerretDB, uploaded). */
+    server: MongoServer;
+  };
+  /** qemu provider only. */
+  qemu: {
+    accel: QemuAccel;
+    /** Seconds each VM may take from start to answering ssh. */
+    bootTimeoutS: number;
   };
   crawl: {
     target: CrawlTarget;

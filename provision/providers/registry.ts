@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../lab-env.ts';
 import type { Provider, ProviderInfo, ProviderName } from '../types.ts';
 import { LocalProvider } from './local.ts';
 import { NetnsProvider } from './netns/provider.ts';
+import { QemuProvider } from './qemu/provider.ts';
 import { SshProvider } from './ssh.ts';
 import type { HostFacts } from './vagrant/hypervisors.ts';
 import { VagrantProvider } from './vagrant/provider.ts';
@@ -62,6 +63,24 @@ const FACTORIES: Record<ProviderName, Factory> = {
       },
       log: (line) => ctx.log?.(`  $ ${line}`),
     }),
+  qemu: (ctx) =>
+    new QemuProvider({
+      labId: ctx.labId,
+      stateDir: join(ctx.stateDir, 'qemu'),
+      cacheDir: ctx.cacheDir,
+      mirror: ctx.config.mirrors.apt || DEBIAN_MIRROR,
+      suite: DEBIAN_SUITE,
+      prefix: Number(ctx.config.network.cidr.split('/')[1]),
+      accel: ctx.config.qemu.accel,
+      bootTimeoutS: ctx.config.qemu.bootTimeoutS,
+      masterPorts: [
+        ctx.config.redis.port,
+        ...(ctx.config.mongodb.enabled ? [ctx.config.mongodb.port] : []),
+        ...(ctx.config.crawl.target === 'mini-tieba' ? [ctx.config.site.port] : []),
+      ],
+      ...(ctx.env ? { env: { ...ctx.env } } : {}),
+      ...(ctx.log ? { log: ctx.log } : {}),
+    }),
   ssh: (ctx) =>
     new SshProvider({
       stateDir: join(ctx.stateDir, 'ssh'),
@@ -73,11 +92,24 @@ const FACTORIES: Record<ProviderName, Factory> = {
 };
 
 /**
- * `provider: auto`'s order: real VMs first, then stand-in hosts, then plain
- * processes, which always work. ssh is never automatic (its machines must be
- * listed in lab.yaml).
+ * `provider: auto`'s candidates, in order. auto takes the first usable one of
+ * tier 'first' (vagrant, qemu with KVM, netns), else of tier 'slow' (qemu under
+ * TCG: real VMs, minutes per boot, only where netns is impossible), else local
+ * (tier 'last', always works): see pickAuto. ssh is never automatic (its
+ * machines must be listed in lab.yaml).
  */
-export const AUTO_ORDER: readonly ProviderName[] = ['vagrant', 'netns', 'local'];
+export const AUTO_ORDER: readonly ProviderName[] = ['vagrant', 'qemu', 'netns', 'local'];
+
+const TIERS = ['first', 'slow', 'last'] as const;
+
+/** The candidate `auto` picks: the first usable one of the best tier (ProviderInfo.tier, default 'first'). */
+export function pickAuto<T extends { info: ProviderInfo }>(detected: readonly T[]): T | undefined {
+  for (const tier of TIERS) {
+    const found = detected.find((d) => d.info.usable && (d.info.tier ?? 'first') === tier);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 export function makeProvider(name: ProviderName, ctx: ProviderContext): Provider {
   return FACTORIES[name](ctx);

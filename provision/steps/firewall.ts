@@ -19,7 +19,15 @@ export interface FirewallOptions {
   cidr: string;
   /** TCP ports to guard on the master. */
   ports: readonly number[];
+  /**
+   * More IPv4 sources admitted: the address this host's forwarded connections
+   * come from (qemu's user-mode NAT, Provider.hostSource), as VirtualBox's
+   * host-only address is inside the lab network.
+   */
+  alsoFrom?: readonly string[];
 }
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
@@ -29,6 +37,13 @@ function checkOptions(o: FirewallOptions): void {
     throw new CrawlError('CRAWL_E_LAB_CONFIG', `firewall: network "${o.cidr}" is not an IPv4 CIDR`, {
       hint: "set network.cidr in lab.yaml to a network such as '192.168.56.0/24'",
     });
+  }
+  for (const ip of o.alsoFrom ?? []) {
+    const a = IPV4.exec(ip);
+    if (!a || a.slice(1).some((x) => Number(x) > 255))
+      throw new CrawlError('CRAWL_E_LAB_CONFIG', `firewall: source "${ip}" is not an IPv4 address`, {
+        hint: 'the provider gives its host address as a dotted IPv4 address such as 10.0.2.2',
+      });
   }
   if (o.ports.length === 0 || o.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
     throw new CrawlError(
@@ -54,12 +69,13 @@ export function firewallTable(o: FirewallOptions): string {
     // the machine's own connections, even to its lab address, arrive on lo
     'iifname "lo" accept',
     `ip saddr ${o.cidr} tcp dport { ${ports} } accept`,
+    ...(o.alsoFrom ?? []).map((ip) => `ip saddr ${ip} tcp dport { ${ports} } accept`),
     `tcp dport { ${ports} } drop`,
   ];
   const hash = createHash('sha256').update(chain.join('\n')).digest('hex').slice(0, 16);
   return [
     `table inet ${FIREWALL_TABLE} {`,
-    `\tcomment "crawl-lab ${hash}: tcp ${ports} only from ${o.cidr} and loopback"`,
+    `\tcomment "crawl-lab ${hash}: tcp ${ports} only from ${[o.cidr, ...(o.alsoFrom ?? [])].join(', ')} and loopback"`,
     '\tchain input {',
     ...chain.map((l) => `\t\t${l}`),
     '\t}',

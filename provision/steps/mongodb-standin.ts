@@ -100,13 +100,21 @@ async function sha256(path: string): Promise<string> {
     .digest('hex');
 }
 
+/**
+ * Also MongoDB on a VM whose lab.yaml says `mongodb.server: binary`: the same
+ * binary, uploaded, as an enabled systemd unit (back after a reboot) listening
+ * on every address, so the port forwarded to this host (qemu) reaches it; the
+ * firewall step admits only the lab network, loopback and the host's NAT address.
+ */
 export async function provisionMongoStandin(
   o: MongoStepOptions & { serverBinary: string },
   ctx: StepContext,
 ): Promise<StepStatus> {
   const { transport: t, node, log } = ctx;
-  const services = serviceManagerFor(t, 'standin');
+  const vm = o.machine === 'vm';
+  const services = serviceManagerFor(t, vm ? 'vm' : 'standin');
   const at = { ip: node.ip, port: o.port };
+  const listen = vm ? '0.0.0.0' : node.ip;
   const want = await sha256(o.serverBinary);
   const have = (await t.run(['sha256sum', MONGO_BIN], { nothrow: true })).stdout.split(' ')[0];
   const running = (await services.state(MONGO_SERVICE)).state === 'running';
@@ -117,9 +125,12 @@ export async function provisionMongoStandin(
     await t.copy(o.serverBinary, MONGO_BIN);
   }
   await t.run(['mkdir', '-p', MONGO_DATA_DIR]);
-  await services.start(MONGO_SERVICE, ferretdbArgv({ ip: node.ip, port: o.port, user: o.user }), {
-    FERRETDB_SETUP_PASSWORD: o.password,
-  });
+  await services.start(
+    MONGO_SERVICE,
+    ferretdbArgv({ ip: listen, port: o.port, user: o.user }),
+    { FERRETDB_SETUP_PASSWORD: o.password },
+    vm ? { enable: true, restart: 'on-failure' } : {},
+  );
   // the master asks itself (one command, retrying for 10 s): nothing dials it from this host
   if (await mongoAnswersOn(t, at, 10_000)) {
     log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);

@@ -1,5 +1,6 @@
 import { CrawlError } from '../../common/errors.ts';
-import { fetchNodeTarball, type NodeTarball, nodeArchOf } from '../node-dist.ts';
+import { fetchNodeTarball, nodeArchOf } from '../node-dist.ts';
+import { fetchNodeFromNpm, npmRegistry } from '../node-npm.ts';
 import type { Step, Transport } from '../types.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface NodeDownloadOptions {
   cacheDir?: string;
   /** Install prefix on the machine. @default '/usr/local' (so node is /usr/local/bin/node) */
   prefix?: string;
+  /** lab.yaml mirrors.npm: where the fallback finds node-linux-<arch> ('' = this host's npm registry). */
+  npmMirror?: string;
 }
 
 /** Where the tarball is put on the machine before unpacking; removed afterwards. */
@@ -31,8 +34,9 @@ const UPLOAD_DIR = '/var/tmp/crawl-lab';
 const UNPACK = `
 tarball=$1; prefix=$2; top=$3
 mkdir -p "$prefix"
-tar -xJf "$tarball" -C "$prefix" --strip-components=1 --no-same-owner \\
-  --exclude="$top/CHANGELOG.md" --exclude="$top/README.md" --exclude="$top/LICENSE"
+case "$tarball" in *.tgz) unzip=-z ;; *) unzip=-J ;; esac
+tar -x "$unzip" -f "$tarball" -C "$prefix" --strip-components=1 --no-same-owner \\
+  --exclude="$top/CHANGELOG.md" --exclude="$top/README.md" --exclude="$top/LICENSE" --exclude="$top/package.json"
 rm -f "$tarball"`;
 
 /** `<bin> --version`, or '' when there is no such program yet (spawning a missing file would throw). */
@@ -60,16 +64,24 @@ export function nodeDownload(o: NodeDownloadOptions): Step {
           { hint: 'use a box for amd64 or arm64 (lab.yaml box)' },
         );
       }
-      const tarball: NodeTarball = await fetchNodeTarball({
-        version: o.version,
-        arch,
-        mirror: o.mirror,
-        ...(o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir }),
-        log,
-      });
-      const top = `node-${o.version}-linux-${arch}`;
-      const remote = `${UPLOAD_DIR}/${top}.tar.xz`;
-      await transport.copy(tarball.path, remote);
+      const cache = o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir };
+      let local: string;
+      let top = `node-${o.version}-linux-${arch}`;
+      try {
+        local = (await fetchNodeTarball({ version: o.version, arch, mirror: o.mirror, ...cache, log })).path;
+      } catch (error) {
+        // nodejs.org unreachable (no mirror chosen): the same release binary from the npm registry
+        if (o.mirror !== '') throw error;
+        const registry = npmRegistry(process.env, o.npmMirror);
+        log(
+          `nodejs.org unreachable (${(error as Error).message.split('\n')[0]}); using node-linux-${arch}@${o.version.slice(1)} from ${registry}`,
+        );
+        const npm = await fetchNodeFromNpm({ version: o.version, arch, registry, ...cache, log });
+        local = npm.path;
+        top = npm.top;
+      }
+      const remote = `${UPLOAD_DIR}/${top}${local.endsWith('.tgz') ? '.tgz' : '.tar.xz'}`;
+      await transport.copy(local, remote);
       await transport.run(['bash', '-euo', 'pipefail', '-c', UNPACK, 'unpack', remote, prefix, top], {
         timeoutMs: 300_000,
       });
