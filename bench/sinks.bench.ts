@@ -75,7 +75,7 @@ function verify(store: Store): string {
       const floor = stored[f.postId];
       if (floor?.['floor'] === undefined) floors++;
       const subs = (floor?.['subComments'] ?? {}) as Record<string, unknown>;
-      comments += f.subComments.filter((c) => !(c.commentId in subs)).length;
+      comments += (f.subComments ?? []).filter((c) => !(c.commentId in subs)).length;
     }
   }
   const extra = store.docs.size - (truth.length - threads);

@@ -2,6 +2,7 @@ import { CrawlError } from 'crawl-lab';
 import type { Lab } from '../../provision/lab.ts';
 import type { ItemSink } from '../items/sink.ts';
 import { type CrawlSummary, type CrawlTick, runCrawl } from '../runner/run-crawl.ts';
+import type { GroundTruth } from '../runner/truth-check.ts';
 import type { WorkerRef } from '../runner/workers.ts';
 import { CHAOS } from './plan.ts';
 
@@ -27,6 +28,8 @@ export interface DriveHooks {
   holding?: () => boolean;
   /** Workers started mid-crawl, waited for like the others. */
   extraWorkers?: () => readonly WorkerRef[];
+  /** The ground truth the runner checks the crawl against (computed once for every scenario). */
+  truth?: GroundTruth;
 }
 
 export type DriveResult = CrawlSummary & { timeline: Tick[] };
@@ -50,6 +53,7 @@ export async function driveCrawl(lab: Lab, sink: ItemSink, hooks: DriveHooks): P
     timeoutMs: CHAOS.crawlTimeoutMs,
     ...(hooks.holding ? { holding: hooks.holding } : {}),
     ...(hooks.extraWorkers ? { extraWorkers: hooks.extraWorkers } : {}),
+    ...(hooks.truth ? { truth: hooks.truth } : {}),
     onTick: (t) => hooks.onTick?.(toTick(t), t.elapsedMs),
   });
   return { ...summary, timeline: summary.ticks.map(toTick) };

@@ -1,11 +1,10 @@
 import { STAT, statValue } from 'crawl-lab';
 import type { Lab } from '../../provision/lab.ts';
 import type { ItemSink } from '../items/sink.ts';
-import { readLabItems } from '../items/store.ts';
+import { type GroundTruth, type StoreCheck, storeIsExact } from '../runner/truth-check.ts';
 import type { WorkerRef } from '../runner/workers.ts';
 import { type DriveResult, driveCrawl } from './driver.ts';
 import { type FigureRow, medianRate, recoveryMs } from './figures.ts';
-import { checkStore, type GroundTruth, type StoreCheck, storeIsExact } from './outcome.ts';
 import { CHAOS } from './plan.ts';
 import type { Scenario } from './scenarios.ts';
 
@@ -54,6 +53,7 @@ export async function runChaos(
   let drive: DriveResult;
   try {
     drive = await driveCrawl(lab, o.sink, {
+      truth: o.truth,
       extraWorkers: () => extra,
       holding: () => running !== undefined && !faultOver,
       onTick(tick, elapsed) {
@@ -95,10 +95,21 @@ export async function runChaos(
   }
   const pages = statValue(drive.stats, STAT.pages);
   if (pages < o.truth.pages) problems.push(`${pages} pages fetched, the site has ${o.truth.pages}`);
-  const store = checkStore(await readLabItems(lab, o.sink), o.truth);
+  // the runner checked the store and the site's hit log; pages fetched twice are the price of
+  // at-least-once under a fault (a figure, not a failure), a page never fetched is a failure
+  const { store, fetches } = drive.truth!;
+  const named = (kinds: string[]) =>
+    drive
+      .truth!.differences.filter((d) => kinds.includes(d.kind))
+      .map((d) => `${d.kind}: ${d.what}`)
+      .join('; ');
   if (!storeIsExact(store))
     problems.push(
-      `the item store does not hold exactly the ground truth: ${store.lost} lost, ${store.duplicated} duplicated, ${store.wrong} wrong, ${store.unreadable} unreadable (${store.examples.join('; ')})`,
+      `the item store does not hold exactly the ground truth: ${store.lost} lost, ${store.duplicated} duplicated, ${store.extra} extra, ${store.wrong} wrong, ${store.unreadable} unreadable (${named(['missing', 'extra', 'duplicated', 'wrong', 'unreadable'])})`,
+    );
+  if (fetches.notFetched > 0 || fetches.extra > 0)
+    problems.push(
+      `the site's hit log: ${fetches.notFetched} page(s) never fetched, ${fetches.extra} request(s) beyond the site's pages (${named(['not fetched', 'extra fetch'])})`,
     );
   const threshold = o.baseline?.drive ? CHAOS.recoveredRate * medianRate(o.baseline.drive.timeline) : 0;
   const recovery = fault && threshold > 0 ? recoveryMs(drive.timeline, fault.endMs, threshold) : undefined;
@@ -132,7 +143,7 @@ export function figureRow(r: ChaosResult, baseline: ChaosResult | undefined): Fi
     expectedItems: r.store?.expected,
     foundItems: r.store?.found,
     lost: r.store?.lost,
-    duplicated: r.store?.duplicated,
+    duplicated: r.store === undefined ? undefined : r.store.duplicated + r.store.extra,
     duplicateFetches: ran ? r.pages - r.expectedPages : undefined,
     recoveryS: r.recoveryMs === undefined ? undefined : r.recoveryMs / 1000,
     extraWallS: ran && baseline && r !== baseline ? (r.elapsedMs - baseline.elapsedMs) / 1000 : undefined,

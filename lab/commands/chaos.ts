@@ -2,13 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from 'crawl-lab';
 import { figuresTable, replaceFigures } from '../../lab/chaos/figures.ts';
-import { labGroundTruth } from '../../lab/chaos/outcome.ts';
 import { isScenario, SCENARIOS } from '../../lab/chaos/plan.ts';
 import { type ChaosResult, figureRow, runChaos } from '../../lab/chaos/run.ts';
 import { SCENARIO_LIST, type Scenario, scenarioNamed } from '../../lab/chaos/scenarios.ts';
 import { type Lab, openLab } from '../../provision/lab.ts';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labItemSink } from '../items/sink.ts';
+import { labGroundTruth } from '../runner/truth-check.ts';
 import type { LabCommand } from './run-command.ts';
 
 export const CHAOS_DOC = join(REPO_ROOT, 'docs', 'chaos.md');
@@ -23,7 +23,7 @@ function printResult(r: ChaosResult, baseline: ChaosResult | undefined): void {
   const s = r.store;
   if (s) {
     console.log(`   items (${s.source}): expected ${s.expected}, found ${s.found}`);
-    console.log(`   lost ${s.lost}, duplicated ${s.duplicated}, wrong ${s.wrong}`);
+    console.log(`   lost ${s.lost}, duplicated ${s.duplicated}, extra ${s.extra}, wrong ${s.wrong}`);
   }
   console.log(
     `   pages ${r.pages} (site: ${r.expectedPages}): duplicate fetches ${r.pages - r.expectedPages}`,

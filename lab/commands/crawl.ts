@@ -1,6 +1,66 @@
 import { type OpenLabOptions, openLab } from '../../provision/lab.ts';
+import { labItemSink } from '../items/sink.ts';
 import { type CrawlSummary, runCrawl } from '../runner/run-crawl.ts';
+import { checkLabTruth, type TruthCheck } from '../runner/truth-check.ts';
 import type { LabCommand } from './run-command.ts';
+
+/**
+ * lab:crawl: the distributed crawl through the lab's one runner, and its truth
+ * check (lab/runner/truth-check.ts): exit 0 only when every worker ended well
+ * and, on the mini-Tieba site, the item store holds exactly the site's
+ * documents and the site served each of its pages once. `--json` prints the
+ * structured result (what the end-to-end tests read); `--check` only checks
+ * the last crawl again.
+ */
+
+/** What `lab:crawl --json` prints: the structured result. */
+export interface CrawlResult {
+  ok: boolean;
+  /** Absent with --check (no crawl ran). */
+  crawl?: {
+    elapsedMs: number;
+    pages: number;
+    items: number;
+    perNode: Record<string, number>;
+    workers: { id: string; node: string; exit: number | 'running' | 'stopped' }[];
+    finished: boolean;
+    itemSink: string;
+  };
+  /** Absent when the target is not the mini-Tieba site (nothing to check against). */
+  truth?: TruthCheck;
+}
+
+export function crawlResult(r: CrawlSummary): CrawlResult {
+  const workersOk = r.workers.every((w) => w.exit === 0);
+  return {
+    ok: workersOk && (r.truth === undefined || r.truth.exact),
+    crawl: {
+      elapsedMs: r.elapsedMs,
+      pages: r.pages,
+      items: r.items,
+      perNode: r.perNode,
+      workers: r.workers.map((w) => ({ id: w.id, node: w.node, exit: w.exit })),
+      finished: r.finished,
+      itemSink: r.itemSink,
+    },
+    ...(r.truth ? { truth: r.truth } : {}),
+  };
+}
+
+/** The truth check in words: one line when exact, else the counts and the first differences by name. */
+export function truthLines(t: TruthCheck): string[] {
+  const { store: s, fetches: f } = t;
+  if (t.exact)
+    return [
+      `matches the site's ground truth: ${s.expected} thread documents in ${s.source}, each as the site has it; ${f.expected} pages, each fetched once (the site's hit log)`,
+    ];
+  return [
+    "MISMATCH with the site's ground truth:",
+    `  items (${s.source}): ${s.expected} documents expected, ${s.found} found: ${s.lost} missing, ${s.extra} extra, ${s.duplicated} duplicated, ${s.wrong} wrong, ${s.unreadable} unreadable`,
+    `  pages (the site's hit log): ${f.expected} expected, ${f.fetched} fetched: ${f.notFetched} not fetched, ${f.twice} fetched twice, ${f.extra} extra`,
+    ...t.differences.map((d) => `  ${d.kind}: ${d.what}`),
+  ];
+}
 
 /** The summary lab:crawl prints, and whether the crawl is what it should be (exit 0). */
 export function crawlReport(r: CrawlSummary): { lines: string[]; ok: boolean } {
@@ -13,28 +73,42 @@ export function crawlReport(r: CrawlSummary): { lines: string[]; ok: boolean } {
     );
   }
   lines.push(`items: ${r.itemSink}`);
-  const failed = r.workers.filter((w) => w.exit !== 0);
-  for (const w of failed)
+  for (const w of r.workers.filter((x) => x.exit !== 0))
     lines.push(
       `  worker ${w.id} on ${w.node}: ${w.exit === 'stopped' ? 'stopped' : `exit ${w.exit}`} (npm run lab:logs -- ${w.node})`,
     );
-  if (r.expectedPages !== undefined) {
-    lines.push(
-      r.pages === r.expectedPages
-        ? `matches the site's ground truth: ${r.expectedPages} pages, each fetched once`
-        : `MISMATCH: the site's ground truth is ${r.expectedPages} pages`,
-    );
-  }
-  return {
-    lines,
-    ok: failed.length === 0 && (r.expectedPages === undefined || r.pages === r.expectedPages),
-  };
+  if (r.truth) lines.push(...truthLines(r.truth));
+  return { lines, ok: crawlResult(r).ok };
 }
 
-export async function crawl(o: { resume?: boolean; open?: OpenLabOptions } = {}): Promise<number> {
-  const lab = await openLab(o.open);
+export interface CrawlOptions {
+  resume?: boolean;
+  /** Check the last crawl's items and the site's hit log again, without crawling. */
+  check?: boolean;
+  /** Print the structured result (CrawlResult) as one JSON line on stdout; progress goes to stderr. */
+  json?: boolean;
+  open?: OpenLabOptions;
+  /** Where the summary (or the JSON) goes. @default console.log */
+  print?: (line: string) => void;
+}
+
+export async function crawl(o: CrawlOptions = {}): Promise<number> {
+  const print = o.print ?? ((line: string) => console.log(line));
+  const say = o.json ? (line: string) => console.error(line) : print;
+  const lab = await openLab({ log: say, ...o.open });
+  if (o.check) {
+    if (lab.config.crawl.target !== 'mini-tieba') {
+      say(`crawl.target is ${lab.config.crawl.target}: there is no ground truth to check against`);
+      return 0;
+    }
+    const truth = await checkLabTruth(lab, await labItemSink(lab));
+    const result: CrawlResult = { ok: truth.exact, truth };
+    if (o.json) print(JSON.stringify(result));
+    else for (const line of truthLines(truth)) print(line);
+    return result.ok ? 0 : 1;
+  }
   const resume = Boolean(o.resume);
-  console.log(
+  say(
     `${resume ? 'resuming' : 'starting'} the crawl: ${lab.config.crawl.target}, ${lab.config.crawl.listPages} list pages, ${lab.nodes.length} nodes`,
   );
   const r = await runCrawl(lab, {
@@ -44,25 +118,38 @@ export async function crawl(o: { resume?: boolean; open?: OpenLabOptions } = {})
       const nodes = Object.entries(p.perNode)
         .map(([n, v]) => `${n} ${v.rate.toFixed(0)}/s`)
         .join('  ');
-      console.log(
+      say(
         `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages}  queue ${p.queue}  fingerprints ${p.fingerprints}  items ${p.items}  | ${nodes}`,
       );
     },
   });
   const report = crawlReport(r);
-  for (const line of report.lines) console.log(line);
+  if (o.json) {
+    for (const line of report.lines) say(line);
+    print(JSON.stringify(crawlResult(r)));
+  } else for (const line of report.lines) print(line);
   return report.ok ? 0 : 1;
 }
 
 export const crawlCommand: LabCommand = {
   name: 'crawl',
-  usage: `npm run lab:crawl [-- --resume]
+  usage: `npm run lab:crawl [-- --resume] [--check] [--json]
 
 Reset the crawl (or resume it), seed the start URL, start a worker on every
 node, show live progress, wait until the distributed crawl finishes by itself,
-and print a summary checked against the site's ground truth.
+and check it against the mini-Tieba site's ground truth: the item store
+(MongoDB, or every node's JSON lines) document by document, and the site's own
+hit log page by page (each page fetched once, nothing else). The summary names
+the first differences; exit 1 on any difference or a worker that failed.
 
-  --resume   keep the queue, fingerprints and items of the last crawl and go on from them`,
-  options: { resume: { type: 'boolean' } },
-  run: ({ values }) => crawl({ resume: Boolean(values['resume']) }),
+  --resume   keep the queue, fingerprints and items of the last crawl and go on from them
+  --check    do not crawl: check the last crawl's items and the site's hit log again
+  --json     print the result as one JSON line on stdout (progress goes to stderr)`,
+  options: { resume: { type: 'boolean' }, check: { type: 'boolean' }, json: { type: 'boolean' } },
+  run: ({ values }) =>
+    crawl({
+      resume: Boolean(values['resume']),
+      check: Boolean(values['check']),
+      json: Boolean(values['json']),
+    }),
 };

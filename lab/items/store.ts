@@ -22,9 +22,14 @@ export interface MergedStore {
   records: number;
   /** Items stored more than once: a JSON line repeating an earlier one exactly; a thread in two documents or a floor twice in one. */
   repeated: number;
+  /** The item keys of the first few of them, for the report. */
+  repeatedKeys: string[];
   /** Lines that are not an item (torn or not JSON). */
   unreadable: number;
 }
+
+/** How many repeated item keys a store keeps for the report. */
+const REPEATED_KEYS = 5;
 
 function setPath(doc: Doc, dotted: string, value: unknown): void {
   const path = dotted.split('.');
@@ -41,6 +46,7 @@ function setPath(doc: Doc, dotted: string, value: unknown): void {
 export function mergeJsonLines(texts: readonly string[], source = 'JSON lines'): MergedStore {
   const docs = new Map<string, Doc>();
   const seen = new Set<string>();
+  const repeatedKeys: string[] = [];
   let records = 0;
   let repeated = 0;
   let unreadable = 0;
@@ -54,7 +60,8 @@ export function mergeJsonLines(texts: readonly string[], source = 'JSON lines'):
         unreadable++;
         continue;
       }
-      const key = (item as Doc | null)?.['_key'];
+      // `_key` is the sink's copy of the item key; an item without it keys itself by its `key` field
+      const key = (item as Doc | null)?.['_key'] ?? (item as Doc | null)?.['key'];
       if (typeof item !== 'object' || item === null || typeof key !== 'string') {
         unreadable++;
         continue;
@@ -65,14 +72,17 @@ export function mergeJsonLines(texts: readonly string[], source = 'JSON lines'):
         .filter(([k]) => k !== '_key' && k !== 'key')
         .sort(([a], [b]) => (a < b ? -1 : 1));
       const identity = JSON.stringify([key, fields]);
-      if (seen.has(identity)) repeated++;
+      if (seen.has(identity)) {
+        repeated++;
+        if (repeatedKeys.length < REPEATED_KEYS) repeatedKeys.push(key);
+      }
       seen.add(identity);
       const doc = docs.get(key) ?? {};
       docs.set(key, doc);
       for (const [field, value] of fields) setPath(doc, field, value);
     }
   }
-  return { source, docs, records, repeated, unreadable };
+  return { source, docs, records, repeated, repeatedKeys, unreadable };
 }
 
 type MongoSink = Extract<ItemSink, { kind: 'mongodb' }>;
@@ -92,6 +102,7 @@ function repeatedFloors(doc: Doc): number {
 export function fromMongoDocuments(found: readonly Doc[], source = 'MongoDB'): MergedStore {
   const docs = new Map<string, Doc>();
   const threads = new Set<string>();
+  const repeatedKeys: string[] = [];
   let repeated = 0;
   let unreadable = 0;
   for (const raw of found) {
@@ -103,12 +114,13 @@ export function fromMongoDocuments(found: readonly Doc[], source = 'MongoDB'): M
     const { _id, _key, ...doc } = raw;
     // a thread is one document: the same key or thread id twice is an item stored twice
     const thread = String(doc['tid'] ?? key);
-    if (docs.has(key) || threads.has(thread)) repeated++;
+    const times = (docs.has(key) || threads.has(thread) ? 1 : 0) + repeatedFloors(doc);
     threads.add(thread);
-    repeated += repeatedFloors(doc);
+    repeated += times;
+    if (times > 0 && repeatedKeys.length < REPEATED_KEYS) repeatedKeys.push(thread);
     if (!docs.has(key)) docs.set(key, doc);
   }
-  return { source, docs, records: found.length, repeated, unreadable };
+  return { source, docs, records: found.length, repeated, repeatedKeys, unreadable };
 }
 
 /** Every document of the lab's item collection (read from this host, as lab:crawl counts them). */

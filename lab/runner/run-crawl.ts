@@ -8,11 +8,12 @@ import {
   workerStat,
 } from 'crawl-lab';
 import { connectAdmin, resetCrawl, seedStartUrls } from 'crawl-lab/admin';
-import { hostRedisUrl, hostSiteUrl, type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
+import { hostRedisUrl, type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import type { ServiceState } from '../../provision/services.ts';
 import { countItems, type ItemSink, labItemSink } from '../items/sink.ts';
 import { clearLabItems } from '../items/store.ts';
 import { labStartRequest, SPIDER } from './target.ts';
+import { checkLabTruth, type GroundTruth, resetHits, type TruthCheck } from './truth-check.ts';
 import { crawlWatcher } from './watcher.ts';
 import {
   type StartWorkerOptions,
@@ -29,8 +30,9 @@ import {
  * resets the crawl (unless resuming) and empties the item store, seeds the
  * start request, starts a worker service on every node, ticks once a second
  * (progress; a Redis outage is ridden out), detects the end (every worker has
- * stopped by itself, and no fault holds the finish), and sums up, with the
- * site's ground truth where the target is the mini-Tieba site.
+ * stopped by itself, and no fault holds the finish), and sums up; where the
+ * target is the mini-Tieba site the summary carries the truth check: the item
+ * store document by document and the site's hit log page by page.
  */
 
 /** Seconds the loop waits for Redis once every worker has stopped, before it gives up. */
@@ -67,6 +69,8 @@ export interface RunCrawlOptions {
   alsoStop?: readonly WorkerRef[];
   /** Give up after this long, with the last counts. @default no limit */
   timeoutMs?: number;
+  /** The ground truth the crawl is checked against (lab:chaos computes it once). @default labGroundTruth(lab) */
+  truth?: GroundTruth;
 }
 
 export interface WorkerResult {
@@ -98,6 +102,11 @@ export interface CrawlSummary {
   finished: boolean;
   /** Pages a complete crawl of the mini site fetches, when that is the target. */
   expectedPages: number | undefined;
+  /**
+   * The truth check, when the target is the mini site: the item store document
+   * by document and the site's hit log page by page (truth-check.ts).
+   */
+  truth: TruthCheck | undefined;
   itemSink: string;
   sink: ItemSink;
 }
@@ -118,6 +127,7 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
   const workers = workersOf(lab);
   const all = () => [...workers, ...(o.extraWorkers?.() ?? [])];
   const sink = o.sink ?? (await labItemSink(lab));
+  const checked = lab.config.crawl.target === 'mini-tieba';
   const admin = await connectAdmin(redisUrl);
   let watch: ReturnType<typeof crawlWatcher> | undefined;
   try {
@@ -125,6 +135,8 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
     if (!o.resume) {
       await resetCrawl(admin, spider, settings);
       await clearLabItems(lab, sink);
+      // the site counts this crawl's fetches from zero (a resumed crawl goes on counting)
+      if (checked) await resetHits(lab);
     }
     // on resume the seed is a filtered duplicate
     await seedStartUrls(admin, spider, settings, [labStartRequest(lab)]);
@@ -219,8 +231,10 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
         };
       }),
     );
+    const elapsedMs = Date.now() - started;
+    const truth = checked ? await checkLabTruth(lab, sink, o.truth) : undefined;
     return {
-      elapsedMs: Date.now() - started,
+      elapsedMs,
       pages: stat(STAT.pages),
       items: stat(STAT.items),
       duplicatesFiltered: stat(STAT.duplicatesFiltered),
@@ -231,7 +245,8 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
       ticks,
       stats,
       finished: final.finished,
-      expectedPages: lab.config.crawl.target === 'mini-tieba' ? await expectedPages(lab) : undefined,
+      expectedPages: truth?.fetches.expected,
+      truth,
       itemSink:
         sink.kind === 'mongodb'
           ? `${sink.where}: ${await countItems(sink)} documents`
@@ -246,14 +261,4 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
 
 function stateOf(lab: Lab, w: WorkerRef): Promise<ServiceState> {
   return servicesOf(lab, lab.provider.transport(w.node)).state(w.service);
-}
-
-/** The pages a complete crawl fetches, from the site's own ground truth (/__truth). */
-async function expectedPages(lab: Lab): Promise<number> {
-  const truth = (await (await fetch(`${await hostSiteUrl(lab)}/__truth`)).json()) as {
-    pages: { list: number; total: number };
-    threads: { count: number };
-  };
-  // all_pages: false fetches one page and one sub-comment JSON per thread
-  return lab.config.crawl.allPages ? truth.pages.total : truth.pages.list + 2 * truth.threads.count;
 }

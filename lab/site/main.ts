@@ -29,7 +29,8 @@ const DOCS: Record<keyof SiteOptions, string> = {
 export const HELP = `Usage: npx tsx lab/site/main.ts [options]
 
 Serves a deterministic mini-Tieba forum (list pages, threads, sub-comments,
-robots.txt, /__truth) for the crawler to crawl offline. Same options, same bytes.
+robots.txt, /__truth and its hit log /__truth/hits) for the crawler to crawl
+offline. Same options, same bytes.
 
 Options:
 ${(Object.keys(DOCS) as (keyof SiteOptions)[])

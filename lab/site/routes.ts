@@ -1,5 +1,6 @@
 import type { SiteData } from './data.ts';
 import { Lru } from './lru.ts';
+import { pageName } from './pages.ts';
 import {
   commentPagesOf,
   renderCommentError,
@@ -26,6 +27,8 @@ export interface Reply {
   status: number;
   type: string;
   body: Buffer;
+  /** The page's name (pages.ts) when this is a page of the forum: the site's hit log counts it. */
+  page?: string;
 }
 
 const HTML = 'text/html; charset=utf-8';
@@ -92,7 +95,10 @@ export class Router {
         const kw = params.get('kw') ?? '';
         if (kw !== o.bar) return reply(404, HTML, renderBarNotFound(kw));
         const page = Math.floor(intParam(params.get('pn'), 0) / o.threadsPerPage);
-        return this.#cached(`f|${host}|${page}`, () => reply(200, HTML, renderList(data, host, page)));
+        return this.#cached(`f|${host}|${page}`, () => ({
+          ...reply(200, HTML, renderList(data, host, page)),
+          page: pageName.list(page * o.threadsPerPage),
+        }));
       }
       case '/robots.txt':
         return ROBOTS;
@@ -109,9 +115,10 @@ export class Router {
     if (index === undefined) return THREAD_NOT_FOUND;
     const page = Math.max(1, intParam(params.get('pn'), 1));
     if (page > data.metas[index]!.pages) return THREAD_NOT_FOUND;
-    return this.#cached(`p|${index}|${page}`, () =>
-      reply(200, HTML, renderThread(data, data.thread(index), page)),
-    );
+    return this.#cached(`p|${index}|${page}`, () => ({
+      ...reply(200, HTML, renderThread(data, data.thread(index), page)),
+      page: pageName.thread(data.metas[index]!.tid, page),
+    }));
   }
 
   #totalComment(params: URLSearchParams): Reply {
@@ -127,9 +134,10 @@ export class Router {
       );
     }
     const page = Math.max(1, intParam(params.get('pn'), 1));
-    return this.#cached(`tc|${index}|${page}`, () =>
-      reply(200, JSON_TYPE, renderTotalComment(data, data.thread(index), page)),
-    );
+    return this.#cached(`tc|${index}|${page}`, () => ({
+      ...reply(200, JSON_TYPE, renderTotalComment(data, data.thread(index), page)),
+      page: pageName.totalComment(data.metas[index]!.tid, page),
+    }));
   }
 
   #comment(params: URLSearchParams): Reply {
@@ -140,8 +148,9 @@ export class Router {
     const floor = data.thread(index).floors[at.floor]!;
     const page = Math.max(1, intParam(params.get('pn'), 1));
     if (page > commentPagesOf(floor)) return NOT_FOUND;
-    return this.#cached(`c|${floor.postId}|${page}`, () =>
-      reply(200, HTML, renderCommentPage(data, floor, page)),
-    );
+    return this.#cached(`c|${floor.postId}|${page}`, () => ({
+      ...reply(200, HTML, renderCommentPage(data, floor, page)),
+      page: pageName.comment(data.metas[index]!.tid, floor.postId, page),
+    }));
   }
 }

@@ -21,8 +21,27 @@ export interface RunningSite {
   truthDocuments(): ThreadDoc[];
   /** Requests answered so far (all routes, faults included). */
   requests(): number;
+  /** The hit log served at /__truth/hits: GETs of each page of the forum, and other requests. */
+  hits(): HitLog;
   close(): Promise<void>;
 }
+
+/**
+ * The site's own count of what it served, so a crawl can be checked against
+ * "each page fetched once" from the server's side: GETs answered 200 per page
+ * name (pages.ts), and every other request but robots.txt, /__truth and
+ * injected faults, by status and URL. `DELETE /__truth/hits` starts it again
+ * (a fresh crawl does, lab/runner/truth-check.ts).
+ */
+export interface HitLog {
+  /** When the log started (ms since the epoch): the site's start or the last reset. */
+  since: number;
+  pages: Record<string, number>;
+  /** "404 /p/1?pn=9" -> count: requests that are not a page of the forum. */
+  other: Record<string, number>;
+}
+
+export const HITS_PATH = '/__truth/hits';
 
 /** Host header as it may appear in hrefs; anything odd falls back to the bound address. */
 const SAFE_HOST = /^[A-Za-z0-9.\-:[\]]{1,255}$/;
@@ -34,11 +53,20 @@ export async function startSite(input: Partial<SiteOptions> = {}): Promise<Runni
   const router = new Router(data, truth);
   const attempts = new Map<string, number>();
   let count = 0;
+  let log: HitLog = { since: Date.now(), pages: {}, other: {} };
+  const bump = (to: Record<string, number>, key: string) => {
+    to[key] = (to[key] ?? 0) + 1;
+  };
   let fallbackHost = options.host;
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     count++;
     const rawUrl = req.url ?? '/';
+    if (rawUrl === HITS_PATH) {
+      if (req.method === 'DELETE') log = { since: Date.now(), pages: {}, other: {} };
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(log));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res
         .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })
@@ -58,6 +86,10 @@ export async function startSite(input: Partial<SiteOptions> = {}): Promise<Runni
     const header = req.headers.host;
     const host = header !== undefined && SAFE_HOST.test(header) ? header : fallbackHost;
     const r = router.route(rawUrl, host);
+    if (r.page !== undefined && r.status === 200) {
+      if (req.method === 'GET') bump(log.pages, r.page);
+    } else if (rawUrl !== '/robots.txt' && !rawUrl.startsWith('/__truth'))
+      bump(log.other, `${r.status} ${rawUrl}`);
     res.writeHead(r.status, { 'content-type': r.type, 'content-length': r.body.length });
     res.end(req.method === 'HEAD' ? undefined : r.body);
   };
@@ -101,6 +133,7 @@ export async function startSite(input: Partial<SiteOptions> = {}): Promise<Runni
     truth,
     truthDocuments: () => truthDocuments(data),
     requests: () => count,
+    hits: () => structuredClone(log),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,5 +1,5 @@
 import type { SiteData } from './data.ts';
-import { fullTime } from './dates.ts';
+import { createdLabel, fullTime, replyLabel } from './dates.ts';
 import type { Markup } from './options.ts';
 import { COMMENTS_PER_PAGE } from './render-comments.ts';
 
@@ -40,6 +40,8 @@ export interface SubCommentDoc {
   to: UserDoc;
   /** Plain text, without the "回复 X :" prefix. */
   text: string;
+  /** When it was written, ms since the epoch. */
+  time: number;
 }
 
 export interface FloorDoc {
@@ -58,8 +60,16 @@ export interface FloorDoc {
 
 export interface ThreadDoc {
   tid: number;
+  /** The forum's id (PageData.forum.id, each floor's forum_id). */
+  fid: number;
+  markup: Markup;
   title: string;
   author: UserDoc;
+  /** The list row's labels as shown: created "HH:MM" / "M-D" / "YYYY-MM", last reply "HH:MM" / "M-D". */
+  created: string;
+  lastReply: string;
+  /** The list row's abstract: the first floor's text, cut at 40 characters with "…". */
+  abstract: string;
   /** Floors minus the first: the list row's reply_num and the thread page's 回复贴. */
   replyNum: number;
   pages: number;
@@ -109,10 +119,16 @@ const user = (u: { userId: number; userName: string }): UserDoc => ({
 /** Expected data of one thread (by list index). */
 export function threadDocument(data: SiteData, index: number): ThreadDoc {
   const t = data.thread(index);
+  const first = t.floors[0]!.text;
   return {
     tid: t.tid,
+    fid: data.options.fid,
+    markup: data.options.markup,
     title: t.title,
     author: user(t.author),
+    created: createdLabel(t.created, data.now),
+    lastReply: replyLabel(t.lastReply, data.now),
+    abstract: first.length > 40 ? `${first.slice(0, 40)}…` : first,
     replyNum: t.floorCount - 1,
     pages: t.pages,
     isTop: t.isTop,
@@ -127,9 +143,13 @@ export function threadDocument(data: SiteData, index: number): ThreadDoc {
       images: f.images,
       time: fullTime(f.time),
       ip: f.ip,
-      subComments: data
-        .subComments(f)
-        .map((c) => ({ commentId: c.commentId, author: user(c.author), to: user(c.to), text: c.text })),
+      subComments: data.subComments(f).map((c) => ({
+        commentId: c.commentId,
+        author: user(c.author),
+        to: user(c.to),
+        text: c.text,
+        time: c.time,
+      })),
     })),
   };
 }

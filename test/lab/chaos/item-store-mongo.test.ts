@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkStore, storeIsExact } from '../../../lab/chaos/outcome.ts';
 import { mergeJsonLines, readMongoItems } from '../../../lab/items/store.ts';
+import { checkStore, storeIsExact } from '../../../lab/runner/truth-check.ts';
 import { freshDatabase, mongoSkipReason, startMongo } from '../../helpers/mongo.ts';
 import { smallTruth } from './small-truth.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkStore, storeIsExact } from '../../../lab/chaos/outcome.ts';
 import { mergeJsonLines } from '../../../lab/items/store.ts';
+import { checkStore, storeIsExact } from '../../../lab/runner/truth-check.ts';
 import { line, smallTruth } from './small-truth.ts';
 
 /** The chaos check on a small real site's items, merged from JSON lines spread over nodes. */
@@ -22,6 +22,10 @@ test('an item stored twice (a re-delivered page on an append-only file) counts a
   const { truth, lines } = await smallTruth();
   const check = checkStore(mergeJsonLines([lines.join(''), lines[1]!]), truth);
   assert.equal(check.duplicated, 1);
+  assert.deepEqual(
+    check.differences.filter((d) => d.kind === 'duplicated'),
+    [{ kind: 'duplicated', what: `thread ${truth.docs[0]!.tid}` }],
+  );
   assert.equal(storeIsExact(check), false);
 });
 
@@ -35,8 +39,33 @@ test('a missing thread is lost, a thread missing its floors is wrong, a torn lin
   assert.equal(storeIsExact(check), false);
 });
 
-test('a document the site does not have counts as duplicated', async () => {
+test('a document the site does not have counts as extra and is named', async () => {
   const { truth, lines } = await smallTruth();
   const check = checkStore(mergeJsonLines([lines.join(''), line({ _key: '1', key: '1', tid: '1' })]), truth);
-  assert.equal(check.duplicated, 1);
+  assert.equal(check.extra, 1);
+  assert.equal(check.duplicated, 0);
+  assert.deepEqual(check.differences, [{ kind: 'extra', what: 'key 1' }]);
+});
+
+test('every field the spider yields is compared: a sub-comment without its author id, a list field changed, or a field the truth does not have makes the thread wrong', async () => {
+  const { truth, lines } = await smallTruth();
+  const tids = truth.docs.map((d) => String(d.tid));
+  const withSub = truth.docs.find((d) => d.floors.some((f) => f.page === 1 && f.subComments.length > 0));
+  assert.ok(withSub, 'the small site has a sub-comment on a first page');
+  const floor = withSub.floors.find((f) => f.subComments.length > 0)!;
+  const sub = floor.subComments[0]!;
+  const noAuthorId = line({
+    _key: String(withSub.tid),
+    [`floors.${floor.postId}.subComments.${sub.commentId}.author`]: { name: sub.author.userName },
+  });
+  const other = tids.find((t) => t !== String(withSub.tid))!;
+  const third = tids.find((t) => t !== String(withSub.tid) && t !== other)!;
+  const noAbstract = line({ _key: other, abstract: '' });
+  const unknownField = line({ _key: third, [`floors.${truth.docs[2]!.floors[0]!.postId}.mood`]: 'happy' });
+  const check = checkStore(mergeJsonLines([lines.join('') + noAuthorId + noAbstract + unknownField]), truth);
+  assert.equal(check.wrong, 3);
+  assert.deepEqual(
+    check.differences.map((d) => d.what).sort(),
+    [String(withSub.tid), other, third].map((t) => `thread ${t}`).sort(),
+  );
 });

@@ -1,59 +1,49 @@
-import type { GroundTruth } from '../../../lab/chaos/outcome.ts';
-import { startSite } from '../../../lab/site/server.ts';
+import type { GroundTruth } from '../../../lab/runner/truth-check.ts';
+import { expected } from '../../../lab/site/compare.ts';
+import { SiteData } from '../../../lab/site/data.ts';
+import { resolveSiteOptions } from '../../../lab/site/options.ts';
+import { crawlPages } from '../../../lab/site/pages.ts';
+import { truthDocuments } from '../../../lab/site/truth.ts';
 
 /**
- * A small real site's ground truth and its items as the Tieba spider stores
- * them (partial documents keyed by thread id, dotted paths): a list row and a
- * thread page per thread, as JSON lines.
+ * A small site's ground truth and its items as the Tieba spider stores them
+ * (partial documents keyed by thread id, dotted paths): a list row and a
+ * thread page per thread, as JSON lines, built from the truth's expected
+ * documents (every field the spider yields) — the item store tests check the
+ * merge and the comparison, the crawl tests check the spider.
  */
 export const line = (o: Record<string, unknown>) => `${JSON.stringify(o)}\n`;
 
+const LIST_ROW = [
+  'tid',
+  'title',
+  'author',
+  'replyNum',
+  'created',
+  'lastReply',
+  'isTop',
+  'isGood',
+  'abstract',
+  'listPn',
+];
+
 export async function smallTruth(): Promise<{ truth: GroundTruth; lines: string[] }> {
-  const site = await startSite({ listPages: 1, threadsPerPage: 3, seed: 4 });
-  await site.close();
-  const docs = site.truthDocuments();
+  const data = new SiteData(resolveSiteOptions({ listPages: 1, threadsPerPage: 3, seed: 4 }));
+  const docs = truthDocuments(data);
   const lines: string[] = [];
   for (const d of docs) {
     const key = String(d.tid);
-    const user = (u: { userId: number; userName: string }) => ({ id: String(u.userId), name: u.userName });
-    lines.push(
-      line({
-        _key: key,
-        key,
-        tid: key,
-        title: d.title,
-        author: user(d.author),
-        replyNum: d.replyNum,
-        isTop: d.isTop,
-        isGood: d.isGood,
-        listPn: d.listPn,
-      }),
-    );
-    const page: Record<string, unknown> = {
-      _key: key,
-      key,
-      createdIso: `${d.floors[0]!.time.replace(' ', 'T')}:00+08:00`,
-    };
-    for (const f of d.floors.filter((x) => x.page === 1)) {
-      const p = `floors.${f.postId}`;
-      Object.assign(page, {
-        [`${p}.postId`]: String(f.postId),
-        [`${p}.floor`]: f.postNo,
-        [`${p}.author`]: user(f.author),
-        [`${p}.content`]: f.text,
-        [`${p}.images`]: f.images,
-        [`${p}.time`]: f.time,
-        [`${p}.timeIso`]: `${f.time.replace(' ', 'T')}:00+08:00`,
-      });
-      for (const c of f.subComments)
-        page[`${p}.subComments.${c.commentId}`] = {
-          commentId: String(c.commentId),
-          author: { name: c.author.userName },
-          to: { name: c.to.userName },
-          text: c.text,
-        };
+    const { floors, ...whole } = expected(d, false);
+    const row: Record<string, unknown> = { _key: key, key };
+    const page: Record<string, unknown> = { _key: key, key };
+    for (const [field, value] of Object.entries(whole))
+      (LIST_ROW.includes(field) ? row : page)[field] = value;
+    for (const { subComments, ...f } of floors) {
+      for (const [field, value] of Object.entries(f)) page[`floors.${f.postId}.${field}`] = value;
+      for (const c of subComments ?? []) page[`floors.${f.postId}.subComments.${c.commentId}`] = c;
     }
-    lines.push(line(page));
+    lines.push(line(row), line(page));
   }
-  return { truth: { pages: 0, docs, allPages: false }, lines };
+  const pageNames = crawlPages(data, false);
+  return { truth: { pages: pageNames.length, pageNames, docs, allPages: false }, lines };
 }
