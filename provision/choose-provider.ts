@@ -1,6 +1,13 @@
 import { ConfigError } from '../common/errors.ts';
 import { type LabConfig, labNodes } from './config/index.ts';
-import { AUTO_ORDER, detectProviders, type ProviderContext, pickAuto } from './providers/registry.ts';
+import { canInstallPackages, ensureHostPackages, missingNeeds } from './host-setup/packages.ts';
+import {
+  AUTO_ORDER,
+  type Detected,
+  detectProviders,
+  type ProviderContext,
+  pickAuto,
+} from './providers/registry.ts';
 import type { LabNode, Provider, ProviderInfo } from './types.ts';
 
 /**
@@ -25,7 +32,9 @@ export async function chooseProvider(config: LabConfig, ctx: ProviderContext): P
   const log = ctx.log ?? (() => {});
   if (config.provider === 'auto') {
     const detected = await detectProviders(ctx, AUTO_ORDER);
+    if (ctx.packages === 'install') await installForBetter(detected, ctx);
     const picked = pickAuto(detected) ?? detected.at(-1)!; // local is always usable
+    if (ctx.packages) await ensureHostPackages(picked.provider.hostNeeds?.() ?? [], packageOptions(ctx));
     for (const d of detected)
       log(
         `  ${d.info.name.padEnd(8)} ${d.info.usable ? 'usable ' : 'no     '} ${d.info.why}${d === picked ? '  <- picked' : d.info.usable ? `  (${skipped(d.info, picked.info)})` : ''}`,
@@ -41,6 +50,10 @@ export async function chooseProvider(config: LabConfig, ctx: ProviderContext): P
       candidates: detected.map((d) => d.info),
       nodes: await picked.provider.localize(labNodes(config)),
     };
+  }
+  if (ctx.packages) {
+    const made = await detectProviders({ ...ctx, log: () => {} }, [config.provider]);
+    await ensureHostPackages(made[0]?.provider.hostNeeds?.() ?? [], packageOptions(ctx));
   }
   const [only] = await detectProviders(ctx, [config.provider]);
   if (only?.info.usable && only.info.tier === 'slow') log(`  ${only.info.name}: ${only.info.why}`);
@@ -68,4 +81,29 @@ function skipped(info: ProviderInfo, picked: ProviderInfo): string {
   if (tier === 'slow') return `not picked: slower than ${picked.name}`;
   if (tier === 'last') return `not picked: ${picked.name} comes first`;
   return `not picked: ${picked.name} comes first`;
+}
+
+const packageOptions = (ctx: ProviderContext) => ({
+  install: ctx.packages === 'install',
+  log: (line: string) => ctx.log?.(`  ${line}`),
+  ...(ctx.env ? { env: ctx.env } : {}),
+});
+
+/**
+ * auto on a fresh machine: a better candidate than the one it would pick may
+ * lack only packages apt installs (netns on a root Linux without rsync or
+ * debootstrap). Install them, each named, and detect it again; stop at the
+ * first candidate of the best tier that works.
+ */
+async function installForBetter(detected: Detected[], ctx: ProviderContext): Promise<void> {
+  if (!canInstallPackages(ctx.env)) return;
+  for (const d of detected) {
+    if ((pickAuto(detected)?.info.tier ?? 'last') === 'first') return;
+    if (d.info.usable || !d.provider.hostNeeds) continue;
+    // unusable for another reason than packages (no root, not Linux): nothing to install
+    if (missingNeeds(d.provider.hostNeeds(), ctx.env).length === 0) continue;
+    ctx.log?.(`  ${d.info.name}: ${d.info.why}; installing what it needs`);
+    await ensureHostPackages(d.provider.hostNeeds(), packageOptions(ctx));
+    d.info = await d.provider.detect();
+  }
 }

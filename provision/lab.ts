@@ -50,6 +50,12 @@ export interface OpenLabOptions extends Partial<LabEnv> {
    * records it; other commands leave it undefined and follow the recorded mode.
    */
   articleExact?: boolean;
+  /**
+   * lab:up: install the chosen provider's missing host packages (root + apt,
+   * each named), unless lab.yaml's host.install_packages is false; 'check' only
+   * refuses with the command to run. Other commands leave packages alone.
+   */
+  packages?: 'install' | 'check';
 }
 
 /**
@@ -68,7 +74,15 @@ export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
   const exact = options.articleExact ?? readLabMode(where.stateDir)?.articleExact;
   const overrides = { ...options.overrides, ...(exact ? { redis: { article_exact: true } } : {}) };
   const config = loadLabConfig(where.configPath, overrides);
-  const chosen = await chooseProvider(config, { config, ...where, log, root: REPO_ROOT });
+  const packages =
+    options.packages === 'install' && !config.host.installPackages ? 'check' : options.packages;
+  const chosen = await chooseProvider(config, {
+    config,
+    ...where,
+    log,
+    root: REPO_ROOT,
+    ...(packages ? { packages } : {}),
+  });
   return {
     config,
     nodes: chosen.nodes,

@@ -1,3 +1,4 @@
+import type { HostNeed } from './host-setup/packages.ts';
 /**
  * The lab's contracts. A provider makes machines exist (Vagrant VMs, network
  * namespace stand-ins, existing hosts over SSH, local processes); a transport
@@ -159,6 +160,12 @@ export interface Provider {
    * host is on the lab network itself, or reaches nothing through a firewall.
    */
   readonly hostSource?: string;
+  /**
+   * Host packages it needs that apt can install (netns: debootstrap, rsync, …;
+   * local: redis-server). lab:up installs the missing ones when it may
+   * (choose-provider.ts); undefined: nothing installable.
+   */
+  hostNeeds?(): readonly HostNeed[];
   /** Extra logs a node has beside its services (qemu: 'console', the serial console). */
   extraLog?(node: LabNode, name: string, lines: number): Promise<string | undefined>;
 }

@@ -11,7 +11,7 @@ import { up } from './up.ts';
  * provider that cannot run here, it says why and runs the same lab with local
  * processes instead.
  */
-export async function quickStart(): Promise<number> {
+export async function quickStart(o: { noInstall?: boolean } = {}): Promise<number> {
   const config = loadLabConfig(); // a broken lab.yaml stops here with its own message, never falls back
   let open: OpenLabOptions = {};
   try {
@@ -22,15 +22,18 @@ export async function quickStart(): Promise<number> {
     console.log(`provider: local (${error.message})\nrunning the same lab with local processes instead`);
     open = { overrides: { provider: 'local' } };
   }
-  const code = await up({ open });
+  const code = await up({ open, ...(o.noInstall ? { noInstall: true } : {}) });
   if (code !== 0) return code;
   return crawl({ open });
 }
 
 export const labCommand: LabCommand = {
   name: 'lab',
-  usage: `npm run lab
+  usage: `npm run lab [-- --no-install]
 
-The quick start: lab:up on the best provider available, then lab:crawl.`,
-  run: () => quickStart(),
+The quick start: lab:up on the best provider available, then lab:crawl.
+
+  --no-install   never install this host's missing packages; say what to install instead`,
+  options: { 'no-install': { type: 'boolean' } },
+  run: ({ values }) => quickStart({ noInstall: Boolean(values['no-install']) }),
 };

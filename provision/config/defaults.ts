@@ -97,4 +97,6 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
   mirrors: { apt: '', npm: '', node: '' },
   /** @default 'auto' (the firewall rule on VMs; stand-ins and local stay open) */
   firewall: { mode: 'auto' },
+  /** lab:up installs the chosen provider's host packages (root + apt), each named first */
+  host: { installPackages: true },
 });

@@ -103,6 +103,7 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
   },
   mirrors: { apt: MIRROR, npm: MIRROR, node: MIRROR },
   firewall: { mode: { type: 'enum', values: ['auto', 'on', 'off'] } },
+  host: { install_packages: BOOL },
 };
 
 /** Host-name label (RFC 1123): it becomes a hostname, a Vagrant machine name, a namespace name and a shell word. */

@@ -71,6 +71,11 @@ export interface LabConfig {
    * Never on the local provider (it would be this machine's own firewall).
    */
   firewall: { mode: FirewallMode };
+  /**
+   * This host: `installPackages` lets lab:up install the chosen provider's
+   * missing packages with apt when it runs as root (provision/host-setup/).
+   */
+  host: { installPackages: boolean };
 }
 
 /** Values callers may force over the file (command-line flags); same keys and rules as the file. */

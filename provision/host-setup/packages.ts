@@ -42,6 +42,11 @@ export function installCommand(pkgs: readonly string[], root: boolean): string {
 
 const isRoot = () => process.getuid?.() === 0;
 
+/** This host can install packages itself: root and apt-get. */
+export function canInstallPackages(env: HostEnv = process.env): boolean {
+  return isRoot() && which('apt-get', env, SBIN) !== undefined;
+}
+
 /**
  * Make sure every need is met: install the missing packages (root + apt-get,
  * unless forbidden) or throw CRAWL_E_PREREQ naming each one and the command to

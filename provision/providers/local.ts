@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { quote } from 'zx';
+import type { HostNeed } from '../host-setup/packages.ts';
 import { localLayout, type NodeLayout, withLayout } from '../layout.ts';
 import { requireLoopback } from '../net-guard.ts';
 import { stopService } from '../services.ts';
@@ -70,6 +71,18 @@ export class LocalProvider implements Provider {
         ? `plain processes, no root; nodes on 127.0.0.${LOCAL_FIRST_HOST}, .${LOCAL_FIRST_HOST + 1}, ...`
         : `plain processes, no root; every node on 127.0.0.1 (127.0.0.${LOCAL_FIRST_HOST} cannot be bound here; macOS: sudo ifconfig lo0 alias 127.0.0.${LOCAL_FIRST_HOST} up)`,
     };
+  }
+
+  /** Redis runs as this user's own process on the master. */
+  hostNeeds(): HostNeed[] {
+    return [
+      {
+        tool: 'redis-server',
+        pkg: 'redis-server',
+        why: "the master's Redis (a private redis-server process)",
+      },
+      { tool: 'redis-cli', pkg: 'redis-tools', why: 'the Redis checks of lab:up and the lessons' },
+    ];
   }
 
   /** lab.yaml's nodes with the addresses they get here. */

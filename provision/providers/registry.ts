@@ -34,6 +34,12 @@ export interface ProviderContext {
   root?: string;
   /** lab.yaml's path, for the Vagrantfile (LAB_CONFIG of every vagrant call). */
   configPath?: string;
+  /**
+   * lab:up only: 'install' installs the host packages a provider needs (root +
+   * apt, choose-provider.ts), 'check' refuses with the command to run when one
+   * is missing. Unset (every other command): packages are not looked at.
+   */
+  packages?: 'install' | 'check';
 }
 
 type Factory = (ctx: ProviderContext) => Provider;

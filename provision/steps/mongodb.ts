@@ -40,7 +40,7 @@ export function mongodbStep(o: MongoStepOptions): Step {
       if (!o.serverBinary) {
         if (o.machine === 'vm')
           throw new CrawlError('CRAWL_E_PROVISION', `mongodb.server: binary, but there is ${NO_SERVER_WHY}`, {
-            hint: `build it the way .ci/run does (${HOW_TO_GET_ONE}), or set mongodb.server: packages in lab.yaml`,
+            hint: `build it as npm test's set-up does (${HOW_TO_GET_ONE}), or set mongodb.server: packages in lab.yaml`,
           });
         return { status: 'skipped', why: `${NO_SERVER_WHY}: items go to JSON-lines files` };
       }

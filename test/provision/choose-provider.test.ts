@@ -57,7 +57,7 @@ test('(mocked hypervisor) auto picks vagrant when Vagrant and a working VirtualB
   assert.ok(r.provider instanceof VagrantProvider);
   assert.equal(r.choice.name, 'vagrant');
   assert.match(lines[0]!, /vagrant +usable +vagrant and VirtualBox 7\.1\.6 +<- picked/);
-  assert.equal(lines.length, 3, 'one line per candidate');
+  assert.equal(lines.length, 4, `one line per candidate (vagrant, qemu, netns, local): ${lines.join(' | ')}`);
   const plan = await r.provider.plan(r.nodes);
   assert.match(
     plan.join('\n'),

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quote } from 'zx';
+import { type HostNeed, missingNeeds } from '../../host-setup/packages.ts';
 import { localLayout, withLayout } from '../../layout.ts';
 import { kernelRoute, type RouteLookup, requireRouteVia } from '../../net-guard.ts';
 import { ProviderError } from '../../transports/errors.ts';
@@ -100,14 +101,8 @@ export class NetnsProvider implements Provider {
   async detect(): Promise<ProviderInfo> {
     const info = (usable: boolean, why: string): ProviderInfo => ({ name: 'netns', usable, why });
     if (process.platform !== 'linux') return info(false, 'network namespaces exist only on Linux');
-    for (const tool of ['ip', 'unshare', 'nsenter', 'rsync', ...(this.#o.rootfs ? ['debootstrap'] : [])]) {
-      const found = await execArgv(['sh', '-c', 'command -v "$1"', 'sh', tool], {
-        node: 'host',
-        nothrow: true,
-      });
-      if (found.exitCode !== 0)
-        return info(false, `${tool} is not installed (apt-get install -y ${pkg(tool)})`);
-    }
+    const [missing] = missingNeeds(this.hostNeeds());
+    if (missing) return info(false, `${missing.tool} is not installed (apt-get install -y ${missing.pkg})`);
     if (!this.rootless) return info(true, 'Linux, root, iproute2 and util-linux present');
     const outer = await readOuter(this.#o.stateDir);
     if (!(outer?.alive && isInside(outer))) {
@@ -122,6 +117,20 @@ export class NetnsProvider implements Provider {
       true,
       "Linux without root: rootless, in an unprivileged user namespace; nodes use this host's filesystem (a folder each), no Debian root filesystems",
     );
+  }
+
+  /** iproute2 and util-linux for the namespaces, rsync for copies, debootstrap for the root filesystems. */
+  hostNeeds(): HostNeed[] {
+    const ns = 'network namespaces';
+    return [
+      { tool: 'ip', pkg: 'iproute2', why: ns },
+      { tool: 'unshare', pkg: 'util-linux', why: ns },
+      { tool: 'nsenter', pkg: 'util-linux', why: ns },
+      { tool: 'rsync', pkg: 'rsync', why: 'copying the crawler to the stand-ins' },
+      ...(this.#o.rootfs
+        ? [{ tool: 'debootstrap', pkg: 'debootstrap', why: "the stand-ins' Debian root filesystems" }]
+        : []),
+    ];
   }
 
   async plan(nodes: readonly LabNode[]): Promise<string[]> {
@@ -371,8 +380,4 @@ function isUp(dev: string): boolean {
   } catch {
     return false;
   }
-}
-
-function pkg(tool: string): string {
-  return tool === 'ip' ? 'iproute2' : tool === 'unshare' || tool === 'nsenter' ? 'util-linux' : tool;
 }
