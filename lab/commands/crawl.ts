@@ -30,10 +30,24 @@ export interface CrawlResult {
   truth?: TruthCheck;
 }
 
-export function crawlResult(r: CrawlSummary): CrawlResult {
+/**
+ * A crawl was interrupted when one of its workers did not end well, or when it
+ * resumes an earlier one: a stopped or killed worker's leased requests go back
+ * to the queue, and pages it was fetching are fetched again (at-least-once).
+ */
+export function interrupted(r: CrawlSummary, resumed: boolean): boolean {
+  return resumed || r.workers.some((w) => w.exit !== 0);
+}
+
+/** The truth holds: exactly, or (after an interruption) complete with pages fetched again. */
+export function truthHolds(t: TruthCheck, wasInterrupted: boolean): boolean {
+  return t.exact || (wasInterrupted && t.complete);
+}
+
+export function crawlResult(r: CrawlSummary, resumed = false): CrawlResult {
   const workersOk = r.workers.every((w) => w.exit === 0);
   return {
-    ok: workersOk && (r.truth === undefined || r.truth.exact),
+    ok: workersOk && (r.truth === undefined || truthHolds(r.truth, interrupted(r, resumed))),
     crawl: {
       elapsedMs: r.elapsedMs,
       pages: r.pages,
@@ -47,12 +61,18 @@ export function crawlResult(r: CrawlSummary): CrawlResult {
   };
 }
 
-/** The truth check in words: one line when exact, else the counts and the first differences by name. */
-export function truthLines(t: TruthCheck): string[] {
+/**
+ * The truth check in words: one line when it holds, else the counts and the first
+ * differences by name. Pages fetched again count as a difference only when no
+ * worker was interrupted (then they would be a duplicate dispatch).
+ */
+export function truthLines(t: TruthCheck, wasInterrupted = false): string[] {
   const { store: s, fetches: f } = t;
-  if (t.exact)
+  const items = `matches the site's ground truth: ${s.expected} thread documents in ${s.source}, each as the site has it`;
+  if (t.exact) return [`${items}; ${f.expected} pages, each fetched once (the site's hit log)`];
+  if (truthHolds(t, wasInterrupted))
     return [
-      `matches the site's ground truth: ${s.expected} thread documents in ${s.source}, each as the site has it; ${f.expected} pages, each fetched once (the site's hit log)`,
+      `${items}; ${f.expected} pages, each fetched, ${f.twice} of them again (the site's hit log): requests an interrupted worker held went back to the queue by their lease (at-least-once)`,
     ];
   return [
     "MISMATCH with the site's ground truth:",
@@ -63,7 +83,7 @@ export function truthLines(t: TruthCheck): string[] {
 }
 
 /** The summary lab:crawl prints, and whether the crawl is what it should be (exit 0). */
-export function crawlReport(r: CrawlSummary): { lines: string[]; ok: boolean } {
+export function crawlReport(r: CrawlSummary, resumed = false): { lines: string[]; ok: boolean } {
   const lines = [
     `\nfinished in ${(r.elapsedMs / 1000).toFixed(1)} s: ${r.pages} pages, ${r.items} items, ${r.duplicatesFiltered} duplicate requests avoided`,
   ];
@@ -77,8 +97,8 @@ export function crawlReport(r: CrawlSummary): { lines: string[]; ok: boolean } {
     lines.push(
       `  worker ${w.id} on ${w.node}: ${w.exit === 'stopped' ? 'stopped' : `exit ${w.exit}`} (npm run lab:logs -- ${w.node})`,
     );
-  if (r.truth) lines.push(...truthLines(r.truth));
-  return { lines, ok: crawlResult(r).ok };
+  if (r.truth) lines.push(...truthLines(r.truth, interrupted(r, resumed)));
+  return { lines, ok: crawlResult(r, resumed).ok };
 }
 
 export interface CrawlOptions {
@@ -123,10 +143,10 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
       );
     },
   });
-  const report = crawlReport(r);
+  const report = crawlReport(r, resume);
   if (o.json) {
     for (const line of report.lines) say(line);
-    print(JSON.stringify(crawlResult(r)));
+    print(JSON.stringify(crawlResult(r, resume)));
   } else for (const line of report.lines) print(line);
   return report.ok ? 0 : 1;
 }

@@ -47,7 +47,8 @@ export async function runLabCommand(
       : error instanceof Error
         ? (error.stack ?? error.message)
         : String(error);
-    console.error(redact(`lab:${command.name}: ${text}`));
+    const label = command.name === 'lab' ? 'lab' : `lab:${command.name}`;
+    console.error(redact(`${label}: ${text}`));
     process.exitCode = isCrawlError(error) && error.name.includes('Config') ? 2 : 1;
   }
 }

@@ -178,7 +178,14 @@ export function fetchesAreExact(c: FetchCheck): boolean {
 
 /** The whole check: the store and the fetches. */
 export interface TruthCheck {
+  /** The store holds exactly the truth and the site served each page once. */
   exact: boolean;
+  /**
+   * The store holds exactly the truth and every page was fetched, none beyond them;
+   * some maybe more than once (what at-least-once gives when a worker is stopped or
+   * killed holding leased requests).
+   */
+  complete: boolean;
   store: StoreCheck;
   fetches: FetchCheck;
   /** Store differences first, then fetch differences. */
@@ -213,6 +220,7 @@ export async function checkLabTruth(lab: Lab, sink: ItemSink, truth?: GroundTrut
   const f = checkFetches(hits, t);
   return {
     exact: storeIsExact(s) && fetchesAreExact(f),
+    complete: storeIsExact(s) && f.notFetched === 0 && f.extra === 0,
     store: s,
     fetches: f,
     differences: [...s.differences, ...f.differences],

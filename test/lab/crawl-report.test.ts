@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { crawlReport } from '../../lab/commands/crawl.ts';
+import type { CrawlSummary } from '../../lab/runner/run-crawl.ts';
+import type { TruthCheck } from '../../lab/runner/truth-check.ts';
+
+/** A truth check of 100 threads and 202 pages, every item right, `twice` pages served twice. */
+function truth(twice: number, notFetched = 0): TruthCheck {
+  const store = {
+    source: 'items.jsonl on 3 nodes',
+    expected: 100,
+    found: 100,
+    lost: 0,
+    duplicated: 0,
+    extra: 0,
+    wrong: 0,
+    unreadable: 0,
+    differences: [],
+  };
+  const fetches = {
+    expected: 202,
+    fetched: 202 + twice - notFetched,
+    notFetched,
+    twice,
+    extra: 0,
+    differences: twice ? [{ kind: 'fetched twice' as const, what: '/p/8000000001?pn=1 (2 times)' }] : [],
+  };
+  return {
+    exact: twice === 0 && notFetched === 0,
+    complete: notFetched === 0,
+    store,
+    fetches,
+    differences: fetches.differences,
+  };
+}
+
+function summary(t: TruthCheck, exits: (number | 'stopped')[]): CrawlSummary {
+  return {
+    elapsedMs: 5000,
+    pages: 202,
+    items: 293,
+    duplicatesFiltered: 1,
+    failedRequests: 0,
+    errors: 0,
+    perNode: { master: 100, worker1: 102 },
+    workers: exits.map((exit, i) => ({ id: `w${i}`, node: `node${i}`, exit })),
+    ticks: [],
+    stats: {},
+    finished: true,
+    expectedPages: 202,
+    truth: t,
+    itemSink: 'items.jsonl',
+  } as unknown as CrawlSummary;
+}
+
+test('an exact crawl: one line, each page fetched once, exit 0', () => {
+  const r = crawlReport(summary(truth(0), [0, 0]));
+  assert.ok(r.ok);
+  assert.match(r.lines.at(-1)!, /ground truth: 100 thread documents in .*; 202 pages, each fetched once/);
+});
+
+test('pages fetched twice with every worker ending well is a duplicate dispatch: MISMATCH naming the page', () => {
+  const r = crawlReport(summary(truth(2), [0, 0]));
+  assert.equal(r.ok, false);
+  const text = r.lines.join('\n');
+  assert.match(text, /MISMATCH with the site's ground truth:/);
+  assert.match(text, /2 fetched twice/);
+  assert.match(text, /fetched twice: \/p\/8000000001\?pn=1 \(2 times\)/);
+});
+
+test('a killed worker: pages fetched again are at-least-once, said so; the exit still reports the worker', () => {
+  const r = crawlReport(summary(truth(2), [0, 137]));
+  assert.equal(r.ok, false, 'a worker did not end well');
+  const text = r.lines.join('\n');
+  assert.doesNotMatch(text, /MISMATCH/);
+  assert.match(text, /worker w1 on node1: exit 137/);
+  assert.match(text, /202 pages, each fetched, 2 of them again .*at-least-once/);
+});
+
+test('a resumed crawl whose workers all end well holds with pages fetched again; a page never fetched still fails', () => {
+  const resumed = crawlReport(summary(truth(1), [0, 0]), true);
+  assert.ok(resumed.ok);
+  assert.match(resumed.lines.at(-1)!, /1 of them again/);
+  const missing = crawlReport(summary(truth(1, 3), [0, 0]), true);
+  assert.equal(missing.ok, false);
+  assert.match(missing.lines.join('\n'), /MISMATCH.*\n.*\n.*3 not fetched/);
+});
