@@ -44,7 +44,10 @@ export function runAsNobody(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: n
 /** lab:crawl's summary says the crawl matched the site's truth and every node fetched pages. */
 export function assertCrawlSummary(crawl: CommandOut, nodes = ['master', 'worker1', 'worker2']): void {
   assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
-  assert.match(crawl.stdout, /matches the site's ground truth: \d+ thread documents in .*; \d+ pages, each fetched once/);
+  assert.match(
+    crawl.stdout,
+    /matches the site's ground truth: \d+ thread documents in .*; \d+ pages, each fetched once/,
+  );
   for (const node of nodes)
     assert.match(crawl.stdout, new RegExp(`${node} +[1-9]\\d* pages`), `${node} did part of the work`);
 }
