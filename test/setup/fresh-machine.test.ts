@@ -76,8 +76,11 @@ test("a fresh Debian machine: a fresh clone and the README's first command (npm 
 }, async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'crawl-lab-fresh-'));
   const machine = join(base, 'machine');
+  const twin = join(base, 'twin');
   let mounted = false;
+  let twinMounted = false;
   t.after(async () => {
+    if (twinMounted) await sh(['umount', '-R', '-l', twin]);
     // the lab first (its bridge and namespaces live in this host's kernel), then the machine's files
     if (mounted) {
       await sh(onMachine(machine, 'cd /root/crawl-lab && npm run lab:destroy'), 300_000);
@@ -121,7 +124,27 @@ test("a fresh Debian machine: a fresh clone and the README's first command (npm 
   const clone = await sh(['git', 'clone', '--quiet', ROOT, join(machine, 'root/crawl-lab')]);
   assert.equal(clone.exitCode, 0, clone.stderr);
 
-  // 3. the README's first command, timed
+  // 3. lab:doctor --fix on a twin of this machine: it installs what lab:up would, on its own
+  assert.equal((await sh(['cp', '-a', machine, twin])).exitCode, 0);
+  assert.equal((await sh(['bash', '-c', MOUNT, 'mount', twin])).exitCode, 0);
+  twinMounted = true;
+  const fix = await sh(onMachine(twin, 'cd /root/crawl-lab && npm install && npm run lab:doctor -- --fix'));
+  const fixOut = `${fix.stdout}\n${fix.stderr}`;
+  assert.equal(fix.exitCode, 0, fixOut.slice(-4000));
+  for (const pkg of ['iproute2', 'rsync', 'debootstrap'])
+    assert.match(fixOut, new RegExp(`installing ${pkg} \\(`), fixOut.slice(-4000));
+  assert.match(fix.stdout, /lab:doctor --fix: provider netns/);
+  assert.match(fix.stdout, /^warn mongodb +no MongoDB-protocol server on this host/m);
+  assert.match(fix.stdout, /lab:doctor: ready for provider netns \(auto\)/);
+  for (const tool of ['debootstrap', 'rsync', 'ip'])
+    assert.ok(
+      existsSync(join(twin, 'usr/bin', tool)) || existsSync(join(twin, 'usr/sbin', tool)),
+      `${tool} was installed by lab:doctor --fix`,
+    );
+  await sh(['umount', '-R', '-l', twin]);
+  twinMounted = false;
+
+  // 4. the README's first command, timed
   const mount = await sh(['bash', '-c', MOUNT, 'mount', machine]);
   mounted = true;
   assert.equal(mount.exitCode, 0, mount.stderr);
