@@ -1,4 +1,4 @@
-import { findGo } from '../host-setup/ferretdb.ts';
+import { findGo } from '../host-setup/go-toolchain.ts';
 import { findMongoServerBinary } from '../steps/mongodb-binary.ts';
 import type { DoctorContext, Finding } from './types.ts';
 
@@ -26,9 +26,7 @@ export function itemsCheck(ctx: DoctorContext): Finding {
   return {
     id,
     message: `no MongoDB-protocol server on this host: a stand-in lab's items would go to JSON-lines files on the nodes${vmNote}`,
-    fix: findGo(ctx.env)
-      ? 'npm run lab:doctor -- --fix (or lab:up) builds FerretDB with Go, once (docs/mongodb.md)'
-      : 'install Go (https://go.dev/doc/install), then npm run lab:doctor -- --fix builds FerretDB once (docs/mongodb.md)',
+    fix: `npm run lab:doctor -- --fix (or lab:up) builds FerretDB with ${findGo(ctx.env) ? 'Go' : 'Go fetched from the Go module proxy'}, once, as root (docs/mongodb.md)`,
     blocks: [],
     note: true,
   };
