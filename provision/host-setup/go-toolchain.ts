@@ -85,7 +85,14 @@ export async function fetchGo(
   mkdirSync(dirname(root), { recursive: true });
   const work = mkdtempSync(join(dirname(root), '.fetch-'));
   try {
-    const response = await fetch(url);
+    const response = await fetch(url).catch((error: unknown) => {
+      // undici says only "fetch failed"; the reason (DNS, TLS, refused) is its cause
+      const cause =
+        error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new CrawlError('CRAWL_E_PREREQ', `fetching Go: ${url}: ${cause}`, {
+        hint: 'check this host reaches the Go module proxy (GOPROXY; behind a TLS proxy, NODE_EXTRA_CA_CERTS names its CA), or install Go 1.21+ from https://go.dev/doc/install',
+      });
+    });
     if (!response.ok || !response.body)
       throw new CrawlError('CRAWL_E_PREREQ', `fetching Go: ${url} answered ${response.status}`, {
         hint: 'check this host reaches the Go module proxy (GOPROXY), or install Go 1.21+ from https://go.dev/doc/install',

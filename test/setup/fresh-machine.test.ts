@@ -60,6 +60,7 @@ const onMachine = (machine: string, script: string, config = '/root/fresh-lab.ya
   'HOME=/root',
   'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   `LAB_CONFIG=${config}`,
+  'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
   'LAB_ID=fresh',
   'TERM=dumb',
   'bash',
@@ -110,10 +111,18 @@ test("a fresh Debian machine: a fresh clone and the README's first command (npm 
       .exitCode,
     0,
   );
-  // this network's name servers and certificate authorities (the npm registry is reached over TLS)
+  // this network's name servers and certificate authorities (the npm registry, the Go module
+  // proxy and the Debian mirror are reached over TLS, here through this network's own CA): the
+  // bundle where OpenSSL, Go and git read it, and also as a local CA so that installing the
+  // ca-certificates package (git pulls it in) keeps it; Node is told by NODE_EXTRA_CA_CERTS
   copyFileSync('/etc/resolv.conf', join(machine, 'etc/resolv.conf'));
   mkdirSync(join(machine, 'etc/ssl/certs'), { recursive: true });
   copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(machine, 'etc/ssl/certs/ca-certificates.crt'));
+  mkdirSync(join(machine, 'usr/local/share/ca-certificates'), { recursive: true });
+  copyFileSync(
+    '/etc/ssl/certs/ca-certificates.crt',
+    join(machine, 'usr/local/share/ca-certificates/this-network.crt'),
+  );
   writeFileSync(
     join(machine, 'root/.npmrc'),
     'cafile=/etc/ssl/certs/ca-certificates.crt\nfund=false\naudit=false\n',
