@@ -1,10 +1,33 @@
 #!/usr/bin/env bash
 # npm test: first the set-up step (test/setup/prepare.ts: installs what the tests need
-# where it can, or stops with one line naming what is missing and the fix), then every
-# test file with Node's test runner through tsx.
-# Usage: npm test [-- test/some.test.ts ...]
+# where it can, or stops with one line naming what is missing and the fix), then the
+# fast tier (every test file not listed in test/e2e-tier.txt) with files run
+# concurrently, then the end-to-end tier (labs, VMs, lessons, chaos, a fresh machine)
+# one file at a time. Each tier's wall time is printed at its end.
+# Usage: npm test [-- test/some.test.ts ...]   (the files given, one at a time)
+#        npm test -- --fast | --e2e            (one tier; also npm run test:fast / test:e2e)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node --import tsx test/setup/prepare.ts
-if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort); fi
-exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+run() { node --import tsx --test --test-concurrency="$1" --test-reporter=spec "${@:2}"; }
+tier=all
+case "${1:-}" in
+  --fast) tier=fast; shift ;;
+  --e2e) tier=e2e; shift ;;
+esac
+if [ "$#" -gt 0 ]; then exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"; fi
+mapfile -t e2e < <(grep -v '^#' test/e2e-tier.txt | grep .)
+mapfile -t fast < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort | grep -vxF -f <(printf '%s\n' "${e2e[@]}"))
+jobs=$(node -e 'console.log(Math.max(2, require("node:os").availableParallelism()))')
+status=0
+if [ "$tier" != e2e ]; then
+  start=$SECONDS
+  run "$jobs" "${fast[@]}" || status=1
+  echo "npm test: fast tier, ${#fast[@]} files, $jobs at a time: $((SECONDS - start)) s"
+fi
+if [ "$tier" != fast ]; then
+  start=$SECONDS
+  run 1 "${e2e[@]}" || status=1
+  echo "npm test: end-to-end tier, ${#e2e[@]} files, one at a time: $((SECONDS - start)) s"
+fi
+exit "$status"
