@@ -13,7 +13,8 @@ export const doctorCommand: LabCommand = {
 
 Check this machine and lab.yaml before lab:up: Node, Vagrant and a hypervisor,
 VirtualBox's host-only range, hypervisor conflicts, Apple Silicon, free RAM and
-disk, namespaces, the local provider's tools. One line per check with the fix;
+disk, namespaces, the local provider's tools, the labs of other checkouts on
+this host. One line per check with the fix;
 exit 1 when a check blocks the provider the lab would use (docs/doctor.md).
 
   --json   the report as JSON`,

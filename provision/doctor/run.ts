@@ -7,6 +7,7 @@ import { detectVagrant } from '../providers/vagrant/detect.ts';
 import { type HostFacts, THIS_HOST } from '../providers/vagrant/hypervisors.ts';
 import type { ProviderInfo } from '../types.ts';
 import { diskCheck, localToolsCheck, memoryCheck, namespacesCheck, nodeCheck } from './checks-host.ts';
+import { otherLabsCheck } from './checks-labs.ts';
 import {
   appleSiliconCheck,
   conflictCheck,
@@ -60,6 +61,7 @@ const CHECKS: Check[] = [
   diskCheck,
   namespacesCheck,
   localToolsCheck,
+  otherLabsCheck,
 ];
 
 function configFinding(options: DoctorOptions, env: HostEnv): { config?: LabConfig; finding: Finding } {
@@ -111,6 +113,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     // the same detection provider: auto and provider: vagrant use (providers/vagrant/detect.ts)
     hypervisors: (await detectVagrant(env, host)).hypervisors,
     stateDir,
+    labId: where.labId,
+    cacheDir: where.cacheDir,
     vboxNetworksConf: options.vboxNetworksConf ?? '/etc/vbox/networks.conf',
   };
   let candidates: ProviderInfo[] = [];
