@@ -50,10 +50,11 @@ function labCommand(script: string, args: string[], env: Record<string, string>)
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
+    // decoded as a stream: a character split across two chunks stays whole
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
