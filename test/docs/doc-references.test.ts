@@ -57,3 +57,28 @@ test('the README and every page of docs/ name only files that exist', () => {
   const dead = docs.flatMap((doc) => deadReferences(doc, files).map((ref) => `${doc}: ${ref}`));
   assert.deepEqual(dead, []);
 });
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as '-'. */
+function anchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+test('the README takes its figures from docs/, never from a closing note, and its links to docs/ land on a heading', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  assert.doesNotMatch(readme, /closing note/i, 'figures live in docs/, where a reader can find them');
+  const links = [...readme.matchAll(/\]\((docs\/[^)#\s]+\.md)#([^)\s]+)\)/g)];
+  assert.ok(links.some(([, doc, at]) => doc === 'docs/crawler.md' && at === 'fingerprints'));
+  for (const [, doc, at] of links) {
+    const headings = readFileSync(join(ROOT, doc!), 'utf8')
+      .split('\n')
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => anchor(l.replace(/^#+ /, '')));
+    assert.ok(headings.includes(at!), `README links ${doc}#${at}, a heading ${doc} does not have`);
+  }
+  const fingerprints = readFileSync(join(ROOT, 'docs/crawler.md'), 'utf8').split('## Fingerprints')[1] ?? '';
+  assert.match(fingerprints.split('\n## ')[0]!, /18\.6 bytes\/URL/);
+});
