@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runDoctor } from '../../provision/doctor/run.ts';
 import { DEFAULT_LAB_ID, defaultLabId, labEnv, REPO_ROOT } from '../../provision/lab-env.ts';
-import { pidsWith } from './netns-support.ts';
+import { claimLab } from '../../provision/owner.ts';
+import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
+import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
 
 /**
  * Issue 12, "two checkouts on one host share the clab-lab names": the default
@@ -134,4 +136,42 @@ mongodb: { enabled: false }
   const destroy = await labCommand('destroy.ts', [], first);
   assert.equal(destroy.code, 0, destroy.stderr);
   assert.ok(!existsSync(join(cache, 'labs', 'fbown.json')), "destroy drops its lab's claim");
+});
+
+test("a netns lab on the /24 of another checkout's lab is refused naming that lab and its checkout", {
+  skip: isRoot ? false : 'needs root (network namespaces)',
+  timeout: 60_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-owner-netns-'));
+  const cache = join(dir, 'cache');
+  const nodes = [node('master', '10.62.9.10', 'master')];
+  const first = new NetnsProvider({ labId: 'fbneta', stateDir: join(dir, 'a', 'netns'), cacheDir: cache });
+  t.after(async () => {
+    await first.destroy(nodes).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await first.up(nodes);
+  claimLab(
+    { labId: 'fbneta', stateDir: join(dir, 'a'), configPath: join(dir, 'a.yaml'), cacheDir: cache },
+    { provider: 'netns', cidr: '10.62.9.0/24' },
+  );
+  const second = new NetnsProvider({ labId: 'fbnetb', stateDir: join(dir, 'b', 'netns'), cacheDir: cache });
+  await assert.rejects(
+    second.up([node('master', '10.62.9.20', 'master')]),
+    (e: Error & { hint?: string }) => {
+      assert.match(
+        e.message,
+        new RegExp(
+          `10\\.62\\.9\\.0/24 is already used by the host on clab-fbneta .*the bridge of lab fbneta of the checkout ${REPO_ROOT.replace(/\/$/, '')} \\(state ${join(dir, 'a')}\\)`,
+        ),
+      );
+      assert.match(e.hint ?? '', /another \/24 in lab\.yaml .*or destroy that lab from its own checkout/);
+      return true;
+    },
+  );
+  assert.deepEqual(
+    leftovers('fbnetb', join(dir, 'b', 'netns')).filter((l) => !l.startsWith('folder')),
+    [],
+    'the second lab made no bridge, namespace or process',
+  );
 });
