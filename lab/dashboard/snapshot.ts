@@ -1,4 +1,4 @@
-import { STAT } from 'crawl-lab';
+import { STAT, workerStat } from 'crawl-lab';
 import type { CrawlInspection } from 'crawl-lab/admin';
 import type {
   CrawlStatus,
@@ -61,8 +61,7 @@ export function statusOf(info: CrawlInspection): CrawlStatus {
 /** Page counters per worker id, for the rate window. */
 export function workerPages(info: CrawlInspection, nodes: readonly DashboardNode[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const id of workerIdsOf(info, nodes))
-    out[id] = counter(info.stats, `worker/${id}/response_received_count`);
+  for (const id of workerIdsOf(info, nodes)) out[id] = counter(info.stats, workerStat(id, STAT.pages));
   return out;
 }
 
@@ -125,7 +124,7 @@ export function workerViews(
       id,
       node: nodeOf.get(id) ?? null,
       alive,
-      pages: counter(info.stats, `worker/${id}/response_received_count`),
+      pages: counter(info.stats, workerStat(id, STAT.pages)),
       items: counter(info.stats, `worker/${id}/item_scraped_count`),
       // a worker whose heartbeat is gone fetches nothing, whatever its last seconds were
       rate: alive ? round1(rates.rate(id)) : 0,

@@ -7,6 +7,7 @@ import { detectVagrant } from '../providers/vagrant/detect.ts';
 import { type HostFacts, THIS_HOST } from '../providers/vagrant/hypervisors.ts';
 import type { ProviderInfo } from '../types.ts';
 import { diskCheck, localToolsCheck, memoryCheck, namespacesCheck, nodeCheck } from './checks-host.ts';
+import { itemsCheck } from './checks-items.ts';
 import { otherLabsCheck } from './checks-labs.ts';
 import {
   appleSiliconCheck,
@@ -61,6 +62,7 @@ const CHECKS: Check[] = [
   diskCheck,
   namespacesCheck,
   localToolsCheck,
+  itemsCheck,
   otherLabsCheck,
 ];
 

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CrawlError } from '../../common/errors.ts';
-import { type HostEnv, which } from '../host-probe.ts';
+import { which } from '../host-probe.ts';
 import { REPO_ROOT } from '../lab-env.ts';
 import {
   FERRETDB_PATCH_STAMP,
@@ -11,6 +11,7 @@ import {
   isExecutable,
 } from '../steps/mongodb-binary.ts';
 import { execArgv } from '../transports/exec.ts';
+import { fetchGo, findGo } from './go-toolchain.ts';
 
 /**
  * Build the MongoDB-protocol server the stand-ins, local labs and tests use:
@@ -23,17 +24,11 @@ import { execArgv } from '../transports/exec.ts';
  */
 const MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_PATCH = join(REPO_ROOT, '.ci/ferretdb/crawl-lab.patch');
-/** Where Go lives when it is not on PATH (the official tarball's place). */
-const GO_DIRS = ['/usr/local/go/bin'];
 
 /** The cached build exists and carries the current patch. */
 export function ferretdbBuilt(env: NodeJS.ProcessEnv = process.env): boolean {
   const bin = ferretdbPath(env);
   return isExecutable(bin) && existsSync(bin + FERRETDB_PATCH_STAMP);
-}
-
-export function findGo(env: HostEnv = process.env): string | undefined {
-  return which('go', env, GO_DIRS);
 }
 
 async function step(argv: string[], cwd: string, what: string): Promise<string> {
@@ -53,8 +48,9 @@ async function step(argv: string[], cwd: string, what: string): Promise<string> 
 export async function buildFerretdb(
   log: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
+  o: { fetchGo?: boolean } = {},
 ): Promise<string> {
-  const go = findGo(env);
+  const go = findGo(env) ?? (o.fetchGo ? await fetchGo(log, env) : undefined);
   const git = which('git', env);
   if (!go || !git)
     throw new CrawlError(
@@ -62,7 +58,7 @@ export async function buildFerretdb(
       `building FerretDB ${FERRETDB_VERSION} needs ${!go ? 'Go' : 'git'}, which this host lacks`,
       {
         hint: !go
-          ? 'install Go 1.21 or newer (https://go.dev/doc/install, into /usr/local/go), or set MONGO_URL to a MongoDB server you run'
+          ? 'install Go 1.21 or newer (https://go.dev/doc/install, into /usr/local/go), run npm run lab:doctor -- --fix as root (it fetches Go), or set MONGO_URL to a MongoDB server you run'
           : 'apt-get install -y git',
       },
     );

@@ -172,3 +172,29 @@ test('install hints name the package manager of each OS family', () => {
   assert.match(installHint('setsid', 'macos'), /brew install util-linux, then add .* to PATH/);
   assert.equal(installHint('redis-cli', 'fedora'), 'sudo dnf install -y redis');
 });
+
+test('where the items go: no MongoDB-protocol server warns (not blocks) with the --fix command; one in the cache (a stand-in executable) is ok', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'lab.yaml'), 'provider: local\n');
+  const run = () =>
+    runDoctor({
+      configPath: join(dir, 'lab.yaml'),
+      stateDir: dir,
+      env: { PATH: join(dir, 'empty'), CRAWL_LAB_CACHE: join(dir, 'cache') },
+    });
+  const missing = check(await run(), 'mongodb');
+  assert.equal(missing.status, 'warn');
+  assert.deepEqual(missing.blocks, []);
+  assert.match(missing.message, /no MongoDB-protocol server on this host: .*JSON-lines files/);
+  assert.match(missing.fix ?? '', /npm run lab:doctor -- --fix/);
+
+  mkdirSync(join(dir, 'cache', 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'cache', 'bin', 'ferretdb'), '#!/bin/sh\n');
+  chmodSync(join(dir, 'cache', 'bin', 'ferretdb'), 0o755);
+  const found = check(await run(), 'mongodb');
+  assert.equal(found.status, 'ok');
+  assert.ok(found.message.includes(join(dir, 'cache', 'bin', 'ferretdb')), found.message);
+
+  writeFileSync(join(dir, 'lab.yaml'), 'provider: local\nmongodb: { enabled: false }\n');
+  assert.match(check(await run(), 'mongodb').message, /mongodb.enabled is false/);
+});

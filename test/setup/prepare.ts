@@ -43,7 +43,7 @@ export async function prepare(log: (line: string) => void): Promise<void> {
   if (installed.length > 0) log(`installed: ${installed.join(' ')}`);
   if (process.env['MONGO_URL']) log('MongoDB-protocol server: MONGO_URL');
   else if (onPath('mongod')) log(`MongoDB-protocol server: ${onPath('mongod')}`);
-  else if (!ferretdbBuilt()) await buildFerretdb(log);
+  else if (!ferretdbBuilt()) await buildFerretdb(log, process.env, { fetchGo: true });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -107,12 +107,18 @@ test('the snapshot shows the crawl stats the workers write to Redis, per worker 
 
   // pages/s: more pages between polls make a positive rate on that worker's node only;
   // a worker whose heartbeat is gone shows 0 pages/s whatever its counter does
-  await admin.hincrby('tieba:stats', 'worker/master-1/response_received_count', 30);
-  await admin.hincrby('tieba:stats', 'worker/worker1-1/response_received_count', 30);
-  await admin.hincrby('tieba:stats', 'response_received_count', 60); // the Lua adds to both
+  // in one transaction, as the Lua script adds to the worker's and the crawl's counters at once
+  // (separate commands let a poll fall between them: a master rate with no crawl rate yet)
+  await admin
+    .multi()
+    .hincrby('tieba:stats', 'worker/master-1/response_received_count', 30)
+    .hincrby('tieba:stats', 'worker/worker1-1/response_received_count', 30)
+    .hincrby('tieba:stats', 'response_received_count', 60)
+    .exec();
   await waitFor(() => (dashboard.latest().nodes[0]?.rate ?? 0) > 0, 5000, 'a pages/s figure for master');
-  assert.equal(dashboard.latest().nodes[1]!.rate, 0);
-  assert.ok(dashboard.latest().rate > 0, 'the whole crawl has a pages/s figure too');
+  const after = dashboard.latest();
+  assert.equal(after.nodes[1]!.rate, 0);
+  assert.ok(after.rate > 0, 'the whole crawl has a pages/s figure too');
 
   for (const path of ['', 'app.js', 'i18n.js', 'chart.js', 'style.css', 'api/snapshot']) {
     const r = await get(`${dashboard.url}${path}`);
