@@ -52,6 +52,13 @@ export async function items(o: ItemsOptions = {}): Promise<number> {
   const sink = await chooseSource(lab, o.from, crawl, current?.id);
   const store = await readLabItems(lab, sink, crawl);
   const records = itemRecords(store);
+  if (records.length === 0) {
+    // nothing to write is an answer, not an empty file
+    console.error(
+      `lab:items: no items of crawl ${crawl} in ${store.source}${crawl === current?.id ? '' : ` (the current crawl is ${current?.id ?? 'none'})`}`,
+    );
+    return 1;
+  }
   const text = formatItems(records, format);
   const out = o.out ?? `items-${crawl}.${format}`;
   if (out === '-') process.stdout.write(text);

@@ -175,6 +175,13 @@ mongodb: { enabled: false }
   assert.equal(json.code, 0, json.stderr);
   assert.deepEqual(JSON.parse(json.stdout), records);
 
+  const none = await lab('items.ts', ['--crawl', '20000101-000000'], env);
+  assert.equal(none.code, 1);
+  assert.match(
+    none.stderr,
+    /^lab:items: no items of crawl 20000101-000000 in .*\(the current crawl is \d{8}-\d{6}/m,
+  );
+
   const bad = await lab('items.ts', ['--format', 'xml'], env);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--format "xml" is not valid\n {2}fix: use one of jsonl, json, csv/);
