@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'CRAWL_E_REDIS_WRONGTYPE'
   | 'CRAWL_E_REDIS_UNREACHABLE'
   | 'CRAWL_E_LAB_CONFIG'
+  // the LAB_ID is another checkout's lab (provision/owner.ts): nothing was touched
+  | 'CRAWL_E_LAB_NOT_OURS'
   // one request is ignored, never retried
   | 'CRAWL_E_BAD_URL'
   | 'CRAWL_E_URL_TOO_LONG'

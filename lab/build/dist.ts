@@ -1,20 +1,13 @@
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CrawlError } from 'crawl-lab';
+import { CRAWL_SOURCES, newestMtime } from '../../bin/bundle.js';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { buildCrawler } from './bundle.ts';
 
-/** What dist/ is built from: the crawler's sources, the shared modules, the site and the locked dependencies. */
-const SOURCES = ['crawler', 'common', 'lab/site', 'package-lock.json'];
+/** What dist/ is built from: the crawler's sources (bin/bundle.js, which `npx crawl` checks too) and the site. */
+const SOURCES = [...CRAWL_SOURCES, 'lab/site'];
 const OUTPUTS = ['dist/crawl.mjs', 'dist/site.mjs'];
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
 
 /** Why dist/ must be (re)built, or undefined when it is newer than every source. */
 export function distStale(root: string = REPO_ROOT): string | undefined {

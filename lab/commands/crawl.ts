@@ -24,6 +24,8 @@ export interface CrawlResult {
     perNode: Record<string, number>;
     workers: { id: string; node: string; exit: number | 'running' | 'stopped' }[];
     finished: boolean;
+    /** The crawl's id: npm run lab:items -- --crawl <id> gathers its items. */
+    crawlId: string;
     itemSink: string;
   };
   /** Absent when the target is not the mini-Tieba site (nothing to check against). */
@@ -55,6 +57,7 @@ export function crawlResult(r: CrawlSummary, resumed = false): CrawlResult {
       perNode: r.perNode,
       workers: r.workers.map((w) => ({ id: w.id, node: w.node, exit: w.exit })),
       finished: r.finished,
+      crawlId: r.crawlId,
       itemSink: r.itemSink,
     },
     ...(r.truth ? { truth: r.truth } : {}),
@@ -93,6 +96,9 @@ export function crawlReport(r: CrawlSummary, resumed = false): { lines: string[]
     );
   }
   lines.push(`items: ${r.itemSink}`);
+  lines.push(
+    `  this crawl's items in one file: npm run lab:items -- --crawl ${r.crawlId} [--format json|csv]`,
+  );
   for (const w of r.workers.filter((x) => x.exit !== 0))
     lines.push(
       `  worker ${w.id} on ${w.node}: ${w.exit === 'stopped' ? 'stopped' : `exit ${w.exit}`} (npm run lab:logs -- ${w.node})`,

@@ -1,9 +1,15 @@
 import { openLab } from '../../provision/lab.ts';
+import { labEnv } from '../../provision/lab-env.ts';
+import { releaseLab, requireOwnLab } from '../../provision/owner.ts';
 import type { LabCommand } from './run-command.ts';
 
 export async function destroy(): Promise<number> {
+  const where = labEnv();
+  // never another checkout's lab (same LAB_ID, another state folder)
+  requireOwnLab(where, 'lab:destroy');
   const lab = await openLab();
   await lab.provider.destroy(lab.nodes);
+  releaseLab(where);
   console.log(`destroyed the ${lab.choice.name} lab (${lab.nodes.map((n) => n.name).join(', ')})`);
   return 0;
 }

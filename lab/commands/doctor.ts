@@ -33,9 +33,9 @@ export const doctorCommand: LabCommand = {
 
 Check this machine and lab.yaml before lab:up: Node, Vagrant and a hypervisor,
 VirtualBox's host-only range, hypervisor conflicts, Apple Silicon, free RAM and
-disk, namespaces, the local provider's tools, where the items will go. One line
-per check with the fix; exit 1 when a check blocks the provider the lab would
-use (docs/doctor.md).
+disk, namespaces, the local provider's tools, where the items will go, the labs
+of other checkouts on this host. One line per check with the fix; exit 1 when a
+check blocks the provider the lab would use (docs/doctor.md).
 
   --fix    first install what lab:up would install itself: the chosen provider's
            host packages (as root with apt, each named; lab.yaml host.install_packages:

@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { openLab } from '../../provision/lab.ts';
+import { labEnv } from '../../provision/lab-env.ts';
+import { requireOwnLab } from '../../provision/owner.ts';
 import type { LabCommand } from './run-command.ts';
 
 export async function down(): Promise<number> {
+  // never another checkout's lab (same LAB_ID, another state folder)
+  requireOwnLab(labEnv(), 'lab:down');
   const lab = await openLab({ log: (line) => console.log(line) });
   await lab.provider.down(lab.nodes);
   console.log(

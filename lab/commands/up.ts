@@ -1,6 +1,7 @@
 import { loadLabConfig } from '../../provision/config/index.ts';
 import { labUp, type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { labEnv } from '../../provision/lab-env.ts';
+import { claimLab, requireOwnLab } from '../../provision/owner.ts';
 import { formatPlan, planLab } from '../../provision/plan/plan-lab.ts';
 import { planProvider } from '../../provision/plan/provider.ts';
 import { formatUpSummary } from '../../provision/progress.ts';
@@ -31,6 +32,9 @@ export async function dryRun(o: UpOptions = {}): Promise<number> {
 export async function up(o: UpOptions = {}): Promise<number> {
   if (o.dryRun) return dryRun(o);
   const started = Date.now();
+  const where = labEnv(o.open ?? {});
+  // another checkout's lab (same LAB_ID, another state folder): refuse before anything is made
+  requireOwnLab(where, 'lab:up');
   const lab = await openLab({
     ...o.open,
     articleExact: Boolean(o.articleExact),
@@ -44,6 +48,7 @@ export async function up(o: UpOptions = {}): Promise<number> {
   }
   if (!o.noInstall) await ensureMongoServer(lab);
   if ((await ensureDist()) === 'fresh') console.log('the crawler (dist/) is up to date with its sources');
+  claimLab(where, { provider: lab.choice.name, cidr: lab.config.network.cidr });
   console.log(`bringing up ${lab.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}`);
   const reports = await labUp(lab);
   console.log(formatUpSummary(reports, Date.now() - started));

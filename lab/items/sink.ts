@@ -24,9 +24,12 @@ export type ItemSink =
     }
   | { kind: 'jsonl'; why: string };
 
-/** The JSON-lines file a worker appends items to on its node (in the node's data folder, layout.ts). */
-export function itemsFileOf(transport: Pick<Transport, 'node'>): string {
-  return `${layoutOf(transport).dataDir}/items.jsonl`;
+/**
+ * The JSON-lines file a worker appends one crawl's items to on its node: `items/<crawl id>.jsonl`
+ * in the node's data folder (layout.ts); a new crawl, a new file (crawls.ts).
+ */
+export function itemsFileOf(transport: Pick<Transport, 'node'>, crawl: string): string {
+  return `${layoutOf(transport).dataDir}/items/${crawl}.jsonl`;
 }
 
 export async function labItemSink(lab: Lab): Promise<ItemSink> {

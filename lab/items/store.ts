@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
 import type { Lab } from '../../provision/lab.ts';
+import { type CrawlRecord, crawlOf, startCrawl } from './crawls.ts';
 import { clearItems, type ItemSink, itemsFileOf } from './sink.ts';
 
 /**
@@ -134,26 +135,33 @@ export async function readMongoItems(sink: MongoSink): Promise<MergedStore> {
   }
 }
 
-/** The lab's item store: its MongoDB collection, or the JSON-lines file of every node merged. */
-export async function readLabItems(lab: Lab, sink: ItemSink): Promise<MergedStore> {
+/**
+ * The lab's item store: its MongoDB collection (it holds the current crawl), or
+ * one crawl's JSON-lines file of every node merged. @default crawl: the current one
+ */
+export async function readLabItems(
+  lab: Lab,
+  sink: ItemSink,
+  crawl: string = crawlOf(lab.stateDir).id,
+): Promise<MergedStore> {
   if (sink.kind === 'mongodb') return readMongoItems(sink);
   const texts = await Promise.all(
     lab.nodes.map(async (n) => {
       const t = lab.provider.transport(n);
-      const r = await t.run(['cat', itemsFileOf(t)], { nothrow: true });
+      const r = await t.run(['cat', itemsFileOf(t, crawl)], { nothrow: true });
       return r.exitCode === 0 ? r.stdout : '';
     }),
   );
-  return mergeJsonLines(texts, `items.jsonl on ${lab.nodes.length} nodes, merged by item key`);
+  return mergeJsonLines(texts, `items/${crawl}.jsonl on ${lab.nodes.length} nodes, merged by item key`);
 }
 
-/** Empty the store before a crawl (the crawl state in Redis is reset beside it). */
-export async function clearLabItems(lab: Lab, sink: ItemSink): Promise<void> {
-  if (sink.kind === 'mongodb') return clearItems(sink);
-  await Promise.all(
-    lab.nodes.map((n) => {
-      const t = lab.provider.transport(n);
-      return t.run(['rm', '-f', itemsFileOf(t)]);
-    }),
-  );
+/**
+ * A fresh crawl: a new crawl id, so the nodes' JSON lines go to a new file
+ * (earlier crawls' files stay); MongoDB's collection is emptied, as the article's
+ * crawl starts from an empty one. The crawl state in Redis is reset beside it.
+ */
+export async function startLabItems(lab: Lab, sink: ItemSink): Promise<CrawlRecord> {
+  const crawl = startCrawl(lab.stateDir);
+  if (sink.kind === 'mongodb') await clearItems(sink);
+  return crawl;
 }

@@ -10,8 +10,9 @@ import {
 import { connectAdmin, resetCrawl, seedStartUrls } from 'crawl-lab/admin';
 import { hostRedisUrl, type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import type { ServiceState } from '../../provision/services.ts';
+import { crawlOf } from '../items/crawls.ts';
 import { countItems, type ItemSink, labItemSink } from '../items/sink.ts';
-import { clearLabItems } from '../items/store.ts';
+import { startLabItems } from '../items/store.ts';
 import { labStartRequest, SPIDER } from './target.ts';
 import { checkLabTruth, type GroundTruth, resetHits, type TruthCheck } from './truth-check.ts';
 import { crawlWatcher } from './watcher.ts';
@@ -107,6 +108,8 @@ export interface CrawlSummary {
    * by document and the site's hit log page by page (truth-check.ts).
    */
   truth: TruthCheck | undefined;
+  /** The crawl's id (lab/items/crawls.ts): its items are items/<id>.jsonl on the nodes; npm run lab:items gathers them. */
+  crawlId: string;
   itemSink: string;
   sink: ItemSink;
 }
@@ -134,10 +137,11 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
     await Promise.all([...workers, ...(o.alsoStop ?? [])].map((w) => stopWorker(lab, w)));
     if (!o.resume) {
       await resetCrawl(admin, spider, settings);
-      await clearLabItems(lab, sink);
+      await startLabItems(lab, sink);
       // the site counts this crawl's fetches from zero (a resumed crawl goes on counting)
       if (checked) await resetHits(lab);
     }
+    const crawl = crawlOf(lab.stateDir).id;
     // on resume the seed is a filtered duplicate
     await seedStartUrls(admin, spider, settings, [labStartRequest(lab)]);
     const started = Date.now();
@@ -247,10 +251,11 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
       finished: final.finished,
       expectedPages: truth?.fetches.expected,
       truth,
+      crawlId: crawl,
       itemSink:
         sink.kind === 'mongodb'
           ? `${sink.where}: ${await countItems(sink)} documents`
-          : `items.jsonl in each node's data folder (fallback sink: ${sink.why})`,
+          : `items/${crawl}.jsonl in each node's data folder, ${o.resume ? 'appended to (--resume)' : 'a new file for this crawl'} (fallback sink: ${sink.why})`,
       sink,
     };
   } finally {

@@ -2,6 +2,7 @@ import type { RunSummary } from 'crawl-lab';
 import { type Lab, redisUrlOf, servicesOf } from '../../provision/lab.ts';
 import { layoutOf } from '../../provision/layout.ts';
 import type { LabNode } from '../../provision/types.ts';
+import { crawlOf } from '../items/crawls.ts';
 import { type ItemSink, itemsFileOf } from '../items/sink.ts';
 import { SPIDER } from './target.ts';
 import { workerNodeArgs } from './worker-command.ts';
@@ -50,7 +51,7 @@ export async function startWorker(
   const sinkArgs =
     sink.kind === 'mongodb'
       ? ['--set', `mongoDatabase=${sink.database}`, '--set', `mongoCollection=${sink.collection}`]
-      : ['--output', itemsFileOf(transport)];
+      : ['--output', itemsFileOf(transport, crawlOf(lab.stateDir).id)];
   // the MongoDB URI carries the lab user's password: environment, like REDIS_URL
   const sinkEnv: Record<string, string> = sink.kind === 'mongodb' ? { CRAWL_MONGO_URI: sink.uri } : {};
   const argv = [

@@ -8,6 +8,7 @@ import { type HostFacts, THIS_HOST } from '../providers/vagrant/hypervisors.ts';
 import type { ProviderInfo } from '../types.ts';
 import { diskCheck, localToolsCheck, memoryCheck, namespacesCheck, nodeCheck } from './checks-host.ts';
 import { itemsCheck } from './checks-items.ts';
+import { otherLabsCheck } from './checks-labs.ts';
 import {
   appleSiliconCheck,
   conflictCheck,
@@ -62,6 +63,7 @@ const CHECKS: Check[] = [
   namespacesCheck,
   localToolsCheck,
   itemsCheck,
+  otherLabsCheck,
 ];
 
 function configFinding(options: DoctorOptions, env: HostEnv): { config?: LabConfig; finding: Finding } {
@@ -113,6 +115,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     // the same detection provider: auto and provider: vagrant use (providers/vagrant/detect.ts)
     hypervisors: (await detectVagrant(env, host)).hypervisors,
     stateDir,
+    labId: where.labId,
+    cacheDir: where.cacheDir,
     vboxNetworksConf: options.vboxNetworksConf ?? '/etc/vbox/networks.conf',
   };
   let candidates: ProviderInfo[] = [];

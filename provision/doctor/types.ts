@@ -36,8 +36,11 @@ export interface DoctorContext {
   vagrantPath: string | undefined;
   vagrantVersion: string | undefined;
   hypervisors: HypervisorInfo[];
-  /** The lab's state folder: free disk is measured there. */
+  /** The lab's state folder: free disk is measured there; it names the lab (provision/owner.ts). */
   stateDir: string;
+  /** This lab's LAB_ID, and the shared cache holding every lab's claim. */
+  labId: string;
+  cacheDir: string;
   /** /etc/vbox/networks.conf (VirtualBox's allowed host-only ranges). */
   vboxNetworksConf: string;
 }

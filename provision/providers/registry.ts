@@ -68,6 +68,7 @@ const FACTORIES: Record<ProviderName, Factory> = {
         suite: DEBIAN_SUITE,
       },
       log: (line) => ctx.log?.(`  $ ${line}`),
+      cacheDir: ctx.cacheDir,
     }),
   qemu: (ctx) =>
     new QemuProvider({

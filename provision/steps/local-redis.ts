@@ -7,7 +7,7 @@ import { applyLabRedisConfig } from '../redis-conf.ts';
 import { serviceLog, serviceState, startService, stopService } from '../services.ts';
 import type { LabNode, Step, Transport } from '../types.ts';
 import { applyLocalRedisPaths } from './local-redis-conf.ts';
-import { REDIS_CONF, type RedisStepOptions } from './redis.ts';
+import { REDIS_CONF, type RedisStepOptions, redisConfLog } from './redis.ts';
 
 /**
  * The article's Redis steps for the `local` provider: no apt (Redis comes from
@@ -100,8 +100,8 @@ export function localRedisConfigure(o: RedisStepOptions): Step {
       const changed = current.exitCode !== 0 || current.stdout !== local.text;
       if (changed) {
         log(`redis.conf from ${source.from}, copied to ${conf}`);
-        for (const line of article.changed) log(`redis.conf: ${line}`);
-        for (const line of local.changed) log(`redis.conf (local): ${line}`);
+        for (const line of redisConfLog(article.changed)) log(line);
+        for (const line of redisConfLog(local.changed, 'redis.conf (local)')) log(line);
         log(
           `bind ${node.ip}: on your own machine Redis stays on loopback (every lab node is on loopback); the article's commented-out bind would expose it to your whole network`,
         );

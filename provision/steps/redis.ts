@@ -39,6 +39,16 @@ async function ping(transport: Transport, host: string, o: RedisStepOptions) {
 }
 
 /**
+ * What lab:up prints for the redis.conf edits, word for word as lesson 4 shows
+ * them: `1036: # requirepass foobared -> requirepass <redacted>`. The editor
+ * (../redis-conf.ts) already writes the lab's password as `<redacted>`; the
+ * commented `foobared` is Debian's example, not a password, so it stays.
+ */
+export function redisConfLog(changed: readonly string[], label = 'redis.conf'): string[] {
+  return changed.map((line) => `${label}: ${line}`);
+}
+
+/**
  * The article's two edits to /etc/redis/redis.conf (protected-mode no; the active
  * bind line commented out), plus, unless articleExact, a password; then restart.
  * The text transformation is pure (../redis-conf.ts); this step only reads,
@@ -57,8 +67,7 @@ export function redisConfigure(o: RedisStepOptions): Step {
       });
       const changed = wanted.text !== current;
       if (changed) {
-        for (const line of wanted.changed)
-          log(`redis.conf: ${line.replace(/requirepass \S+/, 'requirepass ***')}`);
+        for (const line of redisConfLog(wanted.changed)) log(line);
         // tee rewrites the file in place, keeping its owner (redis) and mode (640)
         await transport.run(['tee', REDIS_CONF], { input: wanted.text });
         await transport.run(['service', 'redis-server', 'restart'], { timeoutMs: 60_000 });

@@ -13,6 +13,7 @@ import {
   checkRedisConf,
   generateLabPassword,
 } from '../../provision/redis-conf.ts';
+import { redisConfLog } from '../../provision/steps/redis.ts';
 import { freePort } from '../helpers/redis.ts';
 
 const run = promisify(execFile);
@@ -230,4 +231,17 @@ test('a real redis-server accepts the lab configuration and demands the password
   assert.equal((await cli(...auth, 'config', 'get', 'appendonly')).stdout.trim(), 'appendonly\nyes');
   assert.equal((await cli(...auth, 'config', 'get', 'protected-mode')).stdout.trim(), 'protected-mode\nno');
   assert.ok(existsSync(join(dir, 'appendonlydir')), 'append-only files are written');
+});
+
+test('issue 12: lab:up prints the password edit as lesson 4 shows it: Debian\'s "# requirepass foobared" example, the password <redacted>', () => {
+  const printed = redisConfLog(
+    applyLabRedisConfig(PRISTINE, { password: PASSWORD, articleExact: false, port: 6379 }).changed,
+  );
+  const shown = printed.find((l) => l.includes('requirepass'));
+  assert.equal(shown, 'redis.conf: 1036: # requirepass foobared -> requirepass <redacted>');
+  assert.ok(!printed.join('\n').includes(PASSWORD), 'the password itself is never printed');
+  const lesson = readFileSync(new URL('../../docs/tutorial/en/04-redis-install.md', import.meta.url), 'utf8');
+  const expected = /^\{n\}: (# requirepass foobared -> requirepass <redacted>)$/m.exec(lesson)?.[1];
+  assert.ok(expected, 'lesson 4 shows the requirepass edit');
+  assert.ok(shown?.endsWith(`: ${expected}`), `lab:up and lesson 4 agree: ${shown}`);
 });

@@ -5,6 +5,7 @@ import { quote } from 'zx';
 import { type HostNeed, missingNeeds } from '../../host-setup/packages.ts';
 import { localLayout, withLayout } from '../../layout.ts';
 import { kernelRoute, type RouteLookup, requireRouteVia } from '../../net-guard.ts';
+import { readClaims } from '../../owner.ts';
 import { ProviderError } from '../../transports/errors.ts';
 import { execArgv } from '../../transports/exec.ts';
 import { enterArgv, NetnsTransport } from '../../transports/netns.ts';
@@ -42,6 +43,8 @@ export interface NetnsProviderOptions {
   rootless?: boolean;
   /** How the network guard asks the kernel for a route (tests pass a fake one). @default kernelRoute (`ip route get`) */
   route?: RouteLookup;
+  /** The shared cache holding every lab's claim (../../owner.ts): a /24 another lab holds is refused naming its checkout. */
+  cacheDir?: string;
 }
 
 /** One thing up() makes: the command(s) that make it and how to tell it is already there. */
@@ -320,10 +323,21 @@ export class NetnsProvider implements Provider {
     const prefix = names.gateway.slice(0, names.gateway.lastIndexOf('.') + 1);
     for (const line of (await this.#out(['ip', '-4', '-o', 'addr', 'show'])).split('\n')) {
       const [, dev, , addr] = line.split(/\s+/);
-      if (addr?.startsWith(prefix) && dev !== names.bridge)
-        throw new ProviderError(`netns: ${names.subnet} is already used by the host on ${dev} (${addr})`, {
-          hint: 'choose node addresses in another /24 in lab.yaml',
-        });
+      if (addr?.startsWith(prefix) && dev !== names.bridge) {
+        // another lab's bridge: say whose (issue 12: two checkouts with the same lab.yaml)
+        const other = /^clab-([a-z0-9]{1,7})$/.exec(dev ?? '')?.[1];
+        const claim =
+          other && this.#o.cacheDir ? readClaims(this.#o.cacheDir).find((c) => c.labId === other) : undefined;
+        const whose = other
+          ? `, the bridge of lab ${other}${claim ? ` of the checkout ${claim.checkout} (state ${claim.stateDir})` : ' (owner unknown: npm run lab:doctor lists it)'}`
+          : '';
+        throw new ProviderError(
+          `netns: ${names.subnet} is already used by the host on ${dev} (${addr})${whose}`,
+          {
+            hint: `choose node addresses in another /24 in lab.yaml (network.cidr and each node's ip)${other ? ', or destroy that lab from its own checkout' : ''}`,
+          },
+        );
+      }
     }
   }
 
