@@ -100,6 +100,9 @@ test('"lease" is 租约 in every Chinese lesson, never another word (issue 12)',
     const other = /租借|租用|出租|租赁/.exec(zh!)?.[0];
     assert.equal(other, undefined, `${file}: says ${other}; lease is 租约`);
     if (/\blease/i.test(en!.replace(/`[^`]*`/g, '')))
-      assert.ok(zh!.includes('租约'), `${file}: the English lesson speaks of leases, the Chinese one must say 租约`);
+      assert.ok(
+        zh!.includes('租约'),
+        `${file}: the English lesson speaks of leases, the Chinese one must say 租约`,
+      );
   }
 });
