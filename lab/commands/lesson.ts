@@ -6,6 +6,7 @@ import { openLab } from '../../provision/lab.ts';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labEnvLines } from '../lessons/crawl-demo.ts';
 import { runDemo } from '../lessons/demos.ts';
+import { RUNNER_TEXT } from '../lessons/messages.ts';
 import type { Lang } from '../lessons/model.ts';
 import { lessonPath, loadLesson } from '../lessons/parse.ts';
 import { type Answer, runLesson } from '../lessons/runner.ts';
@@ -32,10 +33,10 @@ Helpers the lessons call:
                              | ping <node> [--auth] | fingerprint <url...>
                              | kill-worker <node> | add-worker <node> | stop-workers  [--after-pages N]`;
 
-async function ask(): Promise<Answer> {
+async function ask(lang: Lang): Promise<Answer> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const a = (await rl.question('Enter = run, s = skip, q = quit > ')).trim().toLowerCase();
+    const a = (await rl.question(RUNNER_TEXT[lang].ask)).trim().toLowerCase();
     return a === 'q' ? 'quit' : a === 's' ? 'skip' : 'run';
   } finally {
     rl.close();
@@ -93,9 +94,10 @@ export async function lesson({ values, positionals }: ParsedArgs): Promise<numbe
     yes,
     from: intOf('--from', str(values['from']), 1, 999),
     number,
+    lang,
     cwd: REPO_ROOT,
     write: (t) => process.stdout.write(t),
-    ask,
+    ask: () => ask(lang),
   });
   return result.ok ? 0 : 1;
 }
