@@ -29,9 +29,9 @@ the output the lesson shows.
 Helpers the lessons call:
   --env                      shell lines giving this terminal the lab's Redis:
                              eval "$(npm run -s lab:lesson -- --env)"
-  --demo <name> [args]       machines | redis-distro | redis-edit <bind|protected-mode|password>
-                             | ping <node> [--auth] | fingerprint <url...>
-                             | kill-worker <node> | add-worker <node> | stop-workers  [--after-pages N]`;
+  --demo <name> [node]       lesson 9's mid-crawl experiments: kill-worker <node> | add-worker <node>
+                             | stop-workers, each after --after-pages N; each prints the real
+                             command (npm run lab:ssh -- <node> -- ...) before running it`;
 
 async function ask(lang: Lang): Promise<Answer> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -69,7 +69,7 @@ export async function lesson({ values, positionals }: ParsedArgs): Promise<numbe
   const demo = str(values['demo']);
   if (demo) {
     const afterPages = intOf('--after-pages', str(values['after-pages']), 1, 10_000_000);
-    return runDemo(demo, positionals, { auth: Boolean(values['auth']), afterPages });
+    return runDemo(demo, positionals, { afterPages });
   }
   const lang = (str(values['lang']) ?? (process.env['LANG']?.startsWith('zh') ? 'zh' : 'en')) as Lang;
   if (lang !== 'en' && lang !== 'zh') {
@@ -112,7 +112,6 @@ export const lessonCommand: LabCommand = {
     file: { type: 'string' },
     env: { type: 'boolean' },
     demo: { type: 'string' },
-    auth: { type: 'boolean' },
     'after-pages': { type: 'string' },
   },
   positionals: true,
