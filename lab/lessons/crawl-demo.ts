@@ -5,7 +5,7 @@ import { redact } from '../../common/redact.ts';
 import { hostRedisUrl, type Lab, masterOf } from '../../provision/lab.ts';
 import { layoutOf } from '../../provision/layout.ts';
 import { unitName } from '../../provision/steps/systemd.ts';
-import type { LabNode } from '../../provision/types.ts';
+import type { LabNode, MachineKind } from '../../provision/types.ts';
 import { labItemSink } from '../items/sink.ts';
 import { adminSettings } from '../runner/run-crawl.ts';
 import { SPIDER } from '../runner/target.ts';
@@ -64,14 +64,30 @@ export async function waitForPages(lab: Lab, pages: number, timeoutS = 120): Pro
  * (systemd), its pidfile elsewhere (the lab's supervised services). Values
  * reach sh as arguments, never spliced into the script.
  */
-export function signalArgv(lab: Lab, node: LabNode, service: string, signal: 'KILL' | 'TERM'): string[] {
+export function signalArgv(
+  where: { machine: MachineKind; runDir: string },
+  service: string,
+  signal: 'KILL' | 'TERM',
+): string[] {
   const done = signal === 'KILL' ? 'killed' : 'stopped';
   const name = signal.toLowerCase();
-  if (lab.machine === 'vm')
+  if (where.machine === 'vm')
     return ['sh', '-c', `systemctl kill --signal=${signal} "$1" && echo ${done}`, name, unitName(service)];
-  const pidfile = `${layoutOf(lab.provider.transport(node)).services.runDir}/${service}.pid`;
-  return ['sh', '-c', `kill -${signal} -- "-$(cat "$1")" && echo ${done}`, name, pidfile];
+  // bash: dash's kill takes no `--`, and a process group is a negative pid
+  return [
+    'bash',
+    '-c',
+    `kill -${signal} -- "-$(cat "$1")" && echo ${done}`,
+    name,
+    `${where.runDir}/${service}.pid`,
+  ];
 }
+
+/** Where a node's services are: what signalArgv needs to know. */
+const servicesWhere = (lab: Lab, node: LabNode) => ({
+  machine: lab.machine,
+  runDir: layoutOf(lab.provider.transport(node)).services.runDir,
+});
 
 async function signalWorker(
   lab: Lab,
@@ -80,7 +96,7 @@ async function signalWorker(
   signal: 'KILL' | 'TERM',
   say: Say,
 ): Promise<string> {
-  const argv = signalArgv(lab, node, service, signal);
+  const argv = signalArgv(servicesWhere(lab, node), service, signal);
   say(shown(sshLine(node.name, argv)));
   const r = await lab.provider.transport(node).run(argv, { nothrow: true, timeoutMs: 30_000 });
   return `${node.name} ${service}: ${`${r.stdout}${r.stderr}`.trim()}${signal === 'KILL' ? ' (kill -9)' : ''}`;
@@ -116,7 +132,7 @@ export async function stopWorkers(lab: Lab, say: Say): Promise<string[]> {
   const services = Array.from({ length: lab.config.crawl.workersPerNode }, (_, i) => `worker-${i + 1}`);
   const targets = lab.nodes.flatMap((node) => services.map((service) => ({ node, service })));
   for (const { node, service } of targets)
-    say(shown(sshLine(node.name, signalArgv(lab, node, service, 'TERM'))));
+    say(shown(sshLine(node.name, signalArgv(servicesWhere(lab, node), service, 'TERM'))));
   return Promise.all(targets.map(({ node, service }) => signalWorker(lab, node, service, 'TERM', () => {})));
 }
 

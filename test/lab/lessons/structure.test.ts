@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TUTORIAL_DIR } from '../../../lab/commands/lesson.ts';
+import { DEMOS } from '../../../lab/lessons/demos.ts';
 import { LANGS, SECTIONS } from '../../../lab/lessons/model.ts';
 import { lessonPath, loadLesson, parseLesson } from '../../../lab/lessons/parse.ts';
 
@@ -105,4 +106,33 @@ test('"lease" is 租约 in every Chinese lesson, never another word (issue 12)',
         `${file}: the English lesson speaks of leases, the Chinese one must say 租约`,
       );
   }
+});
+
+test('no lesson hides a command a student could type: the only helpers left are lesson 9 mid-crawl experiments, and each shows and prints its real command (issue 12)', () => {
+  for (const n of NUMBERS) {
+    for (const lang of LANGS) {
+      const lesson = loadLesson(lessonPath(TUTORIAL_DIR, lang, n));
+      const text = readFileSync(lesson.file, 'utf8');
+      for (const step of lesson.steps) {
+        for (const [, name] of step.command.matchAll(/lab:lesson -- --demo (\S+)/g)) {
+          const where = `${lesson.file}:${step.line}`;
+          assert.ok(
+            (DEMOS as readonly string[]).includes(name!),
+            `${where}: --demo ${name} hides a real command`,
+          );
+          assert.ok(
+            step.expect.some((l) => l.startsWith('$ npm run lab:ssh -- ')),
+            `${where}: the expect block checks that --demo ${name} prints the command it runs`,
+          );
+          assert.ok(
+            /^```sh\nnpm run lab:ssh -- \S+ -- /m.test(text),
+            `${where}: the text shows the command in a sh block`,
+          );
+        }
+      }
+    }
+  }
+  // the issue's own example: lesson 4's worker pings the master with redis-cli, in plain sight
+  const lesson4 = loadLesson(lessonPath(TUTORIAL_DIR, 'en', 4));
+  assert.ok(lesson4.steps.some((s) => /npm run lab:ssh -- worker1 -- redis-cli -h \S+ ping/.test(s.command)));
 });
