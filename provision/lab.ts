@@ -1,4 +1,5 @@
 import { ConfigError } from '../common/errors.ts';
+import { suggest } from '../common/suggest.ts';
 import { chooseProvider } from './choose-provider.ts';
 import { type LabConfig, type LabConfigOverrides, loadLabConfig } from './config/index.ts';
 import { type LabEnv, labEnv, REPO_ROOT } from './lab-env.ts';
@@ -162,9 +163,34 @@ export function labSteps(lab: Lab): Step[] {
   return steps;
 }
 
-export async function labUp(lab: Lab): Promise<StepReport[]> {
+/** What `lab:up -- --only machines` names: the machines alone, no step. */
+export const MACHINES_ONLY = 'machines';
+
+/**
+ * The steps `--only <id,...>` names, in lab:up's order; `machines` alone means
+ * none. An id that is not one of this lab's steps is refused with the nearest.
+ */
+export function selectSteps(steps: readonly Step[], only: readonly string[]): Step[] {
+  const ids = steps.map((s) => s.id);
+  for (const id of only) {
+    if (id === MACHINES_ONLY || ids.includes(id)) continue;
+    const near = suggest(id, [MACHINES_ONLY, ...ids]);
+    throw new ConfigError(
+      'CRAWL_E_USAGE',
+      `--only: this lab has no step "${id}"${near ? ` (did you mean ${near}?)` : ''}`,
+      {
+        hint: `steps, in order: ${[MACHINES_ONLY, ...ids].join(', ')} (npm run lab:up -- --dry-run shows what each runs)`,
+      },
+    );
+  }
+  return steps.filter((s) => only.includes(s.id));
+}
+
+/** Machines up, then every step, or only those `only` names (lab:up -- --only). */
+export async function labUp(lab: Lab, only?: readonly string[]): Promise<StepReport[]> {
+  const steps = only ? selectSteps(labSteps(lab), only) : labSteps(lab);
   await lab.provider.up(lab.nodes);
-  return runSteps(labSteps(lab), lab.nodes, (n) => lab.provider.transport(n), lab.log);
+  return runSteps(steps, lab.nodes, (n) => lab.provider.transport(n), lab.log);
 }
 
 export function masterOf(lab: Pick<Lab, 'nodes'>): LabNode {

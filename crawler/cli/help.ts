@@ -1,5 +1,6 @@
 import { SETTING_NAMES, SETTINGS } from '../settings/defaults.ts';
 import { envNameOf } from '../settings/load.ts';
+import { FINGERPRINT_HELP } from './commands/fingerprint.ts';
 import { INSPECT_HELP } from './commands/inspect.ts';
 import { RUN_HELP } from './commands/run.ts';
 import { SEED_HELP } from './commands/seed.ts';
@@ -13,6 +14,7 @@ Usage:
   crawl stats <spider>               stats of the whole crawl, live workers
   crawl inspect <spider> [--watch]   what is in Redis: queue, fingerprints, leases, items, workers
   crawl reset <spider>               delete the crawl's Redis keys
+  crawl fingerprint <url ...>        a URL's canonical form and request fingerprint (no Redis)
   crawl --help settings              every setting, its default and what it does
   crawl <command> --help             details of one command
 
@@ -43,4 +45,5 @@ export const COMMAND_HELP: Record<string, string> = {
   stats: STATS_HELP,
   inspect: INSPECT_HELP,
   reset: RESET_HELP,
+  fingerprint: FINGERPRINT_HELP,
 };

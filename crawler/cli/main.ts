@@ -1,5 +1,6 @@
 import { isCrawlError } from '../errors.ts';
 import { redact } from '../log.ts';
+import { fingerprintCommand } from './commands/fingerprint.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   stats: statsCommand,
   inspect: inspectCommand,
   reset: resetCommand,
+  fingerprint: fingerprintCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { openLab } from '../../provision/lab.ts';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labEnvLines } from '../lessons/crawl-demo.ts';
 import { runDemo } from '../lessons/demos.ts';
+import { RUNNER_TEXT } from '../lessons/messages.ts';
 import type { Lang } from '../lessons/model.ts';
 import { lessonPath, loadLesson } from '../lessons/parse.ts';
 import { type Answer, runLesson } from '../lessons/runner.ts';
@@ -28,14 +29,14 @@ the output the lesson shows.
 Helpers the lessons call:
   --env                      shell lines giving this terminal the lab's Redis:
                              eval "$(npm run -s lab:lesson -- --env)"
-  --demo <name> [args]       machines | redis-distro | redis-edit <bind|protected-mode|password>
-                             | ping <node> [--auth] | fingerprint <url...>
-                             | kill-worker <node> | add-worker <node> | stop-workers  [--after-pages N]`;
+  --demo <name> [node]       lesson 9's mid-crawl experiments: kill-worker <node> | add-worker <node>
+                             | stop-workers, each after --after-pages N; each prints the real
+                             command (npm run lab:ssh -- <node> -- ...) before running it`;
 
-async function ask(): Promise<Answer> {
+async function ask(lang: Lang): Promise<Answer> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const a = (await rl.question('Enter = run, s = skip, q = quit > ')).trim().toLowerCase();
+    const a = (await rl.question(RUNNER_TEXT[lang].ask)).trim().toLowerCase();
     return a === 'q' ? 'quit' : a === 's' ? 'skip' : 'run';
   } finally {
     rl.close();
@@ -68,7 +69,7 @@ export async function lesson({ values, positionals }: ParsedArgs): Promise<numbe
   const demo = str(values['demo']);
   if (demo) {
     const afterPages = intOf('--after-pages', str(values['after-pages']), 1, 10_000_000);
-    return runDemo(demo, positionals, { auth: Boolean(values['auth']), afterPages });
+    return runDemo(demo, positionals, { afterPages });
   }
   const lang = (str(values['lang']) ?? (process.env['LANG']?.startsWith('zh') ? 'zh' : 'en')) as Lang;
   if (lang !== 'en' && lang !== 'zh') {
@@ -93,9 +94,10 @@ export async function lesson({ values, positionals }: ParsedArgs): Promise<numbe
     yes,
     from: intOf('--from', str(values['from']), 1, 999),
     number,
+    lang,
     cwd: REPO_ROOT,
     write: (t) => process.stdout.write(t),
-    ask,
+    ask: () => ask(lang),
   });
   return result.ok ? 0 : 1;
 }
@@ -110,7 +112,6 @@ export const lessonCommand: LabCommand = {
     file: { type: 'string' },
     env: { type: 'boolean' },
     demo: { type: 'string' },
-    auth: { type: 'boolean' },
     'after-pages': { type: 'string' },
   },
   positionals: true,

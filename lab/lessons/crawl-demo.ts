@@ -1,19 +1,28 @@
 import { CrawlError, STAT, statValue } from 'crawl-lab';
 import { connectAdmin, inspectCrawl } from 'crawl-lab/admin';
 import { quote } from 'zx';
-import { hostRedisUrl, type Lab, servicesOf } from '../../provision/lab.ts';
+import { redact } from '../../common/redact.ts';
+import { hostRedisUrl, type Lab, masterOf } from '../../provision/lab.ts';
 import { layoutOf } from '../../provision/layout.ts';
-import type { LabNode } from '../../provision/types.ts';
+import { unitName } from '../../provision/steps/systemd.ts';
+import type { LabNode, MachineKind } from '../../provision/types.ts';
 import { labItemSink } from '../items/sink.ts';
 import { adminSettings } from '../runner/run-crawl.ts';
 import { SPIDER } from '../runner/target.ts';
-import { startWorker } from '../runner/workers.ts';
+import { startWorker, workerLaunch } from '../runner/workers.ts';
+import { shown, sshLine } from './show.ts';
 
 /**
  * Lesson 9's experiments on a running lab crawl: wait until the crawl has
  * fetched some pages, then kill a worker (SIGKILL, as a crash), add one, or
- * stop them all (SIGTERM, as Ctrl-C). Every wait is bounded.
+ * stop them all (SIGTERM, as Ctrl-C). These stay helpers because of their
+ * timing (mid-crawl, all nodes at once), but each prints the real command
+ * (`$ npm run lab:ssh -- …`) before it runs exactly that argv on the node, so
+ * the student can type it again. Every wait is bounded.
  */
+
+/** Prints a line for the student. */
+export type Say = (line: string) => void;
 
 function nodeOf(lab: Lab, name: string): LabNode {
   const node = lab.nodes.find((n) => n.name === name);
@@ -49,38 +58,82 @@ export async function waitForPages(lab: Lab, pages: number, timeoutS = 120): Pro
   }
 }
 
+/**
+ * The one command that signals a worker service's whole process group, as a
+ * student would type it after `npm run lab:ssh -- <node> --`: its unit on VMs
+ * (systemd), its pidfile elsewhere (the lab's supervised services). Values
+ * reach sh as arguments, never spliced into the script.
+ */
+export function signalArgv(
+  where: { machine: MachineKind; runDir: string },
+  service: string,
+  signal: 'KILL' | 'TERM',
+): string[] {
+  const done = signal === 'KILL' ? 'killed' : 'stopped';
+  const name = signal.toLowerCase();
+  if (where.machine === 'vm')
+    return ['sh', '-c', `systemctl kill --signal=${signal} "$1" && echo ${done}`, name, unitName(service)];
+  // bash: dash's kill takes no `--`, and a process group is a negative pid
+  return [
+    'bash',
+    '-c',
+    `kill -${signal} -- "-$(cat "$1")" && echo ${done}`,
+    name,
+    `${where.runDir}/${service}.pid`,
+  ];
+}
+
+/** Where a node's services are: what signalArgv needs to know. */
+const servicesWhere = (lab: Lab, node: LabNode) => ({
+  machine: lab.machine,
+  runDir: layoutOf(lab.provider.transport(node)).services.runDir,
+});
+
+async function signalWorker(
+  lab: Lab,
+  node: LabNode,
+  service: string,
+  signal: 'KILL' | 'TERM',
+  say: Say,
+): Promise<string> {
+  const argv = signalArgv(servicesWhere(lab, node), service, signal);
+  say(shown(sshLine(node.name, argv)));
+  const r = await lab.provider.transport(node).run(argv, { nothrow: true, timeoutMs: 30_000 });
+  return `${node.name} ${service}: ${`${r.stdout}${r.stderr}`.trim()}${signal === 'KILL' ? ' (kill -9)' : ''}`;
+}
+
 /** SIGKILL the worker process group of `service` on a node: a crash, no goodbye, its leases stay behind. */
-export async function killWorker(lab: Lab, nodeName: string, service = 'worker-1'): Promise<string> {
-  const node = nodeOf(lab, nodeName);
-  const transport = lab.provider.transport(node);
-  const pidfile = `${layoutOf(transport).services.runDir}/${service}.pid`;
-  const script =
-    'if [ -f "$1" ] && kill -KILL -- "-$(cat "$1")" 2>/dev/null; then echo killed; else echo "not running"; fi';
-  const r = await transport.run(['bash', '-c', script, 'kill', pidfile]);
-  return `${node.name} ${service}: ${r.stdout.trim()} (kill -9)`;
+export function killWorker(lab: Lab, nodeName: string, say: Say, service = 'worker-1'): Promise<string> {
+  return signalWorker(lab, nodeOf(lab, nodeName), service, 'KILL', say);
 }
 
 /** Start one more worker as service `service` on a node, exactly as lab:crawl starts its workers (same item store). */
-export async function addWorker(lab: Lab, nodeName: string, service = 'worker-extra'): Promise<string> {
+export async function addWorker(
+  lab: Lab,
+  nodeName: string,
+  say: Say,
+  service = 'worker-extra',
+): Promise<string> {
   const node = nodeOf(lab, nodeName);
   const id = `${node.name}-extra`;
-  await startWorker(lab, { node, id, service }, await labItemSink(lab));
+  const sink = await labItemSink(lab);
+  const ref = { node, id, service };
+  const { argv, env } = workerLaunch(lab, ref, sink);
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${redact(v)}`);
+  say(shown(sshLine(node.name, ['env', ...envArgs, ...argv])));
+  say(`  (*** is the lab's Redis password; the lab runs this in the background as service ${service})`);
+  await startWorker(lab, ref, sink);
   return `${node.name}: worker ${id} started (service ${service}; log: npm run lab:logs -- ${node.name} ${service})`;
 }
 
-/** SIGTERM every lab worker: each hands its leases back to the queue and exits 0. */
-export async function stopWorkers(lab: Lab): Promise<string[]> {
+/** SIGTERM every lab worker at once: each hands its leases back to the queue and exits 0. */
+export async function stopWorkers(lab: Lab, say: Say): Promise<string[]> {
   // all nodes at once, so the crawl stops part-way instead of finishing while we go round
-  const stops = lab.nodes.flatMap((node) =>
-    [
-      ...Array.from({ length: lab.config.crawl.workersPerNode }, (_, i) => `worker-${i + 1}`),
-      'worker-extra',
-    ].map(async (service) => {
-      await servicesOf(lab, lab.provider.transport(node)).stop(service);
-      return `${node.name} ${service}: stopped`;
-    }),
-  );
-  return (await Promise.all(stops)).filter((line) => !line.includes('worker-extra'));
+  const services = Array.from({ length: lab.config.crawl.workersPerNode }, (_, i) => `worker-${i + 1}`);
+  const targets = lab.nodes.flatMap((node) => services.map((service) => ({ node, service })));
+  for (const { node, service } of targets)
+    say(shown(sshLine(node.name, signalArgv(servicesWhere(lab, node), service, 'TERM'))));
+  return Promise.all(targets.map(({ node, service }) => signalWorker(lab, node, service, 'TERM', () => {})));
 }
 
 /**
@@ -96,6 +149,8 @@ export async function labEnvLines(lab: Lab): Promise<string[]> {
     `export REDIS_URL=${quote(url)}`,
     `export LAB_MASTER=${quote(hostname)}`,
     `export LAB_REDIS_PORT=${quote(port)}`,
+    // the workers' view: the master's address on the lab network (lesson 4's redis-cli -h from a worker)
+    `export LAB_MASTER_IP=${quote(masterOf(lab).ip)}`,
   ];
   if (!lab.config.redis.articleExact) lines.push(`export REDISCLI_AUTH=${quote(lab.secrets.redisPassword)}`);
   return lines;

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { relative } from 'node:path';
 import { checkOutput, type ExpectResult, plain } from './expect.ts';
-import type { Lesson, LessonStep } from './model.ts';
+import { RUNNER_TEXT } from './messages.ts';
+import type { Lang, Lesson, LessonStep } from './model.ts';
 
 /**
  * Runs a lesson: prints each step's lead, shows the command, waits for the
@@ -20,6 +21,8 @@ export interface RunLessonOptions {
   from?: number;
   /** Lesson number, for the "continue with" hint. */
   number?: number;
+  /** Language of the runner's own lines (the lesson's text is in the lesson file). @default 'en' */
+  lang?: Lang;
   cwd: string;
   env?: NodeJS.ProcessEnv;
   /** Where the lesson's text and the commands' output go. */
@@ -100,44 +103,46 @@ const indent = (text: string, pad = '    ') =>
     .map((l) => pad + l)
     .join('\n');
 
+/** The command that runs a lesson again from a step, in the language it ran in. */
+export function continueCommand(number: number | undefined, step: number, lang: Lang = 'en'): string {
+  return `npm run lab:lesson -- ${number ?? '<n>'}${lang === 'en' ? '' : ` --lang ${lang}`} --from ${step}`;
+}
+
 export function describeFailure(
   lesson: Lesson,
   f: StepFailure,
   number?: number,
   cwd = process.cwd(),
+  lang: Lang = 'en',
 ): string {
-  const where = `${relative(cwd, lesson.file) || lesson.file}:${f.step.line}`;
+  const say = RUNNER_TEXT[lang];
+  const file = relative(cwd, lesson.file) || lesson.file;
   const tail = plain(f.output).trimEnd().split('\n').slice(-15).join('\n');
-  const out = [`✗ step ${f.step.index} (${where}) did not give what the lesson shows.`];
-  if (f.timedOut) out.push(`  it was still running after ${f.step.timeoutS} s and was stopped.`);
-  else if (!f.expect) out.push(`  it exited ${f.exitCode}; the lesson expects exit ${f.step.exit}.`);
+  const out = [say.failed(f.step.index, `${file}:${f.step.line}`)];
+  if (f.timedOut) out.push(`  ${say.timedOut(f.step.timeoutS)}`);
+  else if (!f.expect) out.push(`  ${say.wrongExit(f.exitCode, f.step.exit)}`);
   else if (!f.expect.ok) {
-    out.push(`  expected a line like:  ${f.expect.missing}`);
-    out.push(
-      f.expect.after === undefined
-        ? '  (none of the expected lines appeared)'
-        : `  after the line:        ${f.expect.after}`,
-    );
+    out.push(`  ${say.expectedLine(f.expect.missing)}`);
+    out.push(`  ${f.expect.after === undefined ? say.noneAppeared : say.afterLine(f.expect.after)}`);
   }
-  out.push('  the command printed (last lines):', indent(tail || '(nothing)'));
-  out.push(
-    `  what to do: read "What can go wrong" at the end of ${relative(cwd, lesson.file) || lesson.file}, fix the cause,`,
-    `  then continue from this step: npm run lab:lesson -- ${number ?? '<n>'} --from ${f.step.index}`,
-  );
+  out.push(`  ${say.printed}`, indent(tail || say.nothing));
+  out.push(`  ${say.whatToDo(file)}`, `  ${say.continueWith(continueCommand(number, f.step.index, lang))}`);
   return out.join('\n');
 }
 
 export async function runLesson(lesson: Lesson, o: RunLessonOptions): Promise<LessonRunResult> {
   const from = o.from ?? 1;
+  const lang = o.lang ?? 'en';
+  const say = RUNNER_TEXT[lang];
   let ran = 0;
   o.write(`\n${lesson.title}\n${'='.repeat(Math.min(60, lesson.title.length * 2))}\n`);
   if (lesson.sections.goal) o.write(`${lesson.sections.goal.trim()}\n`);
   for (const step of lesson.steps) {
     if (step.index < from) {
-      o.write(`\n(step ${step.index} skipped: --from ${from})\n`);
+      o.write(`\n${say.skipped(step.index, from)}\n`);
       continue;
     }
-    o.write(`\n── step ${step.index}/${lesson.steps.length} ──\n`);
+    o.write(`\n${say.header(step.index, lesson.steps.length)}\n`);
     if (step.lead) o.write(`${step.lead}\n`);
     o.write(`\n${indent(step.command, '  $ ')}\n`);
     if (!o.yes && o.ask) {
@@ -162,12 +167,12 @@ export async function runLesson(lesson: Lesson, o: RunLessonOptions): Promise<Le
         expect,
         timedOut: r.timedOut,
       };
-      o.write(`\n${describeFailure(lesson, failure, o.number, o.cwd)}\n`);
+      o.write(`\n${describeFailure(lesson, failure, o.number, o.cwd, lang)}\n`);
       return { ok: false, ran, quit: false, failure };
     }
-    o.write(`✓ step ${step.index}: ${step.expect.length ? 'the output is as the lesson shows' : 'done'}\n`);
+    o.write(`${say.stepOk(step.index, step.expect.length > 0)}\n`);
   }
   if (lesson.sections.explanation) o.write(`\n${lesson.sections.explanation.trim()}\n`);
-  o.write(`\n✓ ${lesson.title}: all ${lesson.steps.length} steps as expected.\n`);
+  o.write(`\n${say.allOk(lesson.title, lesson.steps.length)}\n`);
   return { ok: true, ran, quit: false };
 }

@@ -34,18 +34,19 @@ export interface StartWorkerOptions {
   spider?: string;
 }
 
-/**
- * Start one worker as a service on its node (no-op when it runs already),
- * through the node's service manager: systemd units on VMs, supervised
- * processes on stand-ins and local nodes (provision/lab.ts servicesOf). The
- * runner starts every worker this way; lab:chaos and lesson 9 add one mid-crawl.
- */
-export async function startWorker(
+/** What starting a worker runs on its node: the program's argv and its environment (the secrets). */
+export interface WorkerLaunch {
+  argv: string[];
+  env: Record<string, string>;
+}
+
+/** The command line and environment of one lab worker (startWorker runs it; lesson 9 shows it). */
+export function workerLaunch(
   lab: Lab,
   w: WorkerRef,
   sink: ItemSink,
   options: StartWorkerOptions = {},
-): Promise<void> {
+): WorkerLaunch {
   const transport = lab.provider.transport(w.node);
   const { nodeBin, appDir } = layoutOf(transport);
   const sinkArgs =
@@ -73,7 +74,23 @@ export async function startWorker(
     ),
   ];
   // the Redis URL (with its password) goes through the environment, not the command line
-  await servicesOf(lab, transport).start(w.service, argv, { REDIS_URL: redisUrlOf(lab), ...sinkEnv });
+  return { argv, env: { REDIS_URL: redisUrlOf(lab), ...sinkEnv } };
+}
+
+/**
+ * Start one worker as a service on its node (no-op when it runs already),
+ * through the node's service manager: systemd units on VMs, supervised
+ * processes on stand-ins and local nodes (provision/lab.ts servicesOf). The
+ * runner starts every worker this way; lab:chaos and lesson 9 add one mid-crawl.
+ */
+export async function startWorker(
+  lab: Lab,
+  w: WorkerRef,
+  sink: ItemSink,
+  options: StartWorkerOptions = {},
+): Promise<void> {
+  const { argv, env } = workerLaunch(lab, w, sink, options);
+  await servicesOf(lab, lab.provider.transport(w.node)).start(w.service, argv, env);
 }
 
 export async function stopWorker(lab: Lab, w: WorkerRef): Promise<void> {

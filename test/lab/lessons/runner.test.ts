@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Lang } from '../../../lab/lessons/model.ts';
 import { parseLesson } from '../../../lab/lessons/parse.ts';
 import { type Answer, runLesson } from '../../../lab/lessons/runner.ts';
 
@@ -36,7 +37,7 @@ node -e "console.error('broken'); process.exit(3)"
 broken
 \`\`\``);
 
-async function run(text: string, o: { ask?: () => Promise<Answer>; from?: number } = {}) {
+async function run(text: string, o: { ask?: () => Promise<Answer>; from?: number; lang?: Lang } = {}) {
   const out: string[] = [];
   const result = await runLesson(parseLesson(text, join(ROOT, 'docs/tutorial/en/99-fake.md')), {
     yes: !o.ask,
@@ -45,6 +46,7 @@ async function run(text: string, o: { ask?: () => Promise<Answer>; from?: number
     write: (s) => out.push(s),
     ...(o.ask ? { ask: o.ask } : {}),
     ...(o.from ? { from: o.from } : {}),
+    ...(o.lang ? { lang: o.lang } : {}),
   });
   return { result, text: out.join('') };
 }
@@ -119,4 +121,57 @@ test('npm run lab:lesson -- --file runs a lesson file and exits 1 with the repor
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /expected a line like: {2}fixed/);
   assert.match(r.stdout, /after the line: {8}\(none|\(none of the expected lines appeared\)/);
+});
+
+/** The runner's English phrases: none may appear in a run with --lang zh. */
+const ENGLISH_RUNNER =
+  /── step|✓ step|steps as expected|did not give|expected a line|after the line|the command printed|what to do|continue from|skipped: --from/;
+
+test('with --lang zh the runner speaks Chinese: step headers, checks and the closing line (issue 12)', async () => {
+  const { result, text } = await run(GOOD, { lang: 'zh' });
+  assert.deepEqual(result, { ok: true, ran: 2, quit: false });
+  assert.match(text, /── 第 1\/2 步 ──/);
+  assert.match(text, /✓ 第 1 步：输出与课程所示一致/);
+  assert.match(text, /✓ Lesson 99 · Fake：全部 2 步都符合预期。/);
+  assert.doesNotMatch(text, ENGLISH_RUNNER);
+  const skipped = await run(GOOD, { lang: 'zh', from: 2 });
+  assert.match(skipped.text, /（第 1 步已跳过：--from 2）/);
+  assert.doesNotMatch(skipped.text, ENGLISH_RUNNER);
+});
+
+test('with --lang zh a failing step is reported in Chinese, pointing to 常见问题 and continuing with --lang zh (issue 12)', async () => {
+  const wrong = await run(GOOD.replace('done in {x} s', 'items {n}'), { lang: 'zh' });
+  assert.equal(wrong.result.ok, false);
+  assert.match(wrong.text, /✗ 第 1 步（docs\/tutorial\/en\/99-fake\.md:\d+）的结果与课程所示不符。/);
+  assert.match(wrong.text, /应当出现这样一行：items \{n\}/);
+  assert.match(wrong.text, /在这一行之后： +pages 42/);
+  assert.match(wrong.text, /命令的输出（最后几行）：\n {6}pages {3}42/);
+  assert.match(wrong.text, /怎么办：阅读 docs\/tutorial\/en\/99-fake\.md 末尾的"常见问题"/);
+  assert.match(wrong.text, /然后从这一步继续：npm run lab:lesson -- 99 --lang zh --from 1/);
+  assert.doesNotMatch(wrong.text, ENGLISH_RUNNER);
+  const exit = await run(GOOD.replace('exit=3', 'exit=0'), { lang: 'zh' });
+  assert.match(exit.text, /退出码是 3；课程要求的退出码是 0。/);
+  const slow = await run(
+    lessonOf('```sh lesson timeout=1\nnode -e "setTimeout(() => {}, 60000)" & wait\n```'),
+    {
+      lang: 'zh',
+    },
+  );
+  assert.match(slow.text, /运行 1 秒后仍未结束，已被停止。/);
+  assert.match(slow.text, /（没有输出）/);
+});
+
+test('npm run lab:lesson -- --lang zh reports a lesson that differs in Chinese (issue 12)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-lesson-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'fake.md');
+  writeFileSync(file, GOOD.replace('broken\n```', 'fixed\n```'));
+  const zh = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/lab/lesson.ts', '--file', file, '--yes', '--lang', 'zh'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(zh.status, 1, zh.stderr);
+  assert.match(zh.stdout, /应当出现这样一行：fixed/, 'npm run lab:lesson -- --lang zh reports in Chinese');
+  assert.match(zh.stdout, /（预期的行一行也没有出现）/);
 });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TUTORIAL_DIR } from '../../../lab/commands/lesson.ts';
+import { DEMOS } from '../../../lab/lessons/demos.ts';
 import { LANGS, SECTIONS } from '../../../lab/lessons/model.ts';
 import { lessonPath, loadLesson, parseLesson } from '../../../lab/lessons/parse.ts';
 
@@ -68,4 +70,69 @@ test('a lesson file with an expect block that follows no command, or an unknown 
     ok.steps.map((s) => [s.lead, s.command, s.exit, s.timeoutS, s.line]),
     [['lead', 'true', 'any', 5, 7]],
   );
+});
+
+test('lesson 1 shows exactly what `ls crawler` prints, and its table names every folder of crawler/ (issue 12)', () => {
+  const root = join(TUTORIAL_DIR, '..', '..');
+  const ls = spawnSync('ls', ['crawler'], { cwd: root, encoding: 'utf8' });
+  assert.equal(ls.status, 0, ls.stderr);
+  const entries = ls.stdout.split('\n').filter(Boolean);
+  const folders = readdirSync(join(root, 'crawler'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  for (const lang of LANGS) {
+    const lesson = loadLesson(lessonPath(TUTORIAL_DIR, lang, 1));
+    const step = lesson.steps[0]!;
+    assert.equal(step.command, 'ls crawler', `${lesson.file}: step 1 runs ls crawler`);
+    assert.deepEqual(step.expect, entries, `${lesson.file}: the expect block is the whole listing`);
+    const text = readFileSync(lesson.file, 'utf8');
+    for (const folder of folders)
+      assert.ok(text.includes(`\`crawler/${folder}/`), `${lesson.file}: the table names crawler/${folder}/`);
+  }
+});
+
+/** A lesson's prose: everything outside fenced code blocks (commands and their output stay in English). */
+const prose = (text: string) => text.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '');
+
+test('"lease" is 租约 in every Chinese lesson, never another word (issue 12)', () => {
+  for (const n of NUMBERS) {
+    const [en, zh] = LANGS.map((lang) => prose(readFileSync(lessonPath(TUTORIAL_DIR, lang, n), 'utf8')));
+    const file = lessonPath(TUTORIAL_DIR, 'zh', n);
+    const other = /租借|租用|出租|租赁/.exec(zh!)?.[0];
+    assert.equal(other, undefined, `${file}: says ${other}; lease is 租约`);
+    if (/\blease/i.test(en!.replace(/`[^`]*`/g, '')))
+      assert.ok(
+        zh!.includes('租约'),
+        `${file}: the English lesson speaks of leases, the Chinese one must say 租约`,
+      );
+  }
+});
+
+test('no lesson hides a command a student could type: the only helpers left are lesson 9 mid-crawl experiments, and each shows and prints its real command (issue 12)', () => {
+  for (const n of NUMBERS) {
+    for (const lang of LANGS) {
+      const lesson = loadLesson(lessonPath(TUTORIAL_DIR, lang, n));
+      const text = readFileSync(lesson.file, 'utf8');
+      for (const step of lesson.steps) {
+        for (const [, name] of step.command.matchAll(/lab:lesson -- --demo (\S+)/g)) {
+          const where = `${lesson.file}:${step.line}`;
+          assert.ok(
+            (DEMOS as readonly string[]).includes(name!),
+            `${where}: --demo ${name} hides a real command`,
+          );
+          assert.ok(
+            step.expect.some((l) => l.startsWith('$ npm run lab:ssh -- ')),
+            `${where}: the expect block checks that --demo ${name} prints the command it runs`,
+          );
+          assert.ok(
+            /^```sh\nnpm run lab:ssh -- \S+ -- /m.test(text),
+            `${where}: the text shows the command in a sh block`,
+          );
+        }
+      }
+    }
+  }
+  // the issue's own example: lesson 4's worker pings the master with redis-cli, in plain sight
+  const lesson4 = loadLesson(lessonPath(TUTORIAL_DIR, 'en', 4));
+  assert.ok(lesson4.steps.some((s) => /npm run lab:ssh -- worker1 -- redis-cli -h \S+ ping/.test(s.command)));
 });
