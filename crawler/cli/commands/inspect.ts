@@ -101,7 +101,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(
     argv,
     { watch: { type: 'boolean' }, interval: { type: 'string' }, count: { type: 'string' } },
-    'inspect',
+    INSPECT_HELP,
   );
   if (flags['help']) {
     console.log(INSPECT_HELP);

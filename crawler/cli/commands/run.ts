@@ -31,7 +31,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(
     argv,
     { output: { type: 'string' }, seed: { type: 'boolean' }, 'worker-id': { type: 'string' } },
-    'run',
+    RUN_HELP,
   );
   if (flags['help']) {
     console.log(RUN_HELP);

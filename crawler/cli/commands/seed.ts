@@ -21,7 +21,7 @@ fingerprint filter when a worker takes them, so seeding twice is harmless.
   --redis URL, --set NAME=VALUE, --config FILE, --json   as for crawl run`;
 
 export async function seedCommand(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseCommand(argv, { file: { type: 'string' } }, 'seed');
+  const { flags, positionals } = parseCommand(argv, { file: { type: 'string' } }, SEED_HELP);
   if (flags['help']) {
     console.log(SEED_HELP);
     return 0;

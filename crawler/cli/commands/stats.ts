@@ -18,7 +18,7 @@ start URLs, stats, items. Workers never delete shared state themselves; this
 is the one command that does. Stop the workers first.`;
 
 export async function statsCommand(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseCommand(argv, {}, 'stats');
+  const { flags, positionals } = parseCommand(argv, {}, STATS_HELP);
   if (flags['help']) {
     console.log(STATS_HELP);
     return 0;
@@ -47,7 +47,7 @@ export async function statsCommand(argv: string[]): Promise<number> {
 }
 
 export async function resetCommand(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseCommand(argv, {}, 'reset');
+  const { flags, positionals } = parseCommand(argv, {}, RESET_HELP);
   if (flags['help']) {
     console.log(RESET_HELP);
     return 0;
