@@ -127,7 +127,7 @@ export function localRedisConfigure(o: RedisStepOptions): Step {
           },
         );
       }
-      return { status: changed || started === 'started' ? 'changed' : 'ok' };
+      return { status: changed || started !== 'running' ? 'changed' : 'ok' };
     },
   };
 }
