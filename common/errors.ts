@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'CRAWL_E_USAGE'
   | 'CRAWL_E_REDIS_WRONGTYPE'
   | 'CRAWL_E_REDIS_UNREACHABLE'
+  // Redis is reading its dataset after a start and did not finish within redisLoadingTimeout
+  | 'CRAWL_E_REDIS_LOADING'
   | 'CRAWL_E_LAB_CONFIG'
   // one request is ignored, never retried
   | 'CRAWL_E_BAD_URL'

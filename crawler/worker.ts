@@ -11,6 +11,7 @@ import { Pipeline } from './pipelines/pipeline.ts';
 import { redisListSink } from './pipelines/redis-list-sink.ts';
 import type { PipelineStep } from './pipelines/types.ts';
 import { unreachable } from './redis-admin.ts';
+import { waitUntilLoaded } from './redis-loading.ts';
 import { keysFor } from './scheduler/keys.ts';
 import { MemoryScheduler } from './scheduler/memory-scheduler.ts';
 import { RedisScheduler } from './scheduler/redis-scheduler.ts';
@@ -166,6 +167,12 @@ export function createWorker(options: WorkerOptions): {
             (spider.startUrls ?? []).map((u) => toCrawlRequest(typeof u === 'string' ? { url: u } : u)),
           );
         }
+        // first contact: a Redis reading its dataset after a start is waited for, bounded and said
+        if (redis)
+          await waitUntilLoaded(settings.redisUrl, {
+            timeoutS: settings.redisLoadingTimeout,
+            log: (line) => log.warn(line),
+          });
         const summary = await theEngine.run();
         if (redis) summary.local[STAT.redisRoundTrips] = redisRoundTrips(redis);
         return summary;

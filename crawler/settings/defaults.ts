@@ -41,6 +41,12 @@ export const SETTINGS = {
     },
     doc: "Redis holding the shared queue (REDIS_URL). 'memory' runs one worker with an in-process queue, no Redis.",
   }),
+  /** @default 120 */
+  redisLoadingTimeout: spec({
+    default: 120,
+    kind: { type: 'number', min: 0, max: 86400 },
+    doc: 'Seconds a worker or command waits, when it first reaches Redis, for a Redis still loading its dataset after a restart (the LOADING reply), saying so; then it stops with an explanation. 0 = do not wait.',
+  }),
   /** @default '' (hostname-pid) */
   workerId: spec({
     default: '',

@@ -2,7 +2,7 @@ import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
 import { createWorker } from '../../worker.ts';
 import { parseCommand, str } from '../args.ts';
-import { commandContext } from '../context.ts';
+import { adminLoading, commandContext } from '../context.ts';
 import { formatSummary } from '../summary.ts';
 import { spiderStartEntries } from './seed.ts';
 
@@ -73,7 +73,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 async function seedFromSpider(ctx: Awaited<ReturnType<typeof commandContext>>): Promise<void> {
   const entries = spiderStartEntries(ctx.spider);
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
     ctx.log.info(`seeded ${result.pushed} start URL(s)`);

@@ -2,7 +2,7 @@ import { connectAdmin } from '../../redis-admin.ts';
 import { inspectCrawl, resetCrawl } from '../../scheduler/admin.ts';
 import { STAT, workerStat } from '../../stats.ts';
 import { parseCommand } from '../args.ts';
-import { commandContext } from '../context.ts';
+import { adminLoading, commandContext } from '../context.ts';
 import { formatStats } from '../summary.ts';
 
 export const STATS_HELP = `crawl stats <spider> [--redis URL] [--json]
@@ -24,7 +24,7 @@ export async function statsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const ctx = await commandContext(positionals[0], flags, 'stats', { nameOnly: true });
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const info = await inspectCrawl(redis, ctx.spider.name, ctx.settings);
     if (flags['json']) {
@@ -53,7 +53,7 @@ export async function resetCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const ctx = await commandContext(positionals[0], flags, 'reset', { nameOnly: true });
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const deleted = await resetCrawl(redis, ctx.spider.name, ctx.settings);
     if (flags['json']) console.log(JSON.stringify({ spider: ctx.spider.name, deletedKeys: deleted }));
