@@ -43,6 +43,8 @@ export type ErrorCode =
   // items and the crawl as a whole
   | 'CRAWL_E_DROP_ITEM'
   | 'CRAWL_E_CLOSE_SPIDER'
+  // a stopping worker could not hand its requests back within shutdownTimeout (Redis did not answer)
+  | 'CRAWL_E_SHUTDOWN_TIMEOUT'
   | 'CRAWL_E_SINK'
   // the lab: a provider could not make a machine, or a command on a node failed
   | 'CRAWL_E_PROVIDER'

@@ -326,6 +326,12 @@ export const SETTINGS = {
     kind: { type: 'number', min: 1, max: 86400 },
     doc: "Seconds without a heartbeat after which a worker's in-flight requests go back to the queue.",
   }),
+  /** @default 8 */
+  shutdownTimeout: spec({
+    default: 8,
+    kind: { type: 'number', min: 0.1, max: 3600 },
+    doc: "Seconds a stopping worker (Ctrl-C, SIGTERM, a close condition) waits for Redis to take its requests and leases back; then it gives up, says on what, and exits 1 (its leases return after leaseTimeout). Below the lab's 10 s stop timeout.",
+  }),
   /** @default false */
   keepRunning: spec({
     default: false,

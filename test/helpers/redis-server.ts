@@ -66,7 +66,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
       },
       async stop() {
         for (const c of clients) c.disconnect();
-        if (child.exitCode === null) {
+        if (child.exitCode === null && child.signalCode === null) {
           const done = new Promise((r) => child.once('exit', r));
           child.kill('SIGKILL');
           await done;
@@ -139,7 +139,7 @@ export async function startLoadingRedis(keys = 20_000, perKeyUs = 200): Promise<
     });
   });
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const done = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await done;
