@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'CRAWL_E_USAGE'
   | 'CRAWL_E_REDIS_WRONGTYPE'
   | 'CRAWL_E_REDIS_UNREACHABLE'
+  // Redis is reading its dataset after a start and did not finish within redisLoadingTimeout
+  | 'CRAWL_E_REDIS_LOADING'
   | 'CRAWL_E_LAB_CONFIG'
   // the LAB_ID is another checkout's lab (provision/owner.ts): nothing was touched
   | 'CRAWL_E_LAB_NOT_OURS'
@@ -43,6 +45,8 @@ export type ErrorCode =
   // items and the crawl as a whole
   | 'CRAWL_E_DROP_ITEM'
   | 'CRAWL_E_CLOSE_SPIDER'
+  // a stopping worker could not hand its requests back within shutdownTimeout (Redis did not answer)
+  | 'CRAWL_E_SHUTDOWN_TIMEOUT'
   | 'CRAWL_E_SINK'
   // the lab: a provider could not make a machine, or a command on a node failed
   | 'CRAWL_E_PROVIDER'

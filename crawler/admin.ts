@@ -5,7 +5,13 @@
  */
 
 export { connectAdmin, unreachable } from './redis-admin.ts';
-export { classifyRedisFailure, type RedisFailure, redisUnreachableHint } from './redis-hints.ts';
+export {
+  classifyRedisFailure,
+  isRedisLoading,
+  type RedisFailure,
+  redisUnreachableHint,
+} from './redis-hints.ts';
+export { DEFAULT_LOADING_TIMEOUT_S, type LoadingWaitOptions } from './redis-loading.ts';
 export {
   type CrawlInspection,
   inspectCrawl,

@@ -1,17 +1,22 @@
 import { Redis } from 'ioredis';
-import { CrawlError } from './errors.ts';
+import { CrawlError, isCrawlError } from './errors.ts';
 import { redact } from './log.ts';
 import { redisUnreachableHint } from './redis-hints.ts';
+import { type LoadingWaitOptions, waitWhileLoading } from './redis-loading.ts';
 
 const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * A Redis client for one-shot commands (seed, stats, reset): it fails fast
  * with an explanation instead of waiting through an outage like a worker does.
+ * A Redis still loading its dataset after a start is waited for, bounded and
+ * said (./redis-loading.ts).
  */
-export async function connectAdmin(url: string): Promise<Redis> {
+export async function connectAdmin(url: string, loading: LoadingWaitOptions = {}): Promise<Redis> {
   const client = new Redis(url, {
     lazyConnect: true,
+    // our own wait for LOADING (bounded, told) instead of ioredis's silent one
+    enableReadyCheck: false,
     maxRetriesPerRequest: 1,
     connectTimeout: CONNECT_TIMEOUT_MS,
     retryStrategy: () => null,
@@ -22,10 +27,12 @@ export async function connectAdmin(url: string): Promise<Redis> {
   });
   try {
     await client.connect();
+    await waitWhileLoading(client, url, loading);
     await client.ping();
     return client;
   } catch (cause) {
     client.disconnect();
+    if (isCrawlError(cause)) throw cause;
     throw unreachable(url, lastError ?? cause);
   }
 }

@@ -6,9 +6,15 @@
  */
 
 /** The causes a learner meets in lesson 4, in the order they are checked. */
-export type RedisFailure = 'refused' | 'protected-mode' | 'password' | 'no-answer';
+export type RedisFailure = 'loading' | 'refused' | 'protected-mode' | 'password' | 'no-answer';
+
+/** Redis's reply while it reads its dump.rdb or appendonly file after a start: "LOADING Redis is loading the dataset in memory". */
+export function isRedisLoading(text: string): boolean {
+  return /^LOADING\b/m.test(text) || /loading the dataset in memory/i.test(text);
+}
 
 export function classifyRedisFailure(text: string): RedisFailure | undefined {
+  if (isRedisLoading(text)) return 'loading';
   if (/ECONNREFUSED|Connection refused/i.test(text)) return 'refused';
   // DENIED is Redis's own upper-case reply word; "Permission denied" (ssh, files) is not it
   if (/DENIED/.test(text) || /protected mode/i.test(text)) return 'protected-mode';
@@ -25,6 +31,8 @@ export function classifyRedisFailure(text: string): RedisFailure | undefined {
 export function redisUnreachableHint(text: string, host: string, port: number): string | undefined {
   const at = `${host}:${port}`;
   switch (classifyRedisFailure(text)) {
+    case 'loading':
+      return `Redis at ${at} is still loading its dataset into memory after a start (a large dump.rdb or appendonly file takes a while): wait until it answers PONG, then run the command again.`;
     case 'refused':
       return `nothing listens at ${at}: start redis-server there; if it runs, it listens only on 127.0.0.1 because of the "bind 127.0.0.1 -::1" line in redis.conf (/etc/redis/redis.conf on Debian). The article comments that line out.`;
     case 'protected-mode':

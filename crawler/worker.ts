@@ -2,15 +2,16 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { createDownloader } from './downloader/downloader.ts';
 import { Engine, type RunSummary } from './engine/engine.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, CrawlError } from './errors.ts';
 import { toCrawlRequest } from './http/request.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, type Logger, redact } from './log.ts';
 import { jsonlSink } from './pipelines/jsonl-sink.ts';
 import { mongoSink } from './pipelines/mongo-sink.ts';
 import { Pipeline } from './pipelines/pipeline.ts';
 import { redisListSink } from './pipelines/redis-list-sink.ts';
 import type { PipelineStep } from './pipelines/types.ts';
 import { unreachable } from './redis-admin.ts';
+import { waitUntilLoaded } from './redis-loading.ts';
 import { keysFor } from './scheduler/keys.ts';
 import { MemoryScheduler } from './scheduler/memory-scheduler.ts';
 import { RedisScheduler } from './scheduler/redis-scheduler.ts';
@@ -156,6 +157,17 @@ export function createWorker(options: WorkerOptions): {
     workerId,
   });
   const theEngine = engine;
+  // the shutdown bound (issue 12): a stop that Redis cannot complete ends after shutdownTimeout
+  let deadline: NodeJS.Timeout | undefined;
+  let gaveUp: CrawlError | undefined;
+  let ended = false;
+  const giveUp = (client: Redis) => {
+    const on = theEngine.waitingOn ?? 'Redis';
+    log.warn(`shutdown: gave up after ${settings.shutdownTimeout} s waiting for ${on}`);
+    gaveUp = shutdownGaveUp(on, settings);
+    theEngine.abandon(gaveUp); // the wait in progress and every closing step after it end now
+    client.disconnect(); // no reconnecting; commands still queued are never sent
+  };
   return {
     engine: theEngine,
     async run() {
@@ -166,13 +178,40 @@ export function createWorker(options: WorkerOptions): {
             (spider.startUrls ?? []).map((u) => toCrawlRequest(typeof u === 'string' ? { url: u } : u)),
           );
         }
-        const summary = await theEngine.run();
+        // first contact: a Redis reading its dataset after a start is waited for, bounded and said
+        if (redis)
+          await waitUntilLoaded(settings.redisUrl, {
+            timeoutS: settings.redisLoadingTimeout,
+            log: (line) => log.warn(line),
+          });
+        const summary = await theEngine.run().catch((error: unknown) => {
+          throw gaveUp ?? error;
+        });
+        if (gaveUp) throw gaveUp;
         if (redis) summary.local[STAT.redisRoundTrips] = redisRoundTrips(redis);
         return summary;
       } finally {
+        ended = true;
+        clearTimeout(deadline);
         redis?.disconnect();
       }
     },
-    stop: (reason) => theEngine.stop(reason),
+    stop(reason) {
+      theEngine.stop(reason);
+      const client = redis;
+      if (client && !ended && deadline === undefined)
+        deadline = setTimeout(() => giveUp(client), settings.shutdownTimeout * 1000);
+    },
   };
+}
+
+/** A stop that did not complete in time: what it waited for, where its requests are, what to change. */
+function shutdownGaveUp(on: string, settings: Settings): CrawlError {
+  return new CrawlError(
+    'CRAWL_E_SHUTDOWN_TIMEOUT',
+    `shutdown gave up after ${settings.shutdownTimeout} s waiting for ${on}: Redis at ${redact(settings.redisUrl)} did not answer`,
+    {
+      hint: `this worker's unfinished requests go back to the queue by themselves after leaseTimeout (${settings.leaseTimeout} s) once Redis is back; to wait longer for Redis, raise shutdownTimeout (--set shutdownTimeout=SECONDS)`,
+    },
+  );
 }

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { ConfigError } from '../errors.ts';
+import { type OptionSpec, parseStrict } from '../../common/args.ts';
 
 /** Flags shared by every command. */
 export const COMMON_FLAGS = {
@@ -8,29 +7,23 @@ export const COMMON_FLAGS = {
   config: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-} as const;
+} as const satisfies OptionSpec;
 
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
+/**
+ * Strict flags for one `crawl <command>` (common/args.ts, as the lab:* scripts
+ * use): an unknown flag stops it with a did-you-mean. The message carries no
+ * "crawl <command>:" prefix; main.ts prints it once.
+ */
 export function parseCommand(
   argv: string[],
-  extra: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>,
-  command: string,
+  extra: OptionSpec,
+  /** The command's help text; its first line is the usage shown with the error. */
+  help: string,
 ): { flags: Flags; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { ...COMMON_FLAGS, ...extra },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { flags: values as Flags, positionals };
-  } catch (cause) {
-    throw new ConfigError('CRAWL_E_USAGE', `crawl ${command}: ${(cause as Error).message}`, {
-      cause,
-      hint: `run \`crawl ${command} --help\``,
-    });
-  }
+  const { values, positionals } = parseStrict('', help, argv, { ...COMMON_FLAGS, ...extra });
+  return { flags: values, positionals };
 }
 
 export function str(flags: Flags, name: string): string | undefined {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
+import type { LoadingWaitOptions } from '../redis-loading.ts';
 import type { Settings } from '../settings/defaults.ts';
 import { resolveSettings } from '../settings/load.ts';
 import { loadSpider } from '../spiders/load.ts';
@@ -51,4 +52,9 @@ export async function commandContext(
   });
   const log = createLogger({ level: settings.logLevel, format: settings.logFormat });
   return { spider, settings, origin, log };
+}
+
+/** How a command waits for a Redis still loading its dataset: its setting, told on its log. */
+export function adminLoading(ctx: CommandContext): LoadingWaitOptions {
+  return { timeoutS: ctx.settings.redisLoadingTimeout, log: (line) => ctx.log.warn(line) };
 }

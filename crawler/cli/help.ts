@@ -24,7 +24,9 @@ default export is a spider (see README "Write a spider").
 Settings, lowest precedence first: defaults < spider customSettings <
 config file (--config, CRAWL_CONFIG or ./crawl.config.json) < environment
 (CRAWL_<NAME>, REDIS_URL) < --set NAME=VALUE < dedicated flags (--redis, --output).
-Unknown or invalid settings stop the command with a message saying how to fix them.
+Unknown or invalid settings stop the command with a message saying how to fix them;
+so do unknown flags and commands, with the closest one ("did you mean --output?";
+Scrapy's "crawl" is "crawl run" here).
 
 Exit codes: 0 done (crawl finished, or stopped cleanly by a signal);
 1 failed; 2 bad command line, settings or spider.`;

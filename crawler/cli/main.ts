@@ -1,3 +1,4 @@
+import { suggest } from '../../common/suggest.ts';
 import { isCrawlError } from '../errors.ts';
 import { redact } from '../log.ts';
 import { fingerprintCommand } from './commands/fingerprint.ts';
@@ -16,6 +17,20 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   fingerprint: fingerprintCommand,
 };
 
+/** Scrapy's command names, for users who type them here (`scrapy crawl tieba` is `crawl run tieba`). */
+const SCRAPY_COMMANDS: Record<string, string> = { crawl: 'run', runspider: 'run' };
+
+/** "unknown command" with the closest command, spelled out with the arguments given. */
+function unknownCommand(command: string, rest: readonly string[]): string {
+  const near = SCRAPY_COMMANDS[command] ?? suggest(command, Object.keys(COMMANDS));
+  const retype = near ? ['crawl', near, ...rest].join(' ') : undefined;
+  const scrapy = SCRAPY_COMMANDS[command] ? ` (Scrapy's "scrapy ${command}" is "crawl ${near}" here)` : '';
+  return [
+    `crawl: unknown command "${command}"${retype ? ` (did you mean \`${retype}\`?)${scrapy}` : ''}`,
+    `  fix: use one of ${Object.keys(COMMANDS).join(', ')} (crawl --help)`,
+  ].join('\n');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -27,9 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) {
-    console.error(
-      `crawl: unknown command "${command}"\n  fix: use one of ${Object.keys(COMMANDS).join(', ')} (crawl --help)`,
-    );
+    console.error(unknownCommand(command, rest));
     return 2;
   }
   try {

@@ -58,9 +58,16 @@ export class Engine {
   readonly #inflight = new Set<Promise<void>>();
   #stopReason: string | undefined;
   #wake: (() => void) | undefined;
+  #waitingOn: string | undefined;
+  #abandon: ((error: Error) => void) | undefined;
+  /** Rejects when abandon() is called: raced against every wait of a shutdown. */
+  readonly #abandoned = new Promise<never>((_, reject) => {
+    this.#abandon = reject;
+  });
 
   constructor(options: EngineOptions) {
     this.#o = options;
+    this.#abandoned.catch(() => {}); // observed through the races below; never unhandled
     this.signals = options.signals ?? new Signals();
     this.workerId = options.workerId || `${hostname()}-${process.pid}`;
     // every in-flight download listens on this one signal
@@ -77,6 +84,26 @@ export class Engine {
 
   get stopping(): boolean {
     return this.#stopReason !== undefined;
+  }
+
+  /**
+   * Stop waiting: the wait in progress (the shared queue, a closing step) and
+   * every closing step after it fail at once with `error`, so run() ends even
+   * when Redis never answers (the worker's shutdown bound, issue 12).
+   */
+  abandon(error: Error): void {
+    this.stop();
+    this.#abandon?.(error);
+  }
+
+  /** `p`, unless abandon() comes first. */
+  #bounded<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.#abandoned]);
+  }
+
+  /** What the engine waits for right now, in words; a shutdown that cannot finish says it gave up on this. */
+  get waitingOn(): string | undefined {
+    return this.#waitingOn;
   }
 
   async run(): Promise<RunSummary> {
@@ -120,6 +147,8 @@ export class Engine {
           1000,
         )
       : undefined;
+    // the loop's own failure wins; the closing steps run either way
+    let failure: { error: unknown } | undefined;
     try {
       while (!this.#stopReason) {
         const reason = closeReason(settings, this.stats, started, crawlTotals);
@@ -133,7 +162,9 @@ export class Engine {
           await this.#waitForWork(POLL_MAX_MS);
           continue;
         }
-        const next = await scheduler.next(Math.min(free, batch));
+        this.#waitingOn = 'the next requests from the shared queue (Redis)';
+        const next = await this.#bounded(scheduler.next(Math.min(free, batch)));
+        this.#waitingOn = undefined;
         for (const lease of next.leases) this.#start(handler, lease, acks);
         if (next.leases.length > 0) {
           pollMs = POLL_MIN_MS;
@@ -177,19 +208,35 @@ export class Engine {
         await this.#waitForWork(wait);
         pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
       }
-    } finally {
-      clearInterval(heartbeat);
-      clearInterval(totalsTimer);
-      this.#abort.abort();
-      await Promise.allSettled([...this.#inflight]);
-      await acks.flush();
-      await pipeline.close();
-      await scheduler.close().catch((e) => log.warn('scheduler close failed', { error: describeError(e) }));
-      await downloader.close();
+    } catch (error) {
+      failure = { error };
     }
+    clearInterval(heartbeat);
+    clearInterval(totalsTimer);
+    this.#abort.abort();
+    // every closing step runs even when one before it failed; the first failure is thrown after them
+    const closing = async (what: string, step: () => Promise<unknown>) => {
+      this.#waitingOn = what;
+      await this.#bounded(step()).catch((error: unknown) => {
+        failure ??= { error };
+      });
+    };
+    await closing(`${this.#inflight.size} request(s) in flight to end`, () =>
+      Promise.allSettled([...this.#inflight]),
+    );
+    await closing(`Redis to take ${acks.pending} finished or unfinished request(s) back`, () => acks.flush());
+    await closing('the item pipeline to close (its sinks)', () => pipeline.close());
+    await closing("Redis to take this worker's leases back", () =>
+      scheduler.close().catch((e) => log.warn('scheduler close failed', { error: describeError(e) })),
+    );
+    await closing('the downloader to close', () => downloader.close());
+    this.#waitingOn = undefined;
+    if (failure) throw failure.error;
     const reason = finished ? 'finished' : (this.#stopReason ?? 'shutdown');
     this.signals.emit('engine_stopped', { reason });
+    this.#waitingOn = "the crawl's totals (Redis)";
     const crawl = await scheduler.stats().catch(() => ({}));
+    this.#waitingOn = undefined;
     const cpu = process.cpuUsage(cpuAtStart);
     return {
       reason,

@@ -41,6 +41,12 @@ export const SETTINGS = {
     },
     doc: "Redis holding the shared queue (REDIS_URL). 'memory' runs one worker with an in-process queue, no Redis.",
   }),
+  /** @default 120 */
+  redisLoadingTimeout: spec({
+    default: 120,
+    kind: { type: 'number', min: 0, max: 86400 },
+    doc: 'Seconds a worker or command waits, when it first reaches Redis, for a Redis still loading its dataset after a restart (the LOADING reply), saying so; then it stops with an explanation. 0 = do not wait.',
+  }),
   /** @default '' (hostname-pid) */
   workerId: spec({
     default: '',
@@ -319,6 +325,12 @@ export const SETTINGS = {
     default: 30,
     kind: { type: 'number', min: 1, max: 86400 },
     doc: "Seconds without a heartbeat after which a worker's in-flight requests go back to the queue.",
+  }),
+  /** @default 8 */
+  shutdownTimeout: spec({
+    default: 8,
+    kind: { type: 'number', min: 0.1, max: 3600 },
+    doc: "Seconds a stopping worker (Ctrl-C, SIGTERM, a close condition) waits for Redis to take its requests and leases back; then it gives up, says on what, and exits 1 (its leases return after leaseTimeout). Below the lab's 10 s stop timeout.",
   }),
   /** @default false */
   keepRunning: spec({

@@ -131,7 +131,8 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
   const all = () => [...workers, ...(o.extraWorkers?.() ?? [])];
   const sink = o.sink ?? (await labItemSink(lab));
   const checked = lab.config.crawl.target === 'mini-tieba';
-  const admin = await connectAdmin(redisUrl);
+  // after lab:down && lab:up the master's Redis may still be reading its dataset: waited for, said
+  const admin = await connectAdmin(redisUrl, { log: lab.log });
   let watch: ReturnType<typeof crawlWatcher> | undefined;
   try {
     await Promise.all([...workers, ...(o.alsoStop ?? [])].map((w) => stopWorker(lab, w)));

@@ -78,7 +78,8 @@ export function workerLaunch(
 }
 
 /**
- * Start one worker as a service on its node (no-op when it runs already),
+ * Start one worker as a service on its node (no-op when it runs already with
+ * this command line; restarted with the new one when it runs with another),
  * through the node's service manager: systemd units on VMs, supervised
  * processes on stand-ins and local nodes (provision/lab.ts servicesOf). The
  * runner starts every worker this way; lab:chaos and lesson 9 add one mid-crawl.

@@ -66,7 +66,7 @@ export function miniSite(o: SiteOptions): Step {
   return {
     id: 'mini-tieba-site',
     appliesTo: isMaster,
-    async run({ transport, node }) {
+    async run({ transport, node, log }) {
       const { appDir: APP_DIR, nodeBin: NODE_BIN, services } = layoutOf(transport);
       const argv = [
         NODE_BIN,
@@ -89,6 +89,8 @@ export function miniSite(o: SiteOptions): Step {
         {
           restart: 'on-failure',
           enable: true,
+          // lab.yaml's site keys (latency_ms, list_pages, ...) reach the running site (issue 12)
+          onRestart: (why) => log(`restarted the site: ${why}`),
         },
       );
       const url = `http://${node.ip}:${o.port}/robots.txt`;

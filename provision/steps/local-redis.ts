@@ -7,7 +7,7 @@ import { applyLabRedisConfig } from '../redis-conf.ts';
 import { serviceLog, serviceState, startService, stopService } from '../services.ts';
 import type { LabNode, Step, Transport } from '../types.ts';
 import { applyLocalRedisPaths } from './local-redis-conf.ts';
-import { REDIS_CONF, type RedisStepOptions, redisConfLog } from './redis.ts';
+import { pingAfterLoading, REDIS_CONF, type RedisStepOptions, redisConfLog } from './redis.ts';
 
 /**
  * The article's Redis steps for the `local` provider: no apt (Redis comes from
@@ -67,13 +67,8 @@ async function sourceConf(t: Transport): Promise<{ text: string; from: string }>
   return { text: readFileSync(REDIS_TEMPLATE, 'utf8'), from: REDIS_TEMPLATE };
 }
 
-async function pong(t: Transport, host: string, o: RedisStepOptions): Promise<boolean> {
-  const r = await t.run(['redis-cli', '-h', host, '-p', String(o.port), '--no-auth-warning', 'ping'], {
-    nothrow: true,
-    env: o.password ? { REDISCLI_AUTH: o.password } : {},
-    timeoutMs: 5_000,
-  });
-  return r.stdout.trim() === 'PONG';
+async function pong(t: Transport, host: string, o: RedisStepOptions, log: (line: string) => void) {
+  return (await pingAfterLoading(t, host, o, log)).stdout.trim() === 'PONG';
 }
 
 /** Redis on the master: configure the copy, (re)start it when it changed or is not running, wait for PONG. */
@@ -113,11 +108,11 @@ export function localRedisConfigure(o: RedisStepOptions): Step {
       const server = await requireTool(transport, 'redis-server');
       const started = await startService(transport, SERVICE, [server, conf], {}, layout.services);
       // Redis needs a moment to open its port; bounded wait, then explain
-      for (let i = 0; i < 50 && !(await pong(transport, node.ip, o)); i++) {
+      for (let i = 0; i < 50 && !(await pong(transport, node.ip, o, log)); i++) {
         if ((await serviceState(transport, SERVICE, layout.services)).state === 'exited') break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      if (!(await pong(transport, node.ip, o))) {
+      if (!(await pong(transport, node.ip, o, log))) {
         const tail = (await serviceLog(transport, SERVICE, 5, layout.services)).trim();
         throw new CrawlError(
           'CRAWL_E_PROVISION',
@@ -127,7 +122,7 @@ export function localRedisConfigure(o: RedisStepOptions): Step {
           },
         );
       }
-      return { status: changed || started === 'started' ? 'changed' : 'ok' };
+      return { status: changed || started !== 'running' ? 'changed' : 'ok' };
     },
   };
 }

@@ -23,15 +23,16 @@ export function localMongodb(o: MongoStepOptions): Step {
       const layout = layoutOf(t);
       const services = supervisedServices(t, layout.services);
       const at = { ip: node.ip, port: o.port };
-      if ((await services.state(MONGO_SERVICE)).state === 'running' && (await mongoAnswersOn(t, at)))
-        return { status: 'ok' };
       const dataDir = `${layout.dataDir}/mongo`;
       await t.run(['mkdir', '-p', dataDir]);
-      await services.start(
+      // restarted when lab.yaml's mongodb keys changed its command line or password (issue 12)
+      const outcome = await services.start(
         MONGO_SERVICE,
         ferretdbArgv({ ...at, user: o.user, bin: o.serverBinary, dataDir }),
         { FERRETDB_SETUP_PASSWORD: o.password },
+        { onRestart: (why) => log(`restarted ${MONGO_SERVICE}: ${why}`) },
       );
+      if (outcome === 'running' && (await mongoAnswersOn(t, at))) return { status: 'ok' };
       if (await mongoAnswersOn(t, at, 10_000)) {
         log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);
         return { status: 'changed' };

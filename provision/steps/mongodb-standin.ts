@@ -117,20 +117,22 @@ export async function provisionMongoStandin(
   const listen = vm ? '0.0.0.0' : node.ip;
   const want = await sha256(o.serverBinary);
   const have = (await t.run(['sha256sum', MONGO_BIN], { nothrow: true })).stdout.split(' ')[0];
-  const running = (await services.state(MONGO_SERVICE)).state === 'running';
-  if (have === want && running && (await mongoAnswersOn(t, at))) return { status: 'ok' };
-
   if (have !== want) {
     await services.stop(MONGO_SERVICE);
     await t.copy(o.serverBinary, MONGO_BIN);
   }
   await t.run(['mkdir', '-p', MONGO_DATA_DIR]);
-  await services.start(
+  // restarted when lab.yaml's mongodb keys changed its command line or password (issue 12)
+  const outcome = await services.start(
     MONGO_SERVICE,
     ferretdbArgv({ ip: listen, port: o.port, user: o.user }),
     { FERRETDB_SETUP_PASSWORD: o.password },
-    vm ? { enable: true, restart: 'on-failure' } : {},
+    {
+      ...(vm ? { enable: true, restart: 'on-failure' as const } : {}),
+      onRestart: (why) => log(`restarted ${MONGO_SERVICE}: ${why}`),
+    },
   );
+  if (outcome === 'running' && (await mongoAnswersOn(t, at))) return { status: 'ok' };
   // the master asks itself (one command, retrying for 10 s): nothing dials it from this host
   if (await mongoAnswersOn(t, at, 10_000)) {
     log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);

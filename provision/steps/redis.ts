@@ -1,7 +1,7 @@
-import { redisUnreachableHint } from 'crawl-lab/admin';
+import { DEFAULT_LOADING_TIMEOUT_S, isRedisLoading, redisUnreachableHint } from 'crawl-lab/admin';
 import { CrawlError } from '../../common/errors.ts';
 import { applyLabRedisConfig } from '../redis-conf.ts';
-import type { LabNode, Step, Transport } from '../types.ts';
+import type { LabNode, RunResult, Step, Transport } from '../types.ts';
 import { aptInstall } from './apt.ts';
 
 export const REDIS_CONF = '/etc/redis/redis.conf';
@@ -30,7 +30,7 @@ export const redisToolsInstall: Step = {
   run: async ({ transport }) => ({ status: await aptInstall(transport, ['redis-tools']) }),
 };
 
-async function ping(transport: Transport, host: string, o: RedisStepOptions) {
+async function pingOnce(transport: Transport, host: string, o: RedisStepOptions) {
   return transport.run(['redis-cli', '-h', host, '-p', String(o.port), '--no-auth-warning', 'ping'], {
     nothrow: true,
     env: o.password ? { REDISCLI_AUTH: o.password } : {},
@@ -46,6 +46,51 @@ async function ping(transport: Transport, host: string, o: RedisStepOptions) {
  */
 export function redisConfLog(changed: readonly string[], label = 'redis.conf'): string[] {
   return changed.map((line) => `${label}: ${line}`);
+}
+
+/**
+ * `redis-cli ping` from `transport`'s node, waiting while Redis answers
+ * "LOADING" (it reads its dataset after a start: `lab:down && lab:up`, issue
+ * 12). Bounded by the crawler's redisLoadingTimeout default, told on `log`;
+ * then a CRAWL_E_REDIS_LOADING error that says what to do. Any other answer is
+ * returned for the caller to judge.
+ */
+export async function pingAfterLoading(
+  transport: Transport,
+  host: string,
+  o: RedisStepOptions & { loadingTimeoutS?: number; pollMs?: number },
+  log: (line: string) => void,
+): Promise<RunResult> {
+  const timeoutS = o.loadingTimeoutS ?? DEFAULT_LOADING_TIMEOUT_S;
+  const started = Date.now();
+  let toldAt: number | undefined;
+  for (;;) {
+    const r = await pingOnce(transport, host, o);
+    if (!isRedisLoading(`${r.stdout}\n${r.stderr}`)) {
+      if (toldAt !== undefined)
+        log(
+          `Redis at ${host}:${o.port} finished loading after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
+      return r;
+    }
+    const waited = (Date.now() - started) / 1000;
+    if (waited >= timeoutS) {
+      throw new CrawlError(
+        'CRAWL_E_REDIS_LOADING',
+        `Redis at ${host}:${o.port} is still loading its dataset into memory after ${waited.toFixed(0)} s`,
+        {
+          hint: `a large dump.rdb or appendonly file takes a while after Redis starts (see its log on the master: npm run lab:logs -- master redis); run npm run lab:up again once it is done`,
+        },
+      );
+    }
+    if (toldAt === undefined || Date.now() - toldAt >= 10_000) {
+      log(
+        `Redis at ${host}:${o.port} is loading its dataset into memory (LOADING); waiting up to ${timeoutS} s`,
+      );
+      toldAt = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
+  }
 }
 
 /**
@@ -71,10 +116,10 @@ export function redisConfigure(o: RedisStepOptions): Step {
         // tee rewrites the file in place, keeping its owner (redis) and mode (640)
         await transport.run(['tee', REDIS_CONF], { input: wanted.text });
         await transport.run(['service', 'redis-server', 'restart'], { timeoutMs: 60_000 });
-      } else if ((await ping(transport, '127.0.0.1', o)).stdout.trim() !== 'PONG') {
+      } else if ((await pingAfterLoading(transport, '127.0.0.1', o, log)).stdout.trim() !== 'PONG') {
         await transport.run(['service', 'redis-server', 'start'], { timeoutMs: 60_000 });
       }
-      const pong = await ping(transport, '127.0.0.1', o);
+      const pong = await pingAfterLoading(transport, '127.0.0.1', o, log);
       if (pong.stdout.trim() !== 'PONG') {
         throw new CrawlError(
           'CRAWL_E_PROVISION',
@@ -99,10 +144,10 @@ export function redisReachable(o: RedisStepOptions): Step {
   return {
     id: 'redis-reachable',
     appliesTo: (n) => !isMaster(n),
-    async run({ transport, nodes }) {
+    async run({ transport, nodes, log }) {
       const master = nodes.find(isMaster);
       if (!master) return { status: 'skipped', why: 'no master node' };
-      const r = await ping(transport, master.ip, o);
+      const r = await pingAfterLoading(transport, master.ip, o, log);
       if (r.stdout.trim() === 'PONG') return { status: 'ok' };
       throw new CrawlError(
         'CRAWL_E_PROVISION',

@@ -1,10 +1,14 @@
 import { CrawlError } from '../../common/errors.ts';
 import {
   NODE_PATHS,
+  type OnRestart,
   type ServicePaths,
   type ServiceState,
+  type StartOutcome,
   serviceLog,
+  serviceSpec,
   serviceState,
+  specChange,
   startService,
   stopService,
 } from '../services.ts';
@@ -22,17 +26,23 @@ export interface ServiceOptions {
   restart?: 'no' | 'on-failure';
   /** Start again at boot (systemd only). @default false */
   enable?: boolean;
+  /** Told why, when a running service is restarted because its command line or environment changed. */
+  onRestart?: OnRestart;
 }
 
 export interface ServiceManager {
   readonly kind: 'systemd' | 'supervised';
-  /** Start unless it runs already. `env` reaches the process (secrets go here, never into argv or the unit). */
+  /**
+   * Start unless it runs already with this argv and env; restart it when it
+   * runs with others (../services.ts StartOutcome). `env` reaches the process
+   * (secrets go here, never into argv or the unit).
+   */
   start(
     name: string,
     argv: readonly string[],
     env?: Record<string, string>,
     options?: ServiceOptions,
-  ): Promise<'started' | 'running'>;
+  ): Promise<StartOutcome>;
   state(name: string): Promise<ServiceState>;
   stop(name: string): Promise<void>;
   log(name: string, lines?: number): Promise<string>;
@@ -173,20 +183,31 @@ export function systemdServices(t: Transport, paths: ServicePaths = NODE_PATHS):
       checkName(name);
       const unit = unitName(name);
       const active = (await systemctl('is-active', unit)).stdout.trim();
-      if (['active', 'activating', 'reloading'].includes(active)) return 'running';
+      const running = ['active', 'activating', 'reloading'].includes(active);
       const envFile = `${ENV_DIR}/${name}.env`;
-      await t.run(['bash', '-euo', 'pipefail', '-c', WRITE_PRIVATE, 'write', envFile], {
-        input: envFileText(env),
-      });
-      await t.run(['mkdir', '-p', paths.logDir]);
+      const specFile = `${ENV_DIR}/${name}.spec`;
+      const spec = serviceSpec(argv, env);
       const text = unitText({ name, argv, envFile, logDir: paths.logDir, ...options });
       const path = `${UNIT_DIR}/${unit}`;
       const current = await t.run(['cat', path], { nothrow: true });
+      const had = await t.run(['cat', specFile], { nothrow: true });
+      const hadSpec = had.exitCode === 0 ? had.stdout : undefined;
+      if (running && current.stdout === text && hadSpec === spec) return 'running';
+      const write = (file: string, input: string) =>
+        t.run(['bash', '-euo', 'pipefail', '-c', WRITE_PRIVATE, 'write', file], { input });
+      await write(envFile, envFileText(env));
+      await write(specFile, spec);
+      await t.run(['mkdir', '-p', paths.logDir]);
       if (current.stdout !== text) {
         await t.run(['tee', path], { input: text });
         await t.run(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 });
       }
       if (options.enable) await t.run(['systemctl', 'enable', '--quiet', unit], { timeoutMs: 60_000 });
+      if (running) {
+        options.onRestart?.(hadSpec === spec ? 'its unit changed' : specChange(hadSpec, spec));
+        await t.run(['systemctl', 'restart', unit], { timeoutMs: 60_000 });
+        return 'restarted';
+      }
       await systemctl('reset-failed', unit);
       await t.run(['systemctl', 'start', unit], { timeoutMs: 60_000 });
       return 'started';
@@ -206,7 +227,7 @@ export function systemdServices(t: Transport, paths: ServicePaths = NODE_PATHS):
 export function supervisedServices(t: Transport, paths: ServicePaths = NODE_PATHS): ServiceManager {
   return {
     kind: 'supervised',
-    start: (name, argv, env = {}) => startService(t, name, argv, env, paths),
+    start: (name, argv, env = {}, options = {}) => startService(t, name, argv, env, paths, options.onRestart),
     state: (name) => serviceState(t, name, paths),
     stop: (name) => stopService(t, name, paths),
     log: (name, lines = 50) => serviceLog(t, name, lines, paths),

@@ -66,7 +66,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
       },
       async stop() {
         for (const c of clients) c.disconnect();
-        if (child.exitCode === null) {
+        if (child.exitCode === null && child.signalCode === null) {
           const done = new Promise((r) => child.once('exit', r));
           child.kill('SIGKILL');
           await done;
@@ -97,4 +97,79 @@ function waitReady(child: ChildProcess): Promise<boolean> {
     child.once('exit', () => finish(false));
     child.once('error', () => finish(false)); // e.g. redis-server not installed
   });
+}
+
+/**
+ * A real redis-server that is still loading its dataset, the state Redis is in
+ * right after a start with a big dump.rdb (issue 12: "LOADING Redis is loading
+ * the dataset in memory"). A first server writes `keys` keys to dump.rdb;
+ * a second one reads it back with `key-load-delay` (µs per key) and answers
+ * LOADING between keys (`loading-process-events-interval-bytes` at its
+ * minimum). Resolves once it answers LOADING; `loaded` resolves when it is done.
+ */
+export interface LoadingRedis {
+  url: string;
+  port: number;
+  loaded: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLoadingRedis(keys = 20_000, perKeyUs = 200): Promise<LoadingRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-redis-loading-'));
+  const first = await startRedis(['--dir', dir]);
+  const c = first.client();
+  await c.eval(`for i = 1, ${keys} do redis.call('SET', 'k' .. i, i) end`, 0);
+  await c.save();
+  await first.stop();
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+      ...['--key-load-delay', String(perKeyUs), '--loading-process-events-interval-bytes', '1024'],
+      ...['--daemonize', 'no', '--logfile', ''],
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const loaded = new Promise<void>((resolve) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await done;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // poll until it answers LOADING (it opens its port first, then reads the file)
+  const probe = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => 100,
+  });
+  probe.on('error', () => {});
+  try {
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const answer = await probe.ping().then(
+        (r) => r,
+        (e: Error) => e.message,
+      );
+      if (answer.startsWith('LOADING')) break;
+      if (answer === 'PONG' || Date.now() > until) {
+        await stop();
+        throw new Error(`redis-server never answered LOADING (last answer: ${answer}); output:\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    probe.disconnect();
+  }
+  return { url: `redis://127.0.0.1:${port}/0`, port, loaded, stop };
 }

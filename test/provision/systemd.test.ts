@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { serviceSpec } from '../../provision/services.ts';
 import {
   envFileText,
   parseSystemdShow,
@@ -178,10 +179,19 @@ test('systemctl show is read as running, exited with its code, or stopped', () =
 class PlanTransport implements Transport {
   readonly node = node('master', '192.168.56.10', 'master');
   readonly calls: { argv: readonly string[]; input?: string }[] = [];
+  /** `active`: the unit runs already, started with `files` (path → text) in place. */
+  constructor(
+    readonly active = false,
+    readonly files: Record<string, string> = {},
+  ) {}
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     this.calls.push({ argv, ...(options.input === undefined ? {} : { input: options.input }) });
-    const out = argv[1] === 'is-active' ? 'inactive\n' : '';
-    return { exitCode: argv[0] === 'cat' ? 1 : 0, stdout: out, stderr: '' };
+    if (argv[0] === 'cat') {
+      const text = this.files[argv[1] ?? ''];
+      return { exitCode: text === undefined ? 1 : 0, stdout: text ?? '', stderr: '' };
+    }
+    const out = argv[1] === 'is-active' ? (this.active ? 'active\n' : 'inactive\n') : '';
+    return { exitCode: 0, stdout: out, stderr: '' };
   }
   script(text: string): Promise<RunResult> {
     return this.run(['bash', '-s'], { input: text });
@@ -239,4 +249,52 @@ test('on stand-ins the same interface runs supervised processes and reports thei
     await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(await services.state('job'), { state: 'exited', code: 3 });
   assert.equal((await services.log('job')).trim(), 'hello');
+});
+
+test('issue 12: a running unit whose command line changed is rewritten and restarted, and says why; an unchanged one is left alone', async () => {
+  const old = ['/usr/local/bin/node', '/opt/crawl-lab/site.mjs', '--latency-ms', '0'];
+  const want = ['/usr/local/bin/node', '/opt/crawl-lab/site.mjs', '--latency-ms', '250'];
+  const files = {
+    '/etc/systemd/system/crawl-lab-site.service': unitText({
+      name: 'site',
+      argv: old,
+      envFile: '/etc/crawl-lab/site.env',
+    }),
+    '/etc/crawl-lab/site.spec': serviceSpec(old, {}),
+  };
+  const t = new PlanTransport(true, files);
+  const why: string[] = [];
+  const onRestart = (w: string) => why.push(w);
+  assert.equal(await serviceManagerFor(t, 'vm').start('site', want, {}, { onRestart }), 'restarted');
+  const plan = t.calls.map((c) => c.argv.join(' '));
+  assert.ok(plan.includes('systemctl daemon-reload'), plan.join('\n'));
+  assert.ok(plan.includes('systemctl restart crawl-lab-site.service'), plan.join('\n'));
+  assert.deepEqual(why, ['--latency-ms 0 → 250']);
+
+  const same = new PlanTransport(true, files);
+  assert.equal(await serviceManagerFor(same, 'vm').start('site', old, {}, { onRestart }), 'running');
+  assert.ok(!same.calls.some((c) => c.argv[0] === 'tee' || c.argv[1] === 'restart'));
+});
+
+test('issue 12: a supervised service is restarted when its command line or environment changed, left running when not', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-svc-'));
+  const tr = new LocalTransport(node('one', '127.0.0.1'));
+  const services = serviceManagerFor(tr, 'standin', { runDir: join(dir, 'run'), logDir: join(dir, 'log') });
+  t.after(async () => {
+    await services.stop('job');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const why: string[] = [];
+  const onRestart = (w: string) => why.push(w);
+  const pid = () => readFileSync(join(dir, 'run', 'job.pid'), 'utf8').trim();
+  assert.equal(await services.start('job', ['sleep', '600'], { A: '1' }, { onRestart }), 'started');
+  const first = pid();
+  assert.equal(await services.start('job', ['sleep', '600'], { A: '1' }, { onRestart }), 'running');
+  assert.equal(pid(), first);
+  assert.equal(await services.start('job', ['sleep', '601'], { A: '1' }, { onRestart }), 'restarted');
+  assert.notEqual(pid(), first);
+  assert.equal(await services.start('job', ['sleep', '601'], { A: '2' }, { onRestart }), 'restarted');
+  assert.deepEqual(why, ['600 → 601', 'environment changed']);
+  assert.equal((await services.state('job')).state, 'running');
+  assert.ok(!readFileSync(join(dir, 'run', 'job.spec'), 'utf8').includes('"2"'), 'no env value is stored');
 });

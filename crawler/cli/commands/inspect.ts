@@ -7,7 +7,7 @@ import { keysFor } from '../../scheduler/keys.ts';
 import type { Settings } from '../../settings/defaults.ts';
 import { STAT } from '../../stats.ts';
 import { type Flags, parseCommand, str } from '../args.ts';
-import { commandContext } from '../context.ts';
+import { adminLoading, commandContext } from '../context.ts';
 import { formatInspection } from './inspect-format.ts';
 
 export const INSPECT_HELP = `crawl inspect <spider> [--redis URL] [--json] [--watch [--interval S] [--count N]]
@@ -101,7 +101,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(
     argv,
     { watch: { type: 'boolean' }, interval: { type: 'string' }, count: { type: 'string' } },
-    'inspect',
+    INSPECT_HELP,
   );
   if (flags['help']) {
     console.log(INSPECT_HELP);
@@ -110,7 +110,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const intervalMs = positive(flags, 'interval', 2, false) * 1000;
   const count = flags['watch'] ? positive(flags, 'count', Number.POSITIVE_INFINITY, true) : 1;
   const ctx = await commandContext(positionals[0], flags, 'inspect', { nameOnly: true });
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   // Ctrl-C ends the watch between refreshes; the exit code stays 0 (a stop asked for)
   let stopped = false;
   let wake: () => void = () => {};

@@ -2,7 +2,7 @@ import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
 import { createWorker } from '../../worker.ts';
 import { parseCommand, str } from '../args.ts';
-import { commandContext } from '../context.ts';
+import { adminLoading, commandContext } from '../context.ts';
 import { formatSummary } from '../summary.ts';
 import { spiderStartEntries } from './seed.ts';
 
@@ -12,7 +12,9 @@ Run one worker. It leases requests from the shared Redis queue, downloads,
 parses, stores items and queues the links it finds. It exits 0 when the whole
 distributed crawl is finished (queue empty, no request in flight anywhere, no
 start URL waiting), or after handing its in-flight requests back on Ctrl-C /
-SIGTERM. Start as many workers as you like, on as many machines.
+SIGTERM. If Redis does not take them back within shutdownTimeout (8 s), it
+says what it gave up on and exits 1; they return after leaseTimeout. Start as
+many workers as you like, on as many machines.
 
   <spider>              bundled name (tieba, follow-all) or a path to a spider module:
                         .ts, .js or .mjs, in any folder (compiled on load; 'crawl-lab'
@@ -31,7 +33,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(
     argv,
     { output: { type: 'string' }, seed: { type: 'boolean' }, 'worker-id': { type: 'string' } },
-    'run',
+    RUN_HELP,
   );
   if (flags['help']) {
     console.log(RUN_HELP);
@@ -54,7 +56,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      log.info(`${sig}: handing in-flight requests back, then exiting (again to force)`);
+      log.info(
+        `${sig}: handing in-flight requests back, then exiting (within shutdownTimeout ${settings.shutdownTimeout} s; again to force)`,
+      );
       worker.stop('shutdown');
     } else {
       log.warn(`${sig} again: exiting now; this worker's leases return to the queue after leaseTimeout`);
@@ -73,7 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 async function seedFromSpider(ctx: Awaited<ReturnType<typeof commandContext>>): Promise<void> {
   const entries = spiderStartEntries(ctx.spider);
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
     ctx.log.info(`seeded ${result.pushed} start URL(s)`);

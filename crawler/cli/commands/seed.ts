@@ -5,7 +5,7 @@ import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
 import type { Spider } from '../../spiders/spider.ts';
 import { parseCommand, str } from '../args.ts';
-import { commandContext } from '../context.ts';
+import { adminLoading, commandContext } from '../context.ts';
 
 export const SEED_HELP = `crawl seed <spider> [url-or-json ...] [options]
 
@@ -21,7 +21,7 @@ fingerprint filter when a worker takes them, so seeding twice is harmless.
   --redis URL, --set NAME=VALUE, --config FILE, --json   as for crawl run`;
 
 export async function seedCommand(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseCommand(argv, { file: { type: 'string' } }, 'seed');
+  const { flags, positionals } = parseCommand(argv, { file: { type: 'string' } }, SEED_HELP);
   if (flags['help']) {
     console.log(SEED_HELP);
     return 0;
@@ -53,7 +53,7 @@ export async function seedCommand(argv: string[]): Promise<number> {
       hint: 'pass --redis redis://host:6379/0',
     });
   }
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
     if (flags['json']) console.log(JSON.stringify(result));

@@ -2,7 +2,7 @@ import { connectAdmin } from '../../redis-admin.ts';
 import { inspectCrawl, resetCrawl } from '../../scheduler/admin.ts';
 import { STAT, workerStat } from '../../stats.ts';
 import { parseCommand } from '../args.ts';
-import { commandContext } from '../context.ts';
+import { adminLoading, commandContext } from '../context.ts';
 import { formatStats } from '../summary.ts';
 
 export const STATS_HELP = `crawl stats <spider> [--redis URL] [--json]
@@ -18,13 +18,13 @@ start URLs, stats, items. Workers never delete shared state themselves; this
 is the one command that does. Stop the workers first.`;
 
 export async function statsCommand(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseCommand(argv, {}, 'stats');
+  const { flags, positionals } = parseCommand(argv, {}, STATS_HELP);
   if (flags['help']) {
     console.log(STATS_HELP);
     return 0;
   }
   const ctx = await commandContext(positionals[0], flags, 'stats', { nameOnly: true });
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const info = await inspectCrawl(redis, ctx.spider.name, ctx.settings);
     if (flags['json']) {
@@ -47,13 +47,13 @@ export async function statsCommand(argv: string[]): Promise<number> {
 }
 
 export async function resetCommand(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseCommand(argv, {}, 'reset');
+  const { flags, positionals } = parseCommand(argv, {}, RESET_HELP);
   if (flags['help']) {
     console.log(RESET_HELP);
     return 0;
   }
   const ctx = await commandContext(positionals[0], flags, 'reset', { nameOnly: true });
-  const redis = await connectAdmin(ctx.settings.redisUrl);
+  const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const deleted = await resetCrawl(redis, ctx.spider.name, ctx.settings);
     if (flags['json']) console.log(JSON.stringify({ spider: ctx.spider.name, deletedKeys: deleted }));

@@ -25,6 +25,25 @@ test('crawl --help documents every command and the settings precedence', async (
   assert.match(run.stdout, /exits 0 when the whole\s+distributed crawl is finished/);
 });
 
+test('issue 12: a misspelled flag prints the "crawl run:" prefix once and suggests the closest flag', async () => {
+  const r = await crawlCli(['run', '--outptu', 'x']).done;
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.split('crawl run:').length - 1, 1, r.stderr);
+  assert.match(r.stderr, /^crawl run: unknown flag --outptu \(did you mean --output\?\)$/m);
+  const stats = await crawlCli(['stats', 'tieba', '--jsn']).done;
+  assert.equal(stats.code, 2);
+  assert.match(stats.stderr, /^crawl stats: unknown flag --jsn \(did you mean --json\?\)$/m);
+});
+
+test("issue 12: `crawl crawl tieba` (Scrapy's command name) suggests `crawl run tieba`", async () => {
+  const r = await crawlCli(['crawl', 'tieba']).done;
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command "crawl" \(did you mean `crawl run tieba`\?\)/);
+  const typo = await crawlCli(['stast', 'tieba']).done;
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /did you mean `crawl stats tieba`\?/);
+});
+
 test('an unknown setting stops the worker with exit 2 and a did-you-mean fix', async () => {
   const r = await crawlCli(['run', SPIDER, '--redis', redis.url, '--set', 'concurentRequests=4']).done;
   assert.equal(r.code, 2);

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { pidsWith } from '../provision/netns-support.ts';
+
+/**
+ * Issue 12: lab:up applies lab.yaml edits to services that run already. A local
+ * lab (no root, loopback only) is brought up by the real `lab:up` script; then
+ * site.latency_ms and crawl.list_pages change and lab:up runs again: the site
+ * must be restarted with the new flags and reported as changed, not "ok".
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+interface Out {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function labScript(script: string, env: NodeJS.ProcessEnv): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts/lab', script)],
+      { cwd: ROOT, env: { ...process.env, ...env, FORCE_COLOR: '0' }, timeout: 240_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** The step line lab:up printed for `step` on `node`: its status word. */
+function statusOf(out: string, node: string, step: string): string | undefined {
+  const re = new RegExp(`^${node} +${step} +(\\w+)`, 'm');
+  return re.exec(out)?.[1];
+}
+
+/** The running site's command line (the node process, not the supervisor's `sh -c` around it). */
+function siteArgv(dir: string): string[] {
+  const argvs = pidsWith(dir, 'site.mjs', '--latency-ms')
+    .map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'))
+    .filter((argv) => argv[0] !== 'sh');
+  assert.equal(argvs.length, 1, `exactly one site process: ${JSON.stringify(argvs)}`);
+  return argvs[0]!;
+}
+
+const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
+
+test('issue 12: lab:up restarts the site when site.latency_ms or crawl.list_pages changed in lab.yaml, and reports it as changed', {
+  timeout: 600_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-fa-edits-'));
+  const [redisPort, sitePort] = [await freePort(), await freePort()];
+  const config = join(dir, 'lab.yaml');
+  const yaml = (latency: number, listPages: number) => `provider: local
+network: { cidr: 10.61.2.0/24 }
+nodes:
+  - { name: master, role: master, ip: 10.61.2.10 }
+  - { name: worker1, role: worker, ip: 10.61.2.11 }
+redis: { port: ${redisPort} }
+site: { port: ${sitePort}, latency_ms: ${latency} }
+crawl: { list_pages: ${listPages} }
+mongodb: { enabled: false }
+`;
+  writeFileSync(config, yaml(0, 2));
+  const env = { LAB_CONFIG: config, LAB_STATE: join(dir, 'state'), LAB_ID: 'fa2' };
+  t.after(async () => {
+    await labScript('destroy.ts', env);
+    for (const pid of pidsWith(dir)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const first = await labScript('up.ts', env);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  const before = siteArgv(dir);
+  assert.equal(flag(before, '--latency-ms'), '0');
+  const truth = async () =>
+    ((await (await fetch(`http://127.0.0.10:${sitePort}/__truth`)).json()) as { listPages: number })
+      .listPages;
+  assert.equal(await truth(), 2);
+
+  const same = await labScript('up.ts', env);
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal(statusOf(same.stdout, 'master', 'mini-tieba-site'), 'ok', same.stdout);
+
+  writeFileSync(config, yaml(5, 3));
+  const edited = await labScript('up.ts', env);
+  assert.equal(edited.code, 0, edited.stderr + edited.stdout);
+  const all = edited.stdout + edited.stderr;
+  assert.equal(statusOf(edited.stdout, 'master', 'mini-tieba-site'), 'changed', all);
+  assert.match(all, /restarted the site: --list-pages 2 → 3, --latency-ms 0 → 5/);
+  const after = siteArgv(dir);
+  assert.equal(flag(after, '--latency-ms'), '5');
+  assert.equal(flag(after, '--list-pages'), '3');
+  assert.equal(await truth(), 3, 'the running site serves the new list_pages');
+});
