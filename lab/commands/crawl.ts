@@ -73,10 +73,15 @@ export function truthLines(t: TruthCheck, wasInterrupted = false): string[] {
   const { store: s, fetches: f } = t;
   const items = `matches the site's ground truth: ${s.expected} thread documents in ${s.source}, each as the site has it`;
   if (t.exact) return [`${items}; ${f.expected} pages, each fetched once (the site's hit log)`];
-  if (truthHolds(t, wasInterrupted))
+  if (truthHolds(t, wasInterrupted)) {
+    const again = [
+      ...(s.duplicated ? [`${s.duplicated} item${s.duplicated > 1 ? 's' : ''} written again`] : []),
+      ...(f.twice ? [`${f.twice} of them fetched again`] : []),
+    ].join(', ');
     return [
-      `${items}; ${f.expected} pages, each fetched, ${f.twice} of them again (the site's hit log): requests an interrupted worker held went back to the queue by their lease (at-least-once)`,
+      `${items}; ${f.expected} pages, each fetched${again ? `, ${again}` : ''} (the site's hit log): requests an interrupted worker held went back to the queue by their lease (at-least-once)`,
     ];
+  }
   return [
     "MISMATCH with the site's ground truth:",
     `  items (${s.source}): ${s.expected} documents expected, ${s.found} found: ${s.lost} missing, ${s.extra} extra, ${s.duplicated} duplicated, ${s.wrong} wrong, ${s.unreadable} unreadable`,

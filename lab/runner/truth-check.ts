@@ -181,9 +181,11 @@ export interface TruthCheck {
   /** The store holds exactly the truth and the site served each page once. */
   exact: boolean;
   /**
-   * The store holds exactly the truth and every page was fetched, none beyond them;
-   * some maybe more than once (what at-least-once gives when a worker is stopped or
-   * killed holding leased requests).
+   * Every document of the truth is in the store, as the site has it, nothing else,
+   * and every page was fetched, none beyond them; some pages maybe more than once,
+   * and some items written more than once to an append-only JSON-lines file (what
+   * at-least-once gives when a worker is stopped or killed holding leased requests:
+   * MongoDB's upserts absorb the repeats, a file keeps them).
    */
   complete: boolean;
   store: StoreCheck;
@@ -220,7 +222,7 @@ export async function checkLabTruth(lab: Lab, sink: ItemSink, truth?: GroundTrut
   const f = checkFetches(hits, t);
   return {
     exact: storeIsExact(s) && fetchesAreExact(f),
-    complete: storeIsExact(s) && f.notFetched === 0 && f.extra === 0,
+    complete: storeIsExact({ ...s, duplicated: 0 }) && f.notFetched === 0 && f.extra === 0,
     store: s,
     fetches: f,
     differences: [...s.differences, ...f.differences],

@@ -74,14 +74,26 @@ test('a killed worker: pages fetched again are at-least-once, said so; the exit 
   const text = r.lines.join('\n');
   assert.doesNotMatch(text, /MISMATCH/);
   assert.match(text, /worker w1 on node1: exit 137/);
-  assert.match(text, /202 pages, each fetched, 2 of them again .*at-least-once/);
+  assert.match(text, /202 pages, each fetched, 2 of them fetched again .*at-least-once/);
 });
 
 test('a resumed crawl whose workers all end well holds with pages fetched again; a page never fetched still fails', () => {
   const resumed = crawlReport(summary(truth(1), [0, 0]), true);
   assert.ok(resumed.ok);
-  assert.match(resumed.lines.at(-1)!, /1 of them again/);
+  assert.match(resumed.lines.at(-1)!, /1 of them fetched again/);
   const missing = crawlReport(summary(truth(1, 3), [0, 0]), true);
   assert.equal(missing.ok, false);
   assert.match(missing.lines.join('\n'), /MISMATCH.*\n.*\n.*3 not fetched/);
+});
+
+test('after a killed worker, an item written twice to an append-only JSON-lines file is at-least-once too; without an interruption it is a MISMATCH', () => {
+  const repeated = truth(1);
+  repeated.store.duplicated = 1;
+  repeated.exact = false;
+  repeated.complete = true; // as checkLabTruth computes it: every document right, one line repeated
+  const killed = crawlReport(summary(repeated, [0, 137]));
+  assert.match(killed.lines.join('\n'), /1 item written again, 1 of them fetched again .*at-least-once/);
+  const calm = crawlReport(summary(repeated, [0, 0]));
+  assert.equal(calm.ok, false);
+  assert.match(calm.lines.join('\n'), /MISMATCH[\s\S]*1 duplicated/);
 });
