@@ -3,7 +3,7 @@ import { readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { cacheDir } from '../../provision/lab-env.ts';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
-import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
+import { leftovers, node, pidsWith, rootSkip } from './netns-support.ts';
 
 // Lab "t4r" on 10.213.42.0/24. The Debian cache is shared with lab:up and built once
 // (about 40-75 s the first time); later runs only copy it per node.
@@ -11,7 +11,7 @@ const labId = 't4r';
 const stateDir = `/var/tmp/crawl-lab-test-${labId}`;
 const rootfs = { cacheDir: cacheDir(), mirror: 'http://deb.debian.org/debian', suite: 'bookworm' };
 const nodes = [node('master', '10.213.42.10', 'master'), node('worker1', '10.213.42.11')];
-const skip = isRoot ? false : 'needs root (debootstrap, chroot, namespaces)';
+const skip = rootSkip('needs root (debootstrap, chroot, namespaces): run as root, as CI does');
 
 /** A Redis PING over bash's /dev/tcp, so the worker needs no redis-cli. */
 const PING = ['bash', '-c', 'exec 3<>/dev/tcp/10.213.42.10/6379 && printf "PING\\r\\n" >&3 && head -c 5 <&3'];
