@@ -21,6 +21,9 @@ test('crawl --help documents every command and the settings precedence', async (
   }
   const s = await crawlCli(['--help', 'settings']).done;
   assert.match(s.stdout, /concurrentRequests = 16 {4}\[CRAWL_CONCURRENT_REQUESTS\]/);
+  // issue 13: which timeout covers what
+  assert.match(s.stdout, /downloadTimeout[\s\S]*?it also bounds the wait for the headers/);
+  assert.match(s.stdout, /downloadHeadersTimeout[\s\S]*?downloadTimeout bounds this wait too/);
   const run = await crawlCli(['run', '--help']).done;
   assert.match(run.stdout, /exits 0 when the whole\s+distributed crawl is finished/);
 });
