@@ -40,6 +40,15 @@ export class RequestHandler {
     try {
       this.checkRequest(req);
       const result = await downloader.fetch(req, signal);
+      // one line per request at logLevel=debug (issue 13)
+      this.deps.log.debug('fetched', {
+        method: req.method,
+        url: req.url,
+        status: result.status,
+        bytes: result.body.length,
+        ms: Math.round(result.latencyMs),
+        worker: this.deps.settings.workerId,
+      });
       if (result.redirectTo !== undefined) {
         this.deps.log.debug('redirect queued through the fingerprint filter', {
           url: req.url,

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { crawlCli } from '../../helpers/crawl-cli.ts';
+import { startHttp } from '../../helpers/http.ts';
 import { sharedRedis, startRedis } from '../../helpers/redis.ts';
 
 const SPIDER = 'test/fixtures/spiders/graph-spider.ts';
@@ -137,4 +141,52 @@ test('a wrong Redis password is explained', async (t) => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Redis wants a password/);
   assert.ok(!r.stderr.includes(':wrong@'), 'the password is masked');
+});
+
+test('issue 13: at logLevel=debug each request logs one line with method, url, status, bytes, ms and worker; none at info', async (t) => {
+  const srv = await startHttp((q, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
+  );
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-debug-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'links.ts');
+  writeFileSync(
+    spider,
+    `import { defineSpider } from 'crawl-lab';
+export default defineSpider({
+  name: 'links',
+  startUrls: [${JSON.stringify(`${srv.origin}/`)}],
+  *parse(response) {
+    yield* response.followAll('a');
+  },
+});
+`,
+  );
+  const args = (level: string) => [
+    'run',
+    spider,
+    '--redis',
+    'memory',
+    '--worker-id',
+    'w7',
+    '--set',
+    `logLevel=${level}`,
+    '--set',
+    'robotstxtObey=false',
+  ];
+  const debug = await crawlCli(args('debug')).done;
+  assert.equal(debug.code, 0, debug.stderr);
+  const lines = `${debug.stdout}${debug.stderr}`.split('\n').filter((l) => / fetched /.test(l));
+  assert.equal(lines.length, 2, lines.join('\n'));
+  for (const [i, path] of ['/', '/1'].entries())
+    assert.match(
+      lines[i]!,
+      new RegExp(
+        `DEBUG .*fetched method=GET url=${srv.origin.replace(/\./g, '\\.')}${path} status=200 bytes=\\d+ ms=\\d+ worker=w7$`,
+      ),
+    );
+  const info = await crawlCli(args('info')).done;
+  assert.equal(info.code, 0, info.stderr);
+  assert.doesNotMatch(`${info.stdout}${info.stderr}`, / fetched /);
 });
