@@ -1,5 +1,6 @@
 import { isCrawlError } from '../errors.ts';
 import { redact } from '../log.ts';
+import { VERSION } from '../version.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
@@ -22,6 +23,10 @@ export async function main(argv: string[]): Promise<number> {
     else if (topic && COMMAND_HELP[topic]) console.log(COMMAND_HELP[topic]);
     else console.log(MAIN_HELP);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    console.log(`crawl-lab ${VERSION}`);
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -189,4 +189,16 @@ export default defineSpider({
   const info = await crawlCli(args('info')).done;
   assert.equal(info.code, 0, info.stderr);
   assert.doesNotMatch(`${info.stdout}${info.stderr}`, / fetched /);
+});
+
+test('issue 13: crawl --version prints the version of package.json', async () => {
+  const r = await crawlCli(['--version']).done;
+  assert.equal(r.code, 0, r.stderr);
+  const { version } = JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  assert.equal(r.stdout, `crawl-lab ${version}\n`);
+  assert.match((await crawlCli(['--help']).done).stdout, /crawl --version/);
 });
