@@ -32,6 +32,7 @@ export interface HandlerDeps {
  */
 export class RequestHandler {
   readonly #warnedOffsite = new Set<string>();
+  #warnedNotText = false;
   constructor(private readonly deps: HandlerDeps) {}
 
   async handle(lease: Lease, signal: AbortSignal): Promise<Outcome> {
@@ -112,7 +113,15 @@ export class RequestHandler {
     if (error instanceof IgnoreRequest) {
       stats.inc(statFor.ignored(code));
       signals.emit('request_dropped', { request: req, code, reason });
-      log.debug('request ignored', { url: req.url, code, reason });
+      // a response the callback could not read (response.$ on JSON or a PDF) is a spider bug: said once, then counted
+      if (code === 'CRAWL_E_NOT_TEXT' && !this.#warnedNotText) {
+        this.#warnedNotText = true;
+        log.warn('callback failed on a response that is not HTML/text (later ones are counted in stats)', {
+          url: req.url,
+          code,
+          reason,
+        });
+      } else log.debug('request ignored', { url: req.url, code, reason });
       return { kind: 'done', leaseId: lease.leaseId, newRequests: fromErrback };
     }
     if (error instanceof CrawlError && error.code === 'CRAWL_E_HTTP_RETRYABLE')

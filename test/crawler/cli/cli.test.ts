@@ -202,3 +202,35 @@ test('issue 13: crawl --version prints the version of package.json', async () =>
   assert.equal(r.stdout, `crawl-lab ${version}\n`);
   assert.match((await crawlCli(['--help']).done).stdout, /crawl --version/);
 });
+
+test('issue 13: response.$ on a JSON response fails with CRAWL_E_NOT_TEXT, said once as a warning, counted in stats and shown in the summary', async (t) => {
+  const srv = await startHttp((_q, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}'),
+  );
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-not-html-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'titles.ts');
+  writeFileSync(
+    spider,
+    `import { defineSpider } from 'crawl-lab';
+export default defineSpider({
+  name: 'titles',
+  startUrls: [${JSON.stringify(`${srv.origin}/`)}],
+  *parse(response) {
+    yield { title: response.$('title').text() };
+  },
+});
+`,
+  );
+  const base = ['run', spider, '--redis', 'memory', '--set', 'robotstxtObey=false'];
+  const plain = await crawlCli(base).done;
+  assert.equal(plain.code, 0, plain.stderr);
+  const out = `${plain.stdout}${plain.stderr}`;
+  assert.match(out, /WARN .*code=CRAWL_E_NOT_TEXT .*its content type is application\/json/);
+  assert.match(out, /^ {2}ignored {5}: 1 CRAWL_E_NOT_TEXT/m);
+  const json = await crawlCli([...base, '--json']).done;
+  const summary = JSON.parse(json.stdout.trim().split('\n').at(-1)!) as { local: Record<string, number> };
+  assert.equal(summary.local['request_ignored/CRAWL_E_NOT_TEXT'], 1);
+  assert.equal(summary.local['item_scraped_count'] ?? 0, 0);
+});
