@@ -341,6 +341,12 @@ export const SETTINGS = {
     doc: 'Write items as JSON lines to this file (--output).',
   }),
   /** @default false */
+  feedOverwrite: spec({
+    default: false,
+    kind: { type: 'bool' },
+    doc: 'Replace the feedUri file at the start instead of appending to it (--overwrite, Scrapy -O).',
+  }),
+  /** @default false */
   redisItemsEnabled: spec({
     default: false,
     kind: { type: 'bool' },

@@ -234,3 +234,43 @@ export default defineSpider({
   assert.equal(summary.local['request_ignored/CRAWL_E_NOT_TEXT'], 1);
   assert.equal(summary.local['item_scraped_count'] ?? 0, 0);
 });
+
+test('issue 13: --output appends to the file; --overwrite replaces it (Scrapy -O)', async (t) => {
+  const srv = await startHttp((q, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
+  );
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-overwrite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'pages.ts');
+  writeFileSync(
+    spider,
+    `import { defineSpider } from 'crawl-lab';
+export default defineSpider({
+  name: 'pages',
+  startUrls: [${JSON.stringify(`${srv.origin}/`)}],
+  itemKey: (item) => String(item['url']),
+  *parse(response) {
+    yield { url: response.url };
+    yield* response.followAll('a');
+  },
+});
+`,
+  );
+  const out = join(dir, 'items.jsonl');
+  writeFileSync(out, '{"_key":"old","url":"from an earlier run"}\n');
+  const base = ['run', spider, '--redis', 'memory', '--set', 'robotstxtObey=false', '--output', out];
+  const urls = () =>
+    readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { url: string }).url)
+      .sort();
+  const appended = await crawlCli(base).done;
+  assert.equal(appended.code, 0, appended.stderr);
+  assert.deepEqual(urls(), ['from an earlier run', `${srv.origin}/`, `${srv.origin}/1`]);
+  const replaced = await crawlCli([...base, '--overwrite']).done;
+  assert.equal(replaced.code, 0, replaced.stderr);
+  assert.deepEqual(urls(), [`${srv.origin}/`, `${srv.origin}/1`]);
+  assert.match((await crawlCli(['run', '--help']).done).stdout, /--overwrite {11}replace FILE/);
+});
