@@ -112,7 +112,7 @@ export function createWorker(options: WorkerOptions): {
     });
   }
   const steps: PipelineStep[] = [...(spider.pipelines ?? []), ...(options.extraSteps ?? [])];
-  if (settings.feedUri) steps.push(jsonlSink(settings.feedUri));
+  if (settings.feedUri) steps.push(jsonlSink(settings.feedUri, { overwrite: settings.feedOverwrite }));
   if (settings.redisItemsEnabled) {
     if (!redis) {
       throw new ConfigError(

@@ -17,6 +17,7 @@ Usage:
   crawl fingerprint <url ...>        a URL's canonical form and request fingerprint (no Redis)
   crawl --help settings              every setting, its default and what it does
   crawl <command> --help             details of one command
+  crawl --version                    the crawler's version
 
 <spider> is a bundled spider (tieba, follow-all) or a path to a module whose
 default export is a spider (see README "Write a spider").

@@ -1,6 +1,7 @@
 import { suggest } from '../../common/suggest.ts';
 import { isCrawlError } from '../errors.ts';
 import { redact } from '../log.ts';
+import { VERSION } from '../version.ts';
 import { fingerprintCommand } from './commands/fingerprint.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { runCommand } from './commands/run.ts';
@@ -39,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     else if (topic && COMMAND_HELP[topic]) console.log(COMMAND_HELP[topic]);
     else console.log(MAIN_HELP);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    console.log(`crawl-lab ${VERSION}`);
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../engine/engine.ts';
-import { STAT } from '../stats.ts';
+import { STAT, statFor } from '../stats.ts';
 
 const n = (v: unknown) => (typeof v === 'number' ? v : Number(v) || 0);
 
@@ -16,6 +16,13 @@ export function formatSummary(spider: string, s: RunSummary): string {
     `  this worker : ${mine} pages (${pages > 0 ? Math.round((100 * mine) / pages) : 0}% of all), ` +
       `${n(s.local[STAT.items])} items, ${secs.toFixed(1)} s, ${secs > 0 ? (mine / secs).toFixed(1) : '0'} pages/s`,
   ];
+  // requests dropped by a typed error (response.$ on a response that is not HTML, a bad URL, ...): never silent
+  const prefix = statFor.ignored('');
+  const ignored = Object.entries(c)
+    .filter(([k, v]) => k.startsWith(prefix) && n(v) > 0)
+    .map(([k, v]) => `${n(v)} ${k.slice(prefix.length)}`);
+  if (ignored.length > 0)
+    lines.push(`  ignored     : ${ignored.join(', ')} (crawl stats ${spider} shows every counter)`);
   return lines.join('\n');
 }
 

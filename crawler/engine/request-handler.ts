@@ -32,6 +32,7 @@ export interface HandlerDeps {
  */
 export class RequestHandler {
   readonly #warnedOffsite = new Set<string>();
+  #warnedNotText = false;
   constructor(private readonly deps: HandlerDeps) {}
 
   async handle(lease: Lease, signal: AbortSignal): Promise<Outcome> {
@@ -40,6 +41,15 @@ export class RequestHandler {
     try {
       this.checkRequest(req);
       const result = await downloader.fetch(req, signal);
+      // one line per request at logLevel=debug (issue 13)
+      this.deps.log.debug('fetched', {
+        method: req.method,
+        url: req.url,
+        status: result.status,
+        bytes: result.body.length,
+        ms: Math.round(result.latencyMs),
+        worker: this.deps.settings.workerId,
+      });
       if (result.redirectTo !== undefined) {
         this.deps.log.debug('redirect queued through the fingerprint filter', {
           url: req.url,
@@ -103,7 +113,15 @@ export class RequestHandler {
     if (error instanceof IgnoreRequest) {
       stats.inc(statFor.ignored(code));
       signals.emit('request_dropped', { request: req, code, reason });
-      log.debug('request ignored', { url: req.url, code, reason });
+      // a response the callback could not read (response.$ on JSON or a PDF) is a spider bug: said once, then counted
+      if (code === 'CRAWL_E_NOT_TEXT' && !this.#warnedNotText) {
+        this.#warnedNotText = true;
+        log.warn('callback failed on a response that is not HTML/text (later ones are counted in stats)', {
+          url: req.url,
+          code,
+          reason,
+        });
+      } else log.debug('request ignored', { url: req.url, code, reason });
       return { kind: 'done', leaseId: lease.leaseId, newRequests: fromErrback };
     }
     if (error instanceof CrawlError && error.code === 'CRAWL_E_HTTP_RETRYABLE')

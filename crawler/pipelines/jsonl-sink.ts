@@ -5,11 +5,12 @@ import type { Item } from '../spiders/spider.ts';
 import type { ItemContext, PipelineStep } from './types.ts';
 
 /**
- * Appends items as JSON lines (`--output items.jsonl`), each with its `_key`.
+ * Appends items as JSON lines (`--output items.jsonl`), each with its `_key`;
+ * with `overwrite` (`--overwrite`) the file is emptied when the sink opens.
  * A file is append-only, so a page re-delivered after a worker crash can add an
  * item a second time; use the Redis list or MongoDB sink where that matters.
  */
-export function jsonlSink(path: string): PipelineStep {
+export function jsonlSink(path: string, o: { overwrite?: boolean } = {}): PipelineStep {
   const full = resolve(path);
   let stream: WriteStream | undefined;
   let buffer: string[] = [];
@@ -17,7 +18,7 @@ export function jsonlSink(path: string): PipelineStep {
     name: 'jsonl',
     async open() {
       mkdirSync(dirname(full), { recursive: true });
-      stream = createWriteStream(full, { flags: 'a' });
+      stream = createWriteStream(full, { flags: o.overwrite ? 'w' : 'a' });
       await new Promise<void>((ok, fail) => {
         stream!.once('open', () => ok());
         stream!.once('error', (cause) =>

@@ -124,19 +124,19 @@ export const SETTINGS = {
   downloadConnectTimeout: spec({
     default: 10,
     kind: { type: 'number', min: 0.001, max: 3600 },
-    doc: 'Seconds to open a TCP/TLS connection.',
+    doc: 'Seconds to open a TCP/TLS connection (counted in downloadTimeout too).',
   }),
   /** @default 30 */
   downloadHeadersTimeout: spec({
     default: 30,
     kind: { type: 'number', min: 0.001, max: 3600 },
-    doc: 'Seconds to wait for the response headers once the request is sent.',
+    doc: 'Seconds to wait for the response headers once the request is sent; downloadTimeout bounds this wait too, whichever ends first.',
   }),
   /** @default 180 */
   downloadTimeout: spec({
     default: 180,
     kind: { type: 'number', min: 0.001, max: 86400 },
-    doc: 'Seconds for a whole download, body included (DOWNLOAD_TIMEOUT).',
+    doc: 'Seconds for a whole download, from sending the request to the last body byte: it also bounds the wait for the headers (DOWNLOAD_TIMEOUT).',
   }),
   /** @default 33554432 (32 MiB) */
   downloadMaxsize: spec({
@@ -351,6 +351,12 @@ export const SETTINGS = {
     default: '',
     kind: { type: 'string', pattern: /^[^\0]*$/, example: 'items.jsonl' },
     doc: 'Write items as JSON lines to this file (--output).',
+  }),
+  /** @default false */
+  feedOverwrite: spec({
+    default: false,
+    kind: { type: 'bool' },
+    doc: 'Replace the feedUri file at the start instead of appending to it (--overwrite, Scrapy -O).',
   }),
   /** @default false */
   redisItemsEnabled: spec({

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,12 @@ export interface TestMongo {
 }
 
 export interface StartMongoOptions {
-  /** Start with authentication on and this user (FerretDB only: MONGO_URL and mongod are used as they are). */
+  /**
+   * A server that checks this user: FerretDB and mongod started here with
+   * authentication on and the user made; with MONGO_URL, its own credentials
+   * when it has some (the tests take user and password from the returned url),
+   * else this user created on it (with a random suffix) and dropped by stop().
+   */
   auth?: { user: string; password: string };
   env?: NodeJS.ProcessEnv;
 }
@@ -68,18 +74,29 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<TestM
   const env = options.env ?? process.env;
   const kind = whichMongo(env);
   if (kind === 'env') {
-    if (options.auth)
-      throw new Error('startMongo: auth is only set up on a FerretDB started here, not MONGO_URL');
-    return { url: env['MONGO_URL'] as string, kind, port: undefined, stop: async () => {} };
+    const given = env['MONGO_URL'] as string;
+    if (options.auth) return withUser(given, 'env', undefined, options.auth, async () => {});
+    return { url: given, kind, port: undefined, stop: async () => {} };
   }
   if (kind === 'mongod') {
-    if (options.auth)
-      throw new Error('startMongo: auth is only set up on a FerretDB started here, not mongod');
     const mongod = onPath('mongod', env) as string;
-    return startChild('mongod', (port, dir) => [
+    const started = await startChild('mongod', (port, dir) => [
       mongod,
-      ['--port', String(port), '--bind_ip', '127.0.0.1', '--dbpath', dir, '--quiet', '--nounixsocket'],
+      [
+        '--port',
+        String(port),
+        '--bind_ip',
+        '127.0.0.1',
+        '--dbpath',
+        dir,
+        '--quiet',
+        '--nounixsocket',
+        ...(options.auth ? ['--auth'] : []),
+      ],
     ]);
+    // the first user comes in through mongod's localhost exception
+    if (options.auth) return withUser(started.url, 'mongod', started.port, options.auth, started.stop);
+    return started;
   }
   if (kind === 'ferretdb') {
     const bin = executable(ferretdbPath(env)) ? ferretdbPath(env) : (onPath('ferretdb', env) as string);
@@ -111,6 +128,50 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<TestM
     return started;
   }
   throw new Error(`no MongoDB-protocol server found: ${HOW_TO_GET_ONE}`);
+}
+
+/**
+ * `url` with a user of its own: a MONGO_URL that carries credentials is used as
+ * it is; otherwise the user is created in admin (root role), and dropped again
+ * on stop when the server is not ours to throw away.
+ */
+async function withUser(
+  url: string,
+  kind: MongoKind,
+  port: number | undefined,
+  auth: { user: string; password: string },
+  stopServer: () => Promise<void>,
+): Promise<TestMongo> {
+  const given = new URL(url);
+  if (given.username) return { url, kind, port, stop: stopServer };
+  const user = kind === 'env' ? `${auth.user}-${randomBytes(4).toString('hex')}` : auth.user;
+  const admin = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await admin.db('admin').command({ createUser: user, pwd: auth.password, roles: ['root'] });
+  } catch (error) {
+    throw new Error(
+      `the ${kind === 'env' ? 'MONGO_URL' : kind} server could not create a test user (${String(error)}): give MONGO_URL a user and password, or use a server with users (mongod, FerretDB with --test-enable-new-auth)`,
+      { cause: error },
+    );
+  } finally {
+    await admin.close();
+  }
+  const withCredentials = new URL(url);
+  withCredentials.username = encodeURIComponent(user);
+  withCredentials.password = encodeURIComponent(auth.password);
+  withCredentials.searchParams.set('authSource', 'admin');
+  const stop = async () => {
+    if (kind === 'env') {
+      const c = new MongoClient(withCredentials.toString(), { serverSelectionTimeoutMS: 5000 });
+      await c
+        .db('admin')
+        .command({ dropUser: user })
+        .catch(() => {});
+      await c.close();
+    }
+    await stopServer();
+  };
+  return { url: withCredentials.toString(), kind, port, stop };
 }
 
 async function startChild(

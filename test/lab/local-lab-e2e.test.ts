@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildCrawler } from '../../lab/build/bundle.ts';
+import type { CrawlResult } from '../../lab/commands/crawl.ts';
 import { assertCrawlSummary, isRoot, pidsWith, runAsNobody } from '../provision/netns-support.ts';
 
 /**
@@ -28,6 +38,13 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Every node's items.jsonl under the lab's state folder. */
+function itemFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('items.jsonl'))
+    .map((f) => join(dir, f));
+}
+
 const run = (argv: string[], env: NodeJS.ProcessEnv) => runAsNobody(argv, env, 120_000);
 
 /** lab:up without the dist/ build (the build writes into the repository, which `nobody` may not). */
@@ -38,7 +55,7 @@ const reports = await labUp(lab);
 console.log(JSON.stringify({ choice: lab.choice, ips: lab.nodes.map((n) => n.ip), reports }));
 `;
 
-test('the local provider brings the lab up without root, re-runs without changes, crawls the mini site exactly and destroy leaves nothing', {
+test('the local provider brings the lab up without root, re-runs without changes, crawls the mini site exactly (truth check: a lost item, a duplicated item and a page fetched twice are each named, exit 1) and destroy leaves nothing', {
   timeout: 300_000,
 }, async (t) => {
   if (isRoot) await buildCrawler();
@@ -93,8 +110,58 @@ mongodb: { enabled: false }
   );
   assert.ok(up2.reports.filter((r) => r.step !== 'node-runtime').every((r) => r.status === 'ok'));
 
-  const crawl = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts'], env);
+  const crawl = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts', '--json'], env);
   assertCrawlSummary(crawl);
+
+  // the mutation check of the truth: lose one item, duplicate another, fetch one page twice;
+  // lab:crawl --check must name each of the three and exit non-zero
+  const files = itemFiles(join(dir, 'state'));
+  assert.ok(files.length > 0, 'the lab keeps its items in JSON lines');
+  const keyOf = (line: string) => (JSON.parse(line) as { _key: string })._key;
+  const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean));
+  const lost = keyOf(lines[0]!);
+  const copy = lines.find((l) => keyOf(l) !== lost)!;
+  for (const f of files) {
+    const kept = readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l && keyOf(l) !== lost);
+    writeFileSync(f, kept.map((l) => `${l}\n`).join(''));
+  }
+  appendFileSync(files[0]!, `${copy}\n`);
+  const site = `http://127.0.0.10:${sitePort}`;
+  const hits = (await (await fetch(`${site}/__truth/hits`)).json()) as { pages: Record<string, number> };
+  const again = Object.keys(hits.pages).find((p) => /^\/p\/\d+\?pn=1$/.test(p))!;
+  assert.equal((await fetch(`${site}${again}`)).status, 200);
+  const check = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts', '--check', '--json'], env);
+  assert.equal(check.code, 1, check.stdout + check.stderr);
+  const result = JSON.parse(check.stdout.trim().split('\n').at(-1)!) as CrawlResult;
+  assert.equal(result.ok, false);
+  assert.equal(result.truth?.exact, false);
+  assert.deepEqual(
+    {
+      lost: result.truth?.store.lost,
+      duplicated: result.truth?.store.duplicated,
+      twice: result.truth?.fetches.twice,
+    },
+    { lost: 1, duplicated: 1, twice: 1 },
+  );
+  assert.deepEqual(
+    result.truth?.differences.filter((d) => ['missing', 'duplicated', 'fetched twice'].includes(d.kind)),
+    [
+      { kind: 'missing', what: `thread ${lost}` },
+      { kind: 'duplicated', what: `thread ${keyOf(copy)}` },
+      { kind: 'fetched twice', what: `${again} (2 times)` },
+    ],
+  );
+  const plain = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts', '--check'], env);
+  assert.equal(plain.code, 1);
+  assert.match(plain.stdout, /MISMATCH/);
+  for (const named of [
+    `missing: thread ${lost}`,
+    `duplicated: thread ${keyOf(copy)}`,
+    `fetched twice: ${again}`,
+  ])
+    assert.ok(plain.stdout.includes(named), `the summary names "${named}":\n${plain.stdout}`);
 
   const destroy = await run(['node', '--import', 'tsx', 'scripts/lab/destroy.ts'], env);
   assert.equal(destroy.code, 0, destroy.stderr);

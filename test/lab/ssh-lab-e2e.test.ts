@@ -146,7 +146,16 @@ test('provider: ssh brings the lab up over SSH on existing machines and crawls a
   t.diagnostic(
     `crawl: ${result.pages} pages, per node ${JSON.stringify(result.perNode)}, ${reports.length} step reports`,
   );
-  assert.equal(result.pages, result.expectedPages, 'every page of the site fetched exactly once');
+  // the truth check, structured: the store document by document, the site's hit log page by page
+  assert.ok(result.truth, 'the mini-Tieba crawl is checked against the truth');
+  assert.deepEqual(result.truth.differences, [], 'no difference with the site truth');
+  assert.equal(result.truth.exact, true);
+  assert.equal(result.truth.store.found, result.truth.store.expected, 'every thread document in the store');
+  assert.equal(
+    result.truth.fetches.fetched,
+    result.truth.fetches.expected,
+    'each page fetched once, by the site',
+  );
   assert.ok(
     result.workers.every((w) => w.exit === 0),
     JSON.stringify(result.workers),

@@ -10,7 +10,7 @@ import { type LabConfig, loadLabConfig } from '../../provision/config/index.ts';
 import { openLab } from '../../provision/lab.ts';
 import { SshProvider } from '../../provision/providers/ssh.ts';
 import { VagrantProvider } from '../../provision/providers/vagrant/provider.ts';
-import { isRoot } from './netns-support.ts';
+import { isRoot, rootSkip } from './netns-support.ts';
 
 /**
  * provider: auto and explicit choices. Vagrant and hypervisors cannot run on
@@ -135,7 +135,7 @@ test('(mocked hypervisor) a VirtualBox without its kernel module leaves vagrant 
 });
 
 test('with no vagrant on PATH, auto picks netns as root and keeps the lab.yaml addresses', {
-  skip: !isRoot && 'needs root: the netns branch',
+  skip: rootSkip('needs root: the netns branch'),
 }, async (t) => {
   const { dir, bin, config } = setup(t, 'provider: auto\n');
   const r = await choose(config, dir, bin);

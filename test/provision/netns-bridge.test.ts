@@ -3,13 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
 import { execArgv } from '../../provision/transports/exec.ts';
-import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
+import { leftovers, node, pidsWith, rootSkip } from './netns-support.ts';
 
 // Lab "t4b" on 10.213.41.0/24: names and subnet used by no other test file.
 const labId = 't4b';
 const stateDir = `/var/tmp/crawl-lab-test-${labId}`;
 const nodes = [node('alpha', '10.213.41.10', 'master'), node('beta', '10.213.41.11')];
-const skip = isRoot ? false : 'needs root (network namespaces)';
+const skip = rootSkip('needs root (network namespaces): run as root, as CI does');
 
 test('two namespaces on the bridge reach each other, up twice changes nothing, destroy leaves nothing', {
   skip,

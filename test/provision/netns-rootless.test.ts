@@ -153,7 +153,7 @@ test('without root the netns lab runs in a user namespace: separate hosts, Redis
   assert.equal(r.after['workerWithPassword'], 'PONG');
   assert.equal(r.after['workerLoopback'], 'no answer', "a worker's loopback is not the master's");
 
-  const crawl = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts'], env);
+  const crawl = await run(['node', '--import', 'tsx', 'scripts/lab/crawl.ts', '--json'], env);
   assertCrawlSummary(crawl);
 
   const destroy = await run(['node', '--import', 'tsx', 'scripts/lab/destroy.ts'], env);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { CrawlResult } from '../../lab/commands/crawl.ts';
 import type { LabNode } from '../../provision/types.ts';
 
 /** Test helpers for the provider tests: nodes and "is anything of this lab left?" */
@@ -11,6 +12,16 @@ export function node(name: string, ip: string, role: LabNode['role'] = 'worker')
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/**
+ * The `skip` of a test that needs root: outside CI without root it skips and
+ * says `why`; under CI=true it is never skipped (CI runs as root), so a missing
+ * precondition fails the test there instead of passing in silence.
+ */
+export function rootSkip(why: string): string | false {
+  if (process.env['CI'] === 'true') return false;
+  return isRoot ? false : why;
+}
 
 /** Runs a command as `nobody` when the test runs as root (the no-root labs), else as this user. */
 export const AS_NOBODY = isRoot
@@ -41,15 +52,30 @@ export function runAsNobody(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: n
   });
 }
 
-/** lab:crawl's summary says the crawl matched the site's truth and every node fetched pages. */
-export function assertCrawlSummary(crawl: CommandOut, nodes = ['master', 'worker1', 'worker2']): void {
+/**
+ * lab:crawl --json's structured result (CrawlResult): exit 0, every worker ended
+ * well, the truth check exact (the item store document by document and the
+ * site's hit log page by page, no difference named), and every node fetched pages.
+ */
+export function assertCrawlSummary(crawl: CommandOut, nodes = ['master', 'worker1', 'worker2']): CrawlResult {
   assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
-  assert.match(
-    crawl.stdout,
-    /matches the site's ground truth: \d+ thread documents in .*; \d+ pages, each fetched once/,
+  const result = JSON.parse(crawl.stdout.trim().split('\n').at(-1) ?? '') as CrawlResult;
+  assert.ok(result.ok, crawl.stderr);
+  assert.ok(result.truth, 'the mini-Tieba crawl is checked against the truth');
+  assert.deepEqual(result.truth.differences, [], 'no difference with the site truth');
+  assert.equal(result.truth.exact, true);
+  assert.equal(result.truth.store.found, result.truth.store.expected, 'every thread document in the store');
+  assert.equal(
+    result.truth.fetches.fetched,
+    result.truth.fetches.expected,
+    'each page fetched once, by the site',
   );
-  for (const node of nodes)
-    assert.match(crawl.stdout, new RegExp(`${node} +[1-9]\\d* pages`), `${node} did part of the work`);
+  assert.ok(
+    result.crawl?.workers.every((w) => w.exit === 0),
+    JSON.stringify(result.crawl?.workers),
+  );
+  for (const node of nodes) assert.ok((result.crawl?.perNode[node] ?? 0) > 0, `${node} did part of the work`);
+  return result;
 }
 
 /** Everything a netns lab with this id could leave behind, as readable strings (empty = clean). */

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadLabConfig } from '../../provision/config/index.ts';
+import { DEFAULT_LAB_CONFIG_PATH, loadLabConfig } from '../../provision/config/index.ts';
 import { cacheDir, REPO_ROOT as ROOT } from '../../provision/lab-env.ts';
 import { formatPlan, type LabPlan, planLab } from '../../provision/plan/plan-lab.ts';
 import { planProvider } from '../../provision/plan/provider.ts';
@@ -10,6 +11,15 @@ import { ferretdbPath } from '../helpers/mongo-server.ts';
 
 export const PLANS = fileURLToPath(new URL('./fixtures/plans/', import.meta.url));
 /** Never created: plans only name it. */
+/** The plans snapshot-tested in fixtures/plans/<name>.txt, each from its lab.yaml. */
+export const PLAN_CASES: [name: string, config: string][] = [
+  ['default', DEFAULT_LAB_CONFIG_PATH],
+  ['hostile', join(PLANS, 'hostile.yaml')],
+  ['article-exact', join(PLANS, 'article-exact.yaml')],
+  ['vagrant', join(PLANS, 'vagrant.yaml')],
+  ['ssh', join(PLANS, 'ssh.yaml')],
+];
+
 export const PLAN_STATE = '/var/tmp/crawl-lab-plan-state';
 
 export async function planOf(configPath: string): Promise<{ plan: LabPlan; text: string }> {

@@ -221,10 +221,28 @@ test('a real redis-server accepts the lab configuration and demands the password
     rmSync(dir, { recursive: true, force: true });
   });
   const cli = (...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
-  for (let i = 0; i < 100 && !output.includes('Ready to accept connections'); i++) {
-    assert.equal(server.exitCode, null, `redis-server refused the config:\n${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // wait for Redis to say it is ready (an event), or to exit refusing the config; a generous deadline only for a hang
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server not ready after 60 s:\n${output}`)),
+      60_000,
+    );
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      server.stdout.off('data', onData);
+      server.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onData = () => {
+      if (output.includes('Ready to accept connections')) done();
+    };
+    const onExit = (code: number | null) =>
+      done(new Error(`redis-server refused the config (exit ${code}):\n${output}`));
+    server.stdout.on('data', onData);
+    server.once('exit', onExit);
+    onData();
+  });
   assert.match((await cli('ping')).stdout, /NOAUTH/);
   const auth = ['-a', PASSWORD, '--no-auth-warning'];
   assert.equal((await cli(...auth, 'ping')).stdout.trim(), 'PONG');

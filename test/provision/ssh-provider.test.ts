@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { SshProvider } from '../../provision/providers/ssh.ts';
 import { serviceState, startService } from '../../provision/services.ts';
 import type { SshTransport } from '../../provision/transports/ssh.ts';
-import { isRoot, node } from './netns-support.ts';
+import { node, rootSkip } from './netns-support.ts';
 import { startSshLab } from './ssh-lab.ts';
 
 test('detect() needs ssh and rsync on this machine and says which one is missing', async () => {
@@ -36,9 +36,7 @@ test('plan() shows the login check up runs per node, quoted, with sudo for non-r
   });
 });
 
-const skip = isRoot
-  ? false
-  : 'needs root (network namespaces for the sshd stand-ins): run as root, as CI does';
+const skip = rootSkip('needs root (network namespaces for the sshd stand-ins): run as root, as CI does');
 
 test('SshProvider against real sshd in network namespaces', { skip, timeout: 90_000 }, async (t) => {
   const lab = await startSshLab();

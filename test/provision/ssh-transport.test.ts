@@ -7,16 +7,14 @@ import { execArgv } from '../../provision/transports/exec.ts';
 import { SshTransport } from '../../provision/transports/ssh.ts';
 import { renderSshConfig } from '../../provision/transports/ssh-config.ts';
 import type { LabNode, Step } from '../../provision/types.ts';
-import { isRoot } from './netns-support.ts';
+import { rootSkip } from './netns-support.ts';
 import { startSshLab } from './ssh-lab.ts';
 
 /**
  * SshTransport against real sshd servers inside two netns stand-ins (lab id
  * `ssh`, 10.57.1.0/24). Needs root for the namespaces; CI runs as root.
  */
-const skip = isRoot
-  ? false
-  : 'needs root (network namespaces for the sshd stand-ins): run as root, as CI does';
+const skip = rootSkip('needs root (network namespaces for the sshd stand-ins): run as root, as CI does');
 
 /** Words a shell would love to interpret; each must arrive exactly as written. */
 const HOSTILE = [

@@ -31,13 +31,13 @@ test('generated passwords are stored 0600 once and read back unchanged without r
   assert.equal(statSync(file).mode & 0o777, 0o600, 'looser rights are tightened again');
 });
 
-test('twenty lab commands starting at once all read the same complete secrets', async (t) => {
+test('twenty lab commands starting at once on a fresh state folder create the secrets once and all read the same ones', async (t) => {
   const dir = stateDir(t);
   const script = `
     import { loadSecrets } from ${JSON.stringify(fileURLToPath(new URL('../../provision/state.ts', import.meta.url)))};
     import { LAB_DEFAULTS } from ${JSON.stringify(fileURLToPath(new URL('../../provision/config/defaults.ts', import.meta.url)))};
     console.log(loadSecrets({ ...LAB_DEFAULTS, source: 'x' }, process.argv[1]).redisPassword);`;
-  loadSecrets(config, dir);
+  // no secrets file yet: all twenty race to create it
   const runs = Array.from(
     { length: 20 },
     () =>

@@ -8,7 +8,7 @@ import { detectVagrant } from '../../provision/providers/vagrant/detect.ts';
 import { VagrantProvider } from '../../provision/providers/vagrant/provider.ts';
 import { execArgv } from '../../provision/transports/exec.ts';
 import type { SshTransport } from '../../provision/transports/ssh.ts';
-import { isRoot } from './netns-support.ts';
+import { rootSkip } from './netns-support.ts';
 import { startSshLab } from './ssh-lab.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -70,9 +70,7 @@ test('plan() lists the exact vagrant commands, run in the repo root, then one ss
   assert.match(plan[3]!, /^ssh -F .*ssh_config.* -o ControlMaster=auto .* -- master \$'sudo -n -- true'$/);
 });
 
-const skip = isRoot
-  ? false
-  : 'needs root (network namespaces for the sshd stand-ins): run as root, as CI does';
+const skip = rootSkip('needs root (network namespaces for the sshd stand-ins): run as root, as CI does');
 
 test('up runs vagrant up once and vagrant ssh-config once, then every command goes over multiplexed ssh (mocked vagrant: no hypervisor here)', {
   skip,

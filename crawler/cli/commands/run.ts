@@ -21,7 +21,8 @@ many workers as you like, on as many machines.
                         imports resolve to this crawler)
   --redis URL           Redis holding the queue (default redis://127.0.0.1:6379/0,
                         env REDIS_URL); 'memory' = one worker, no Redis
-  --output FILE         also write items as JSON lines to FILE
+  --output FILE         also write items as JSON lines to FILE (appended)
+  --overwrite           replace FILE instead of appending to it (Scrapy -O)
   --seed                push the spider's startUrls first (duplicates are filtered,
                         so every worker may pass it)
   --worker-id NAME      name in stats and leases (default <hostname>-<pid>)
@@ -32,7 +33,12 @@ many workers as you like, on as many machines.
 export async function runCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand(
     argv,
-    { output: { type: 'string' }, seed: { type: 'boolean' }, 'worker-id': { type: 'string' } },
+    {
+      output: { type: 'string' },
+      overwrite: { type: 'boolean' },
+      seed: { type: 'boolean' },
+      'worker-id': { type: 'string' },
+    },
     RUN_HELP,
   );
   if (flags['help']) {
@@ -40,7 +46,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const ctx = await commandContext(positionals[0], flags, 'run', {
-    flagSettings: { feedUri: str(flags, 'output'), workerId: str(flags, 'worker-id') },
+    flagSettings: {
+      feedUri: str(flags, 'output'),
+      workerId: str(flags, 'worker-id'),
+      ...(flags['overwrite'] ? { feedOverwrite: true } : {}),
+    },
   });
   const { spider, settings, log } = ctx;
   const changed = Object.entries(ctx.origin).map(

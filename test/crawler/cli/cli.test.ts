@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { crawlCli } from '../../helpers/crawl-cli.ts';
+import { startHttp } from '../../helpers/http.ts';
 import { sharedRedis, startRedis } from '../../helpers/redis.ts';
 
 const SPIDER = 'test/fixtures/spiders/graph-spider.ts';
@@ -21,6 +25,9 @@ test('crawl --help documents every command and the settings precedence', async (
   }
   const s = await crawlCli(['--help', 'settings']).done;
   assert.match(s.stdout, /concurrentRequests = 16 {4}\[CRAWL_CONCURRENT_REQUESTS\]/);
+  // issue 13: which timeout covers what
+  assert.match(s.stdout, /downloadTimeout[\s\S]*?it also bounds the wait for the headers/);
+  assert.match(s.stdout, /downloadHeadersTimeout[\s\S]*?downloadTimeout bounds this wait too/);
   const run = await crawlCli(['run', '--help']).done;
   assert.match(run.stdout, /exits 0 when the whole\s+distributed crawl is finished/);
 });
@@ -153,4 +160,136 @@ test('a wrong Redis password is explained', async (t) => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Redis wants a password/);
   assert.ok(!r.stderr.includes(':wrong@'), 'the password is masked');
+});
+
+test('issue 13: at logLevel=debug each request logs one line with method, url, status, bytes, ms and worker; none at info', async (t) => {
+  const srv = await startHttp((q, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
+  );
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-debug-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'links.ts');
+  writeFileSync(
+    spider,
+    `import { defineSpider } from 'crawl-lab';
+export default defineSpider({
+  name: 'links',
+  startUrls: [${JSON.stringify(`${srv.origin}/`)}],
+  *parse(response) {
+    yield* response.followAll('a');
+  },
+});
+`,
+  );
+  const args = (level: string) => [
+    'run',
+    spider,
+    '--redis',
+    'memory',
+    '--worker-id',
+    'w7',
+    '--set',
+    `logLevel=${level}`,
+    '--set',
+    'robotstxtObey=false',
+  ];
+  const debug = await crawlCli(args('debug')).done;
+  assert.equal(debug.code, 0, debug.stderr);
+  const lines = `${debug.stdout}${debug.stderr}`.split('\n').filter((l) => / fetched /.test(l));
+  assert.equal(lines.length, 2, lines.join('\n'));
+  for (const [i, path] of ['/', '/1'].entries())
+    assert.match(
+      lines[i]!,
+      new RegExp(
+        `DEBUG .*fetched method=GET url=${srv.origin.replace(/\./g, '\\.')}${path} status=200 bytes=\\d+ ms=\\d+ worker=w7$`,
+      ),
+    );
+  const info = await crawlCli(args('info')).done;
+  assert.equal(info.code, 0, info.stderr);
+  assert.doesNotMatch(`${info.stdout}${info.stderr}`, / fetched /);
+});
+
+test('issue 13: crawl --version prints the version of package.json', async () => {
+  const r = await crawlCli(['--version']).done;
+  assert.equal(r.code, 0, r.stderr);
+  const { version } = JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  assert.equal(r.stdout, `crawl-lab ${version}\n`);
+  assert.match((await crawlCli(['--help']).done).stdout, /crawl --version/);
+});
+
+test('issue 13: response.$ on a JSON response fails with CRAWL_E_NOT_TEXT, said once as a warning, counted in stats and shown in the summary', async (t) => {
+  const srv = await startHttp((_q, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}'),
+  );
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-not-html-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'titles.ts');
+  writeFileSync(
+    spider,
+    `import { defineSpider } from 'crawl-lab';
+export default defineSpider({
+  name: 'titles',
+  startUrls: [${JSON.stringify(`${srv.origin}/`)}],
+  *parse(response) {
+    yield { title: response.$('title').text() };
+  },
+});
+`,
+  );
+  const base = ['run', spider, '--redis', 'memory', '--set', 'robotstxtObey=false'];
+  const plain = await crawlCli(base).done;
+  assert.equal(plain.code, 0, plain.stderr);
+  const out = `${plain.stdout}${plain.stderr}`;
+  assert.match(out, /WARN .*code=CRAWL_E_NOT_TEXT .*its content type is application\/json/);
+  assert.match(out, /^ {2}ignored {5}: 1 CRAWL_E_NOT_TEXT/m);
+  const json = await crawlCli([...base, '--json']).done;
+  const summary = JSON.parse(json.stdout.trim().split('\n').at(-1)!) as { local: Record<string, number> };
+  assert.equal(summary.local['request_ignored/CRAWL_E_NOT_TEXT'], 1);
+  assert.equal(summary.local['item_scraped_count'] ?? 0, 0);
+});
+
+test('issue 13: --output appends to the file; --overwrite replaces it (Scrapy -O)', async (t) => {
+  const srv = await startHttp((q, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
+  );
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-overwrite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'pages.ts');
+  writeFileSync(
+    spider,
+    `import { defineSpider } from 'crawl-lab';
+export default defineSpider({
+  name: 'pages',
+  startUrls: [${JSON.stringify(`${srv.origin}/`)}],
+  itemKey: (item) => String(item['url']),
+  *parse(response) {
+    yield { url: response.url };
+    yield* response.followAll('a');
+  },
+});
+`,
+  );
+  const out = join(dir, 'items.jsonl');
+  writeFileSync(out, '{"_key":"old","url":"from an earlier run"}\n');
+  const base = ['run', spider, '--redis', 'memory', '--set', 'robotstxtObey=false', '--output', out];
+  const urls = () =>
+    readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { url: string }).url)
+      .sort();
+  const appended = await crawlCli(base).done;
+  assert.equal(appended.code, 0, appended.stderr);
+  assert.deepEqual(urls(), ['from an earlier run', `${srv.origin}/`, `${srv.origin}/1`]);
+  const replaced = await crawlCli([...base, '--overwrite']).done;
+  assert.equal(replaced.code, 0, replaced.stderr);
+  assert.deepEqual(urls(), [`${srv.origin}/`, `${srv.origin}/1`]);
+  assert.match((await crawlCli(['run', '--help']).done).stdout, /--overwrite {11}replace FILE/);
 });

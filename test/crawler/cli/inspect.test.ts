@@ -51,12 +51,16 @@ test('inspect shows a running crawl: queue head with priorities, fingerprints, l
     async () =>
       Number(await redis.admin.hget('i1:stats', 'response_received_count')) >= 2 &&
       (await redis.admin.hlen('i1:leases:busy')) > 0 &&
-      (await redis.admin.zcard('i1:requests')) > 0,
+      (await redis.admin.zcard('i1:requests')) > 0 &&
+      (await redis.admin.llen('i1:items')) > 0,
     20_000,
-    'the worker to be mid-crawl',
+    'the worker to be mid-crawl with items in Redis',
   );
 
+  // the worker goes on storing items while inspect runs: the count read lies between these two
+  const itemsBefore = await redis.admin.llen('i1:items');
   const json = await crawlCli(inspectArgs('i1', '--json')).done;
+  const itemsAfter = await redis.admin.llen('i1:items');
   assert.equal(json.code, 0, json.stderr);
   const v = JSON.parse(json.stdout) as Record<string, unknown> & {
     nextRequests: { url: string; priority: number }[];
@@ -73,7 +77,11 @@ test('inspect shows a running crawl: queue head with priorities, fingerprints, l
   assert.ok((v['fingerprintBytes'] as number) > 0);
   assert.ok((v.leasesByWorker['busy'] ?? 0) > 0);
   assert.equal(v['startUrlsWaiting'], 0);
-  assert.equal(typeof v['itemsInRedis'], 'number');
+  const itemsInRedis = v['itemsInRedis'] as number;
+  assert.ok(
+    itemsInRedis >= itemsBefore && itemsInRedis <= itemsAfter,
+    `itemsInRedis ${itemsInRedis}: the list i1:items held ${itemsBefore} before and ${itemsAfter} after`,
+  );
   assert.ok(v.summary['pages']! >= 2);
   for (const k of ['items', 'retries', 'errors', 'duplicatesFiltered'])
     assert.equal(typeof v.summary[k], 'number');
@@ -98,15 +106,24 @@ test('inspect shows a running crawl: queue head with priorities, fingerprints, l
 
 test('inspect --watch refreshes --count times at --interval, as JSON lines or as repeated screens', async () => {
   await redis.admin.rpush('i2:start_urls', 'http://127.0.0.1:9/a');
-  const json = await crawlCli(inspectArgs('i2', '--watch', '--interval', '0.2', '--count', '3', '--json'))
-    .done;
+  // when each JSON line arrives: refreshes 4 s apart can only arrive at least ~4 s apart (the default is 2 s)
+  const watch = crawlCli(inspectArgs('i2', '--watch', '--interval', '4', '--count', '2', '--json'));
+  const arrivals: number[] = [];
+  let seen = '';
+  watch.child.stdout!.on('data', (d: Buffer) => {
+    seen += d.toString();
+    while (arrivals.length < (seen.match(/\n/g)?.length ?? 0)) arrivals.push(Date.now());
+  });
+  const json = await watch.done;
   assert.equal(json.code, 0, json.stderr);
   const lines = json.stdout.trim().split('\n');
-  assert.equal(lines.length, 3);
+  assert.equal(lines.length, 2);
   for (const l of lines) assert.equal((JSON.parse(l) as { startUrlsWaiting: number }).startUrlsWaiting, 1);
-  const plain = await crawlCli(inspectArgs('i2', '--watch', '--interval', '0.2', '--count', '2')).done;
+  const gap = arrivals[1]! - arrivals[0]!;
+  assert.ok(gap >= 3500, `the second refresh came ${gap} ms after the first: --interval 4 was not kept`);
+  const plain = await crawlCli(inspectArgs('i2', '--watch', '--interval', '0.2', '--count', '3')).done;
   assert.equal(plain.code, 0, plain.stderr);
-  assert.equal(plain.stdout.match(/^QUEUE$/gm)?.length, 2);
+  assert.equal(plain.stdout.match(/^QUEUE$/gm)?.length, 3);
   assert.match(plain.stdout, /start URLs waiting\s+1/);
 });
 

@@ -14,12 +14,13 @@ import { startRedis, type TestRedis } from '../../helpers/redis.ts';
 import { actual, type Doc, expected } from '../../helpers/tieba-truth.ts';
 
 /**
- * What the MongoDB sink does with an item, in memory: upsert by key, `$set`
+ * A FAKE of the MongoDB sink (named so in every title that uses it; the real
+ * sink is tested in tieba-mongo.test.ts): what it does with an item, in memory: upsert by key, `$set`
  * of every other field, a dotted name being a path into the document.
  */
 function mergingSink(docs: Map<string, Doc>): PipelineStep {
   return {
-    name: 'merge-in-memory',
+    name: 'fake-mongo-merge-in-memory',
     processItem(item, ctx) {
       const doc = docs.get(ctx.key) ?? {};
       docs.set(ctx.key, doc);
@@ -81,7 +82,7 @@ function assertMatchesTruth(docs: Map<string, Doc>, truth: ThreadDoc[], allPages
   for (const doc of truth) assert.deepEqual(actual(docs.get(String(doc.tid))!), expected(doc, allPages));
 }
 
-test('a crawl of 3 list pages (2024 markup, first thread pages) merges into exactly the site ground truth, one document per thread', async (t) => {
+test("a crawl of 3 list pages (2024 markup, first thread pages) merges into exactly the site ground truth, one document per thread (fake: MongoDB's $set merge done in memory)", async (t) => {
   const { site, docs, summaries } = await crawlSite(
     { listPages: 5, threadsPerPage: 20, seed: 11 },
     { maxListPages: 3 },
@@ -109,7 +110,7 @@ test('a crawl of 3 list pages (2024 markup, first thread pages) merges into exac
   assert.equal('conent' in floor, false);
 });
 
-test('two workers sharing a real Redis crawl 2017 markup with allPages: every thread, floor and sub-comment exactly once', async (t) => {
+test("two workers sharing a real Redis crawl 2017 markup with allPages: every thread, floor and sub-comment exactly once (fake: MongoDB's $set merge done in memory)", async (t) => {
   const redis = await startRedis();
   t.after(() => redis.stop());
   const { site, docs, summaries } = await crawlSite(
@@ -130,7 +131,7 @@ test('two workers sharing a real Redis crawl 2017 markup with allPages: every th
   assert.equal(pages, site.truth.pages.total, 'each page fetched once, none missed');
 });
 
-test('floors with more than 10 sub-comments get the rest from /p/comment pages 2..', async (t) => {
+test("floors with more than 10 sub-comments get the rest from /p/comment pages 2.. (fake: MongoDB's $set merge done in memory)", async (t) => {
   const { site, docs } = await crawlSite(
     { listPages: 1, threadsPerPage: 10, seed: 9, maxSubComments: 35 },
     { maxListPages: 1, allPages: true },

@@ -15,6 +15,16 @@ test('a server that never sends headers times out as CRAWL_E_TIMEOUT', async (t)
   assert.equal(stats.get('downloader/exception_type_count/CRAWL_E_TIMEOUT'), 1);
 });
 
+test('issue 13: downloadTimeout also bounds the wait for headers, under a longer downloadHeadersTimeout', async (t) => {
+  const srv = await startHttp(() => {
+    /* never answers */
+  });
+  t.after(() => srv.close());
+  const { dl } = downloader(t, { downloadTimeout: 0.3, downloadHeadersTimeout: 60 });
+  const e = await rejectsWith(dl.fetch(req(srv.url)), 'RetryableError', 'CRAWL_E_TIMEOUT');
+  assert.match(String(e['message']), /took longer than downloadTimeout \(0\.3 s\)/);
+});
+
 test('a body that never ends is aborted by downloadTimeout', async (t) => {
   const srv = await startHttp((_q, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });

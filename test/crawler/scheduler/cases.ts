@@ -82,21 +82,40 @@ export function sharedCases(make: MakeScheduler): void {
 
   test('a retried request waits in the delayed set and comes back once due', async () => {
     const s = await make();
-    await s.enqueue([req('r')]);
-    const [lease] = (await s.next(1)).leases;
-    const again = { ...lease!.request, attempt: 1 };
-    await s.complete([{ kind: 'retry', leaseId: lease!.leaseId, request: again, delayMs: 150 }]);
-    const early = await s.next(1);
-    assert.equal(early.leases.length, 0);
-    assert.equal(early.state, 'waiting');
-    assert.ok(early.nextDueInMs !== undefined && early.nextDueInMs <= 150);
+    await s.enqueue([req('later'), req('r')]);
+    const leases = (await s.next(2)).leases;
+    const [later, soon] = [
+      leases.find((l) => l.request.url.endsWith('/later'))!,
+      leases.find((l) => l.request.url.endsWith('/r'))!,
+    ];
+    // one retry due in an hour (it must stay out of reach) and one due in 150 ms (it must come back)
+    await s.complete([
+      {
+        kind: 'retry',
+        leaseId: later.leaseId,
+        request: { ...later.request, attempt: 1 },
+        delayMs: 3_600_000,
+      },
+      { kind: 'retry', leaseId: soon.leaseId, request: { ...soon.request, attempt: 1 }, delayMs: 150 },
+    ]);
     let back: CrawlRequest | undefined;
-    for (let i = 0; i < 50 && !back; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      back = (await s.next(1)).leases[0]?.request;
+    // poll with a deadline far beyond 150 ms: a loaded machine may be slow, never early
+    for (const deadline = Date.now() + 60_000; !back && Date.now() < deadline; ) {
+      const got = await s.next(1);
+      if (got.leases.length === 0) assert.equal(got.state, 'waiting', 'waiting while retries are delayed');
+      back = got.leases[0]?.request;
+      if (!back) await new Promise((r) => setTimeout(r, 20));
     }
-    assert.equal(back?.url, 'http://127.0.0.1/r');
+    assert.equal(
+      back?.url,
+      'http://127.0.0.1/r',
+      'the retry due in 150 ms came back, not the one due in an hour',
+    );
     assert.equal(back?.attempt, 1);
+    const rest = await s.next(5);
+    assert.deepEqual(rest.leases, [], 'the retry due in an hour is not handed out before it is due');
+    assert.equal(rest.state, 'waiting');
+    assert.ok(rest.nextDueInMs !== undefined && rest.nextDueInMs <= 3_600_000, String(rest.nextDueInMs));
   });
 
   test('a released lease goes back to the head of the queue', async () => {

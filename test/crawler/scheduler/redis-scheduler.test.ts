@@ -84,7 +84,8 @@ test("a stopped worker's leases go back to the queue once its lease times out", 
   // a stops heart-beating; b sees 'waiting' until a's deadline passes
   assert.equal((await b.next(5)).state, 'waiting');
   let got: string[] = [];
-  for (let i = 0; i < 40 && got.length === 0; i++) {
+  // poll until b reclaims them, with a deadline far beyond the 1 s lease (a loaded machine may lag)
+  for (const deadline = Date.now() + 60_000; got.length === 0 && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 100));
     await b.heartbeat();
     got = (await b.next(5)).leases.map((l) => l.request.url);
@@ -278,22 +279,38 @@ test('state stays waiting while another worker holds leases', async () => {
   assert.equal((await b.next(1)).state, 'finished');
 });
 
-test('next() is one Redis round trip, two when it admits start URLs; complete() is one', async () => {
-  const s = scheduler(`trips${++n}`);
+test('next() is one Redis round trip, two when it admits start URLs; complete() is one', async (t) => {
+  // the scheduler on a connection of its own, so MONITOR tells its commands from the test's
+  const client = server.client();
+  t.after(() => client.disconnect());
+  const s = scheduler(`trips${++n}`, {}, 'w1', client);
   await s.open();
   await s.enqueue([req('a'), req('b')]);
+  const address = /\baddr=(\S+)/.exec(String(await client.client('INFO')))?.[1];
+  assert.ok(address, 'CLIENT INFO names the connection address');
   const monitor = await redis.monitor();
-  const scripts: string[] = [];
-  monitor.on('monitor', (_t: string, args: string[]) => {
-    if (args[0]?.toLowerCase().startsWith('eval')) scripts.push(args[0]);
+  t.after(() => monitor.disconnect());
+  const marker = `trips-end-${n}`;
+  // every command the scheduler's connection sends (commands run inside its scripts come from "lua")
+  const sent: string[] = [];
+  const seenMarker = new Promise<void>((resolve) => {
+    monitor.on('monitor', (_t: string, args: string[], source: string) => {
+      if (source === address) sent.push(String(args[0]).toLowerCase());
+      if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) resolve();
+    });
   });
   const [lease] = (await s.next(1)).leases;
   await s.complete([{ kind: 'done', leaseId: lease!.leaseId, newRequests: [req('c')] }], { pages: 1 });
   await redis.rpush(s.keys.startUrls, 'http://127.0.0.1/start');
   await s.next(10);
   await s.next(10);
-  await new Promise((r) => setTimeout(r, 50));
-  monitor.disconnect();
-  // next, complete, next (queue), next + admit (queue now empty, start URL waiting)
-  assert.equal(scripts.length, 5);
+  // MONITOR lists commands in the order Redis ran them: once the marker sent after them shows, all did
+  await redis.echo(marker);
+  await seenMarker;
+  // next, complete, next (queue), next + admit (queue now empty, start URL waiting): five scripts, nothing else
+  assert.equal(sent.length, 5, sent.join(' '));
+  assert.ok(
+    sent.every((c) => c === 'evalsha' || c === 'eval'),
+    sent.join(' '),
+  );
 });

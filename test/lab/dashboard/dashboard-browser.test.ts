@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -46,6 +48,48 @@ async function until(check: () => Promise<boolean>, ms: number, what: string, ev
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
+/**
+ * A reverse proxy on loopback in front of the site that holds the first request
+ * matching `hold` until release(): while that page is not served the crawl
+ * cannot finish, so "still crawling" is a state the test keeps, not a time
+ * window it hopes to land in. Everything else goes straight through (the Host
+ * header too, so the site's links point at the proxy).
+ */
+async function gatedProxy(target: string, hold: (url: string) => boolean) {
+  let release = () => {};
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let held = false;
+  const server = createServer((req, res) => {
+    const forward = () => {
+      const up = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    };
+    if (!held && hold(req.url ?? '')) {
+      held = true;
+      void released.then(forward);
+    } else forward();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    held: () => held,
+    release,
+    close: () =>
+      new Promise<void>((r) => {
+        release();
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 /** The JSON summary a worker prints last on stdout (its service log holds stdout and stderr). */
 function summaryIn(logFile: string): { reason: string; crawl: Record<string, number> } {
   const lines = readFileSync(logFile, 'utf8').trim().split('\n').reverse();
@@ -75,11 +119,18 @@ test('the dashboard shows a real three-worker crawl live in Chromium: numbers mo
   const redisUrl = `redis://:${password}@127.0.0.1:${redis.port}/0`;
   const site = await startSite({ host: '127.0.0.1', port: 0, listPages: LIST_PAGES, latencyMs: 200 });
   cleanups.push(() => site.close());
+  // the last list page is held back until the test has seen the crawl running (released below)
+  const gate = await gatedProxy(
+    site.origin,
+    (url) => url.startsWith('/f?') && url.includes(`pn=${(LIST_PAGES - 1) * 50}`),
+  );
+  cleanups.push(() => gate.close());
+  const startUrl = site.startUrl.replace(site.origin, gate.origin);
   const admin = await connectAdmin(redisUrl);
   cleanups.push(() => admin.disconnect());
   const settings = { ...defaultSettings(), redisUrl };
   await seedStartUrls(admin, 'tieba', settings, [
-    JSON.stringify({ url: site.startUrl, meta: { maxListPages: LIST_PAGES, allPages: false } }),
+    JSON.stringify({ url: startUrl, meta: { maxListPages: LIST_PAGES, allPages: false } }),
   ]);
 
   // the local provider's layout: each node keeps its service pidfiles and logs under its own folder
@@ -156,6 +207,13 @@ test('the dashboard shows a real three-worker crawl live in Chromium: numbers mo
   );
   const second = await value(page, 'total-pages');
   assert.ok(second > first, `pages shown went from ${first} to ${second} while crawling`);
+  assert.equal(
+    await page.locator('#status').getAttribute('data-status'),
+    'crawling',
+    'still crawling: a page is held',
+  );
+  await until(async () => gate.held(), 60_000, 'the last list page to be asked for (held)');
+  gate.release();
 
   // every worker exits by itself when the distributed crawl is done
   await until(

@@ -43,7 +43,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-test('the snapshot shows the crawl stats the workers write to Redis, per worker and per node, and never the Redis password', async (t) => {
+test('the snapshot shows crawl stats from a real Redis, per worker and per node, and never the Redis password (fakes: the test writes the stats the workers would; node services and logs are stubs)', async (t) => {
   const password = randomBytes(12).toString('hex');
   const redis = await startRedis(['--requirepass', password]);
   t.after(() => redis.stop());

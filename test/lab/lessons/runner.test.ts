@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -83,12 +83,32 @@ test('a wrong exit status stops the lesson and names both statuses', async () =>
   assert.match(text, /--from 2/);
 });
 
-test('a command still running after its timeout is stopped with its process group and reported', async () => {
-  const slow = lessonOf('```sh lesson timeout=1\nnode -e "setTimeout(() => {}, 60000)" & wait\n```');
+test('a command still running after its timeout is stopped with its process group and reported', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-lesson-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, 'background.pid');
+  // a background process of the command's group writes its pid, then would live a minute
+  const slow = lessonOf(
+    `\`\`\`sh lesson timeout=1\nnode -e "require('fs').writeFileSync(${JSON.stringify(pidFile).replaceAll('"', "'")}, String(process.pid)); setTimeout(() => {}, 60000)" & wait\n\`\`\``,
+  );
   const { result, text } = await run(slow);
   assert.equal(result.ok, false);
   assert.equal(result.failure?.timedOut, true);
   assert.match(text, /still running after 1 s and was stopped/);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  assert.ok(pid > 0, 'the background process started');
+  // the group was signalled: the background process ends (poll with a generous deadline, no timing)
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const deadline = Date.now() + 30_000; alive() && Date.now() < deadline; )
+    await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(), false, `the background process ${pid} of the stopped command is still running`);
 });
 
 test('without --yes the learner is asked before each step and can skip or quit', async () => {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SiteData } from '../../../lab/site/data.ts';
+import { resolveSiteOptions } from '../../../lab/site/options.ts';
+import { Router } from '../../../lab/site/routes.ts';
 import { startSite } from '../../../lab/site/server.ts';
+import { computeTruth } from '../../../lab/site/truth.ts';
 import { get, listPath } from './support.ts';
 
 const SMALL = { listPages: 4, seed: 7 };
@@ -39,10 +43,29 @@ test('a different seed gives different threads and pages', async (t) => {
   assert.notDeepEqual(a.truth.threads.tids, b.truth.threads.tids);
 });
 
-test('a page is the same on first render and when served from the cache', async (t) => {
-  const site = await startSite(SMALL);
-  t.after(() => site.close());
-  const first = await snapshot(site);
-  const again = await snapshot(site);
-  assert.deepEqual(again, first);
+test('a page served from the cache is the one first rendered, byte for byte the same as a render without cache', () => {
+  const paths = (data: SiteData) => {
+    const tid = data.metas[3]!.tid;
+    return [
+      `/f?kw=${encodeURIComponent(data.options.bar)}&ie=utf-8&pn=0`,
+      `/p/${tid}`,
+      `/p/totalComment?t=1&tid=${tid}&fid=${data.options.fid}&pn=1&see_lz=0`,
+    ];
+  };
+  const data = new SiteData(resolveSiteOptions(SMALL));
+  const cached = new Router(data, computeTruth(data));
+  const first = paths(data).map((p) => cached.route(p, 'tieba.test'));
+  assert.equal(cached.cachedPages, first.length, 'each page rendered once went into the cache');
+  const again = paths(data).map((p) => cached.route(p, 'tieba.test'));
+  for (const [i, reply] of again.entries())
+    assert.equal(reply, first[i], `${paths(data)[i]}: the cached reply itself is served (a cache hit)`);
+  assert.equal(cached.cachedPages, first.length, 'no page rendered again');
+  const noCacheData = new SiteData(resolveSiteOptions({ ...SMALL, cacheMb: 0 }));
+  const uncached = new Router(noCacheData, computeTruth(noCacheData));
+  const fresh = paths(noCacheData).map((p) => uncached.route(p, 'tieba.test'));
+  assert.equal(uncached.cachedPages, 0);
+  for (const [i, reply] of again.entries()) {
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.body, fresh[i]!.body, `${paths(data)[i]}: the same bytes as a fresh render`);
+  }
 });
