@@ -1,3 +1,4 @@
+import { printError } from '../../common/terminal.ts';
 import { isCrawlError } from '../errors.ts';
 import { redact } from '../log.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) {
-    console.error(
+    printError(
       `crawl: unknown command "${command}"\n  fix: use one of ${Object.keys(COMMANDS).join(', ')} (crawl --help)`,
     );
     return 2;
@@ -34,10 +35,10 @@ export async function main(argv: string[]): Promise<number> {
     return await run(rest);
   } catch (error) {
     if (isCrawlError(error)) {
-      console.error(redact(`crawl ${command}: ${error.explain()}`));
+      printError(redact(`crawl ${command}: ${error.explain()}`));
       return error.name === 'ConfigError' ? 2 : 1;
     }
-    console.error(
+    printError(
       redact(`crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     );
     return 1;

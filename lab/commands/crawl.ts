@@ -1,6 +1,7 @@
+import { printError, printLine, safeText } from '../../common/terminal.ts';
 import { type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { labItemSink } from '../items/sink.ts';
-import { type CrawlSummary, runCrawl } from '../runner/run-crawl.ts';
+import { type CrawlSummary, type CrawlTick, runCrawl } from '../runner/run-crawl.ts';
 import { checkLabTruth, type TruthCheck } from '../runner/truth-check.ts';
 import type { LabCommand } from './run-command.ts';
 
@@ -108,13 +109,35 @@ export interface CrawlOptions {
   /** Print the structured result (CrawlResult) as one JSON line on stdout; progress goes to stderr. */
   json?: boolean;
   open?: OpenLabOptions;
-  /** Where the summary (or the JSON) goes. @default console.log */
+  /** Where the summary (or the JSON) goes, each line made safe first (common/terminal.ts). @default stdout */
   print?: (line: string) => void;
 }
 
+/**
+ * Where lab:crawl's lines go: `print` the summary (or the JSON), `say` the
+ * progress (stderr beside --json). Progress and summary carry text from Redis
+ * and the nodes (worker ids, a hostile Redis's error text), so every line is
+ * made safe for a terminal here, once (common/terminal.ts).
+ */
+export function crawlOutput(o: Pick<CrawlOptions, 'print' | 'json'>): {
+  print: (line: string) => void;
+  say: (line: string) => void;
+} {
+  const own = o.print;
+  const print = own ? (line: string) => own(safeText(line)) : printLine;
+  return { print, say: o.json ? printError : print };
+}
+
+/** One progress line: elapsed, crawl-wide counts, pages per second per node. */
+export function progressLine(p: CrawlTick): string {
+  const nodes = Object.entries(p.perNode)
+    .map(([n, v]) => `${n} ${v.rate.toFixed(0)}/s`)
+    .join('  ');
+  return `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages}  queue ${p.queue}  fingerprints ${p.fingerprints}  items ${p.items}  | ${nodes}`;
+}
+
 export async function crawl(o: CrawlOptions = {}): Promise<number> {
-  const print = o.print ?? ((line: string) => console.log(line));
-  const say = o.json ? (line: string) => console.error(line) : print;
+  const { print, say } = crawlOutput(o);
   const lab = await openLab({ log: say, ...o.open });
   if (o.check) {
     if (lab.config.crawl.target !== 'mini-tieba') {
@@ -135,12 +158,7 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
     resume,
     onTick: (p) => {
       if (p.pages === undefined) return; // Redis does not answer: the runner says so once
-      const nodes = Object.entries(p.perNode)
-        .map(([n, v]) => `${n} ${v.rate.toFixed(0)}/s`)
-        .join('  ');
-      say(
-        `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages}  queue ${p.queue}  fingerprints ${p.fingerprints}  items ${p.items}  | ${nodes}`,
-      );
+      say(progressLine(p));
     },
   });
   const report = crawlReport(r, resume);

@@ -61,8 +61,7 @@ export function statusOf(info: CrawlInspection): CrawlStatus {
 /** Page counters per worker id, for the rate window. */
 export function workerPages(info: CrawlInspection, nodes: readonly DashboardNode[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const id of workerIdsOf(info, nodes))
-    out[id] = counter(info.stats, workerStat(id, STAT.pages));
+  for (const id of workerIdsOf(info, nodes)) out[id] = counter(info.stats, workerStat(id, STAT.pages));
   return out;
 }
 
