@@ -1,6 +1,6 @@
+import { redact, urlSecrets } from '../../common/redact.ts';
 import { printError } from '../../common/terminal.ts';
 import { isCrawlError } from '../errors.ts';
-import { redact } from '../log.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
@@ -14,6 +14,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   inspect: inspectCommand,
   reset: resetCommand,
 };
+
+/** The --redis values on a command line (`--redis URL` and `--redis=URL`). */
+function redisUrlsOf(argv: readonly string[]): string[] {
+  return argv.flatMap((a, i) =>
+    a === '--redis' ? [argv[i + 1] ?? ''] : a.startsWith('--redis=') ? [a.slice('--redis='.length)] : [],
+  );
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,15 +38,20 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  // the Redis URL's password in every spelling, wherever an error repeats it (a space in it included)
+  const secrets = [...redisUrlsOf(rest), process.env['REDIS_URL']].flatMap((u) => urlSecrets(u));
   try {
     return await run(rest);
   } catch (error) {
     if (isCrawlError(error)) {
-      printError(redact(`crawl ${command}: ${error.explain()}`));
+      printError(redact(`crawl ${command}: ${error.explain()}`, secrets));
       return error.name === 'ConfigError' ? 2 : 1;
     }
     printError(
-      redact(`crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      redact(
+        `crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        secrets,
+      ),
     );
     return 1;
   }

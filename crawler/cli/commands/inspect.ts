@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
+import { redactUrl } from '../../../common/redact.ts';
 import { printLine } from '../../../common/terminal.ts';
 import { ConfigError } from '../../errors.ts';
-import { redact } from '../../log.ts';
 import { connectAdmin } from '../../redis-admin.ts';
 import { type CrawlInspection, inspectCrawl } from '../../scheduler/admin.ts';
 import { keysFor } from '../../scheduler/keys.ts';
@@ -68,7 +68,7 @@ export async function inspect(redis: Redis, spider: string, settings: Settings):
   const stat = (k: string) => Number(info.stats[k] ?? 0) || 0;
   return {
     spider,
-    redis: redact(settings.redisUrl),
+    redis: redactUrl(settings.redisUrl),
     ...info,
     nextRequests: next,
     itemsInRedis: itemsType === 'list' ? await redis.llen(keys.items) : 0,
