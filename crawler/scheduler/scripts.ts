@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Settings } from '../settings/defaults.ts';
+import { roleOf } from './key-types.ts';
 import { type CrawlKeys, scriptKeys } from './keys.ts';
 import { wrongTypeError } from './start-urls.ts';
 
@@ -82,7 +83,7 @@ export function translateScriptError(error: unknown, ctx: Pick<ScriptContext, 'k
   const text = error instanceof Error ? error.message : '';
   const m = /CRAWL_WRONGTYPE (\S+) (\w+) (\w+)/.exec(text);
   if (!m) return error;
-  const which = m[1] === ctx.keys.requests ? 'requests' : 'startUrls';
+  const which = roleOf(m[1]!, ctx.keys) ?? 'startUrls';
   return wrongTypeError({
     key: m[1]!,
     actual: m[2]!,
