@@ -18,7 +18,8 @@ test('crawl stats and inspect explain a key of the wrong type at stats, workers,
     const prefix = `wt${++n}`;
     await c.write(`${prefix}:${c.key}`);
     for (const command of ['stats', 'inspect']) {
-      const r = await crawlCli([command, 'x', '--redis', redis.url, '--set', `redisKeyPrefix=${prefix}`]).done;
+      const r = await crawlCli([command, 'x', '--redis', redis.url, '--set', `redisKeyPrefix=${prefix}`])
+        .done;
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, new RegExp(`Redis key "${prefix}:${c.key}" is a \\w+, but a \\w+ is expected`));
       assert.match(r.stderr, /fix: .*redis-cli DEL/);
