@@ -9,6 +9,7 @@ import type { Settings } from '../settings/defaults.ts';
 import { Signals } from '../signals.ts';
 import type { Spider } from '../spiders/spider.ts';
 import { AckBatcher } from './ack-batcher.ts';
+import { BackOffGate } from './backoff.ts';
 import { closeReason, needsCrawlTotals } from './close-conditions.ts';
 import { LocalStats } from './local-stats.ts';
 import { peakRssMb } from './peak-rss.ts';
@@ -105,6 +106,7 @@ export class Engine {
         void scheduler.heartbeat().catch((e) => log.warn('heartbeat failed', { error: describeError(e) })),
       Math.max(200, (settings.leaseTimeout * 1000) / 3),
     );
+    const gate = new BackOffGate(log.child('redis'));
     let pollMs = POLL_MIN_MS;
     let idleSince: number | undefined;
     let saidUnseeded = false;
@@ -133,7 +135,17 @@ export class Engine {
           await this.#waitForWork(POLL_MAX_MS);
           continue;
         }
-        const next = await scheduler.next(Math.min(free, batch));
+        let next: Awaited<ReturnType<Scheduler['next']>>;
+        try {
+          next = await scheduler.next(Math.min(free, batch));
+          gate.passed();
+        } catch (error) {
+          // Redis out of memory: wait and ask again, like through a Redis restart (backoff.ts)
+          const wait = gate.waitMs(error);
+          if (wait === undefined) throw error;
+          await this.#waitForWork(wait);
+          continue;
+        }
         for (const lease of next.leases) this.#start(handler, lease, acks);
         if (next.leases.length > 0) {
           pollMs = POLL_MIN_MS;
