@@ -25,7 +25,15 @@ test('a worker rides through Redis out of memory for 3 s, says why with the maxm
   const common = [SPIDER, '--redis', redis.url, '--set', 'redisKeyPrefix=oom'];
   const seed = await crawlCli(['seed', ...common, site.startUrl]).done;
   assert.equal(seed.code, 0, seed.stderr);
-  const worker = crawlCli(['run', ...common, '--json', '--set', 'concurrentRequests=2', '--set', 'logLevel=info']);
+  const worker = crawlCli([
+    'run',
+    ...common,
+    '--json',
+    '--set',
+    'concurrentRequests=2',
+    '--set',
+    'logLevel=info',
+  ]);
   t.after(() => worker.child.kill('SIGKILL'));
   await waitFor(
     async () => Number(await admin.hget('oom:stats', 'response_received_count')) >= 3,
@@ -43,7 +51,11 @@ test('a worker rides through Redis out of memory for 3 s, says why with the maxm
   assert.match(r.stderr, /fix: .*maxmemory.*dupefilterClass=bloom/);
   assert.match(r.stderr, /Redis takes writes again after \d+\.\d s/);
   assert.doesNotMatch(r.stderr, /ReplyError/);
-  assert.equal(r.stderr.match(/Redis is out of memory/g)?.length, 1, 'said once per episode, not once per try');
+  assert.equal(
+    r.stderr.match(/Redis is out of memory/g)?.length,
+    1,
+    'said once per episode, not once per try',
+  );
   const summary = summaryOf(r);
   assert.equal(summary.crawl['response_received_count'], site.pages, 'every page crawled');
   const pages = [...site.hitsByPath].filter(([p]) => p.startsWith('/p/'));
