@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'CRAWL_E_NETWORK'
   | 'CRAWL_E_TIMEOUT'
   | 'CRAWL_E_HTTP_RETRYABLE'
+  // back off without penalty: Redis refuses writes for now (out of memory); wait, nothing is lost
+  | 'CRAWL_E_REDIS_OOM'
   // items and the crawl as a whole
   | 'CRAWL_E_DROP_ITEM'
   | 'CRAWL_E_CLOSE_SPIDER'

@@ -21,6 +21,30 @@ export class RetryableError extends CrawlError {
   }
 }
 
+/**
+ * Back off without penalty: shared state refuses writes for now (Redis out of
+ * memory). The worker waits and tries the same call again; no request is
+ * retried, dropped or counted.
+ */
+export class BackOff extends CrawlError {}
+
+/** The one place that reads Redis's out-of-memory reply text (the protocol gives no code). */
+export function redisOutOfMemory(error: unknown): BackOff | undefined {
+  const text = error instanceof Error ? error.message : '';
+  if (!/\bOOM command not allowed\b/.test(text)) return undefined;
+  return new BackOff(
+    'CRAWL_E_REDIS_OOM',
+    "Redis is out of memory (used memory > 'maxmemory', policy noeviction) and refuses writes",
+    {
+      hint:
+        'this worker waits and tries again, nothing is lost; give Redis more room (redis-cli CONFIG SET maxmemory 2gb, ' +
+        'or maxmemory in redis.conf), free memory (crawl reset of an old crawl), or use dupefilterClass=bloom ' +
+        '(about 2.5 bytes per URL instead of one fingerprint per URL)',
+      cause: error,
+    },
+  );
+}
+
 /** This request is dropped (logged and counted), never retried; the crawl goes on. */
 export class IgnoreRequest extends CrawlError {}
 

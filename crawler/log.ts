@@ -1,11 +1,13 @@
 import { redact } from '../common/redact.ts';
+import { safeText } from '../common/terminal.ts';
 import type { Settings } from './settings/defaults.ts';
 
 export { redact } from '../common/redact.ts';
 
 /**
  * Per-component logger with structured fields. Text for people by default,
- * one JSON object per line with logFormat=json. Long values are cut.
+ * one JSON object per line with logFormat=json. Long values are cut; secrets
+ * are redacted and control characters escaped (common/terminal.ts).
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
@@ -44,7 +46,7 @@ export function createLogger(options: LogOptions, component = 'crawl'): Logger {
     if (options.format === 'json') {
       const obj: Record<string, unknown> = { t: new Date().toISOString(), level, component, msg };
       for (const [k, v] of Object.entries(fields)) obj[k] = cut(v);
-      write(redact(JSON.stringify(obj), secrets));
+      write(safeText(redact(JSON.stringify(obj), secrets)));
       return;
     }
     const extra = Object.entries(fields)
@@ -52,9 +54,11 @@ export function createLogger(options: LogOptions, component = 'crawl'): Logger {
       .join(' ');
     const time = new Date().toISOString().slice(11, 19);
     write(
-      redact(
-        `${time} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${extra ? ` ${extra}` : ''}`,
-        secrets,
+      safeText(
+        redact(
+          `${time} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${extra ? ` ${extra}` : ''}`,
+          secrets,
+        ),
       ),
     );
   };

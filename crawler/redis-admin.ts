@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
+import { redact, redactUrl, urlSecrets } from '../common/redact.ts';
 import { CrawlError, isCrawlError } from './errors.ts';
-import { redact } from './log.ts';
 import { redisUnreachableHint } from './redis-hints.ts';
 import { type LoadingWaitOptions, waitWhileLoading } from './redis-loading.ts';
 
@@ -39,15 +39,19 @@ export async function connectAdmin(url: string, loading: LoadingWaitOptions = {}
 
 export function unreachable(url: string, cause: unknown): CrawlError {
   const text = cause instanceof Error ? cause.message : String(cause);
-  const where = redact(url);
+  const where = redactUrl(url);
   const server = hostAndPort(url);
   const hint =
     (server && redisUnreachableHint(text, server.host, server.port)) ??
     `is redis-server running there? Check --redis or REDIS_URL (now ${where}).`;
-  return new CrawlError('CRAWL_E_REDIS_UNREACHABLE', `cannot use Redis at ${where}: ${redact(text)}`, {
-    cause,
-    hint,
-  });
+  return new CrawlError(
+    'CRAWL_E_REDIS_UNREACHABLE',
+    `cannot use Redis at ${where}: ${redact(text, urlSecrets(url))}`,
+    {
+      cause,
+      hint,
+    },
+  );
 }
 
 /** The server a Redis URL names, with ioredis's defaults; undefined when it is no URL. */

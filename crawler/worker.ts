@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import { urlSecrets } from '../common/redact.ts';
 import { createDownloader } from './downloader/downloader.ts';
 import { Engine, type RunSummary } from './engine/engine.ts';
 import { ConfigError, CrawlError } from './errors.ts';
@@ -94,7 +95,13 @@ export function createWorker(options: WorkerOptions): {
   stop(reason?: string): void;
 } {
   const { spider, settings } = options;
-  const log = options.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
+  const log =
+    options.log ??
+    createLogger({
+      level: settings.logLevel,
+      format: settings.logFormat,
+      secrets: urlSecrets(settings.redisUrl),
+    });
   const workerId = workerIdFrom(settings);
   let redis: Redis | undefined;
   let scheduler: Scheduler;

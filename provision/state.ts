@@ -13,6 +13,32 @@ export interface LabSecrets {
   mongoPassword: string;
 }
 
+const RESET_SECRETS = 'delete it and run npm run lab:up again: new passwords are generated and provisioned';
+
+/** What secrets.json holds, re-validated on read: an object whose passwords, where present, are non-empty strings. */
+function checkStoredSecrets(value: unknown, file: string): Partial<LabSecrets> {
+  const shown = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(
+      'CRAWL_E_LAB_CONFIG',
+      `the lab's secrets file ${file} holds ${shown(value)}, not an object with redisPassword and mongoPassword`,
+      { hint: RESET_SECRETS },
+    );
+  const out: Partial<LabSecrets> = {};
+  for (const field of ['redisPassword', 'mongoPassword'] as const) {
+    const v = (value as Record<string, unknown>)[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '')
+      throw new ConfigError(
+        'CRAWL_E_LAB_CONFIG',
+        `the lab's secrets file ${file}: ${field} is ${v === '' ? 'empty' : shown(v)}, not a password string`,
+        { hint: RESET_SECRETS },
+      );
+    out[field] = v;
+  }
+  return out;
+}
+
 /**
  * Passwords: the literal ones from lab.yaml, or generated once and kept in
  * .lab/secrets.json with mode 0600. Never printed. Several lab commands may
@@ -26,14 +52,16 @@ export function loadSecrets(config: LabConfig, dir = STATE_DIR): LabSecrets {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   let stored: Partial<LabSecrets> = {};
   if (text !== undefined) {
+    let parsed: unknown;
     try {
-      stored = JSON.parse(text) as Partial<LabSecrets>;
+      parsed = JSON.parse(text);
     } catch (cause) {
       throw new ConfigError('CRAWL_E_LAB_CONFIG', `the lab's secrets file ${file} is not valid JSON`, {
         cause,
-        hint: 'delete it and run npm run lab:up again: new passwords are generated and provisioned',
+        hint: RESET_SECRETS,
       });
     }
+    stored = checkStoredSecrets(parsed, file);
   }
   const secrets: LabSecrets = {
     redisPassword:

@@ -1,3 +1,4 @@
+import { urlSecrets } from '../../common/redact.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { LoadingWaitOptions } from '../redis-loading.ts';
@@ -50,7 +51,11 @@ export async function commandContext(
     overrides: list(flags, 'set'),
     flags: { redisUrl: str(flags, 'redis'), ...options.flagSettings },
   });
-  const log = createLogger({ level: settings.logLevel, format: settings.logFormat });
+  const log = createLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    secrets: urlSecrets(settings.redisUrl),
+  });
   return { spider, settings, origin, log };
 }
 

@@ -1,6 +1,7 @@
+import { redact, urlSecrets } from '../../common/redact.ts';
 import { suggest } from '../../common/suggest.ts';
+import { printError } from '../../common/terminal.ts';
 import { isCrawlError } from '../errors.ts';
-import { redact } from '../log.ts';
 import { VERSION } from '../version.ts';
 import { fingerprintCommand } from './commands/fingerprint.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -32,6 +33,13 @@ function unknownCommand(command: string, rest: readonly string[]): string {
   ].join('\n');
 }
 
+/** The --redis values on a command line (`--redis URL` and `--redis=URL`). */
+function redisUrlsOf(argv: readonly string[]): string[] {
+  return argv.flatMap((a, i) =>
+    a === '--redis' ? [argv[i + 1] ?? ''] : a.startsWith('--redis=') ? [a.slice('--redis='.length)] : [],
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -47,18 +55,23 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) {
-    console.error(unknownCommand(command, rest));
+    printError(unknownCommand(command, rest));
     return 2;
   }
+  // the Redis URL's password in every spelling, wherever an error repeats it (a space in it included)
+  const secrets = [...redisUrlsOf(rest), process.env['REDIS_URL']].flatMap((u) => urlSecrets(u));
   try {
     return await run(rest);
   } catch (error) {
     if (isCrawlError(error)) {
-      console.error(redact(`crawl ${command}: ${error.explain()}`));
+      printError(redact(`crawl ${command}: ${error.explain()}`, secrets));
       return error.name === 'ConfigError' ? 2 : 1;
     }
-    console.error(
-      redact(`crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    printError(
+      redact(
+        `crawl ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        secrets,
+      ),
     );
     return 1;
   }

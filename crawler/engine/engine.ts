@@ -9,6 +9,7 @@ import type { Settings } from '../settings/defaults.ts';
 import { Signals } from '../signals.ts';
 import type { Spider } from '../spiders/spider.ts';
 import { AckBatcher } from './ack-batcher.ts';
+import { BackOffGate } from './backoff.ts';
 import { closeReason, needsCrawlTotals } from './close-conditions.ts';
 import { LocalStats } from './local-stats.ts';
 import { peakRssMb } from './peak-rss.ts';
@@ -132,6 +133,7 @@ export class Engine {
         void scheduler.heartbeat().catch((e) => log.warn('heartbeat failed', { error: describeError(e) })),
       Math.max(200, (settings.leaseTimeout * 1000) / 3),
     );
+    const gate = new BackOffGate(log.child('redis'));
     let pollMs = POLL_MIN_MS;
     let idleSince: number | undefined;
     let saidUnseeded = false;
@@ -162,9 +164,20 @@ export class Engine {
           await this.#waitForWork(POLL_MAX_MS);
           continue;
         }
+        let next: Awaited<ReturnType<Scheduler['next']>>;
         this.#waitingOn = 'the next requests from the shared queue (Redis)';
-        const next = await this.#bounded(scheduler.next(Math.min(free, batch)));
-        this.#waitingOn = undefined;
+        try {
+          next = await this.#bounded(scheduler.next(Math.min(free, batch)));
+          gate.passed();
+        } catch (error) {
+          // Redis out of memory: wait and ask again, like through a Redis restart (backoff.ts)
+          const wait = gate.waitMs(error);
+          if (wait === undefined) throw error;
+          await this.#waitForWork(wait);
+          continue;
+        } finally {
+          this.#waitingOn = undefined;
+        }
         for (const lease of next.leases) this.#start(handler, lease, acks);
         if (next.leases.length > 0) {
           pollMs = POLL_MIN_MS;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Settings } from '../settings/defaults.ts';
 import { bloomParams } from './dupefilter.ts';
+import { expectedTypes } from './key-types.ts';
 import { type CrawlKeys, keysFor, prefixPattern } from './keys.ts';
 import { numericFields } from './redis-scheduler.ts';
 import { checkStartEntry, wrongTypeError } from './start-urls.ts';
@@ -97,12 +98,29 @@ elseif t == 'set' then
 end
 return {t, 0, {}}`;
 
+/** The crawl's fixed keys besides the queue hold their types (or are absent), else a ConfigError naming the key and the fix. */
+export async function checkKeyTypes(redis: Redis, keys: CrawlKeys, settings: Settings): Promise<void> {
+  // the queue and start URLs are read whatever their type (PEEK): a reader with other queue settings
+  // than the workers' (the lab's progress, the dashboard) still sees them
+  const wanted = expectedTypes(keys, settings).filter((w) => w.role !== 'requests' && w.role !== 'startUrls');
+  const tx = redis.pipeline();
+  for (const w of wanted) tx.type(w.key);
+  const types = (await tx.exec()) ?? [];
+  wanted.forEach((w, i) => {
+    const [error, actual] = types[i] ?? [];
+    if (error) throw error;
+    if (actual !== 'none' && actual !== w.type)
+      throw wrongTypeError({ key: w.key, actual: String(actual), wanted: w.type, which: w.role, settings });
+  });
+}
+
 export async function inspectCrawl(
   redis: Redis,
   spider: string,
   settings: Settings,
 ): Promise<CrawlInspection> {
   const keys = keysFor(spider, settings);
+  await checkKeyTypes(redis, keys, settings);
   // type and contents are read in one script: the queue key vanishes when it empties and comes back
   // as soon as a worker queues again, so a TYPE and a later LLEN could see two different keys (WRONGTYPE)
   const [time, queue, start] = await Promise.all([

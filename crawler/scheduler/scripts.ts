@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { redisOutOfMemory } from '../errors.ts';
 import type { Settings } from '../settings/defaults.ts';
+import { roleOf } from './key-types.ts';
 import { type CrawlKeys, scriptKeys } from './keys.ts';
 import { wrongTypeError } from './start-urls.ts';
 
@@ -79,10 +81,12 @@ export class Scripts {
  * reply (lua/common.lua check_type) becomes a ConfigError naming the key and the fix.
  */
 export function translateScriptError(error: unknown, ctx: Pick<ScriptContext, 'keys' | 'settings'>): unknown {
+  const oom = redisOutOfMemory(error);
+  if (oom) return oom;
   const text = error instanceof Error ? error.message : '';
   const m = /CRAWL_WRONGTYPE (\S+) (\w+) (\w+)/.exec(text);
   if (!m) return error;
-  const which = m[1] === ctx.keys.requests ? 'requests' : 'startUrls';
+  const which = roleOf(m[1]!, ctx.keys) ?? 'startUrls';
   return wrongTypeError({
     key: m[1]!,
     actual: m[2]!,

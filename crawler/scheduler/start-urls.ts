@@ -1,6 +1,7 @@
 import { ConfigError, CrawlError, isCrawlError } from '../errors.ts';
 import { type CrawlRequest, PRIORITY_LIMIT, type RequestInit, toCrawlRequest } from '../http/request.ts';
 import type { Settings } from '../settings/defaults.ts';
+import { KEY_ROLES, type KeyRole } from './key-types.ts';
 
 /**
  * Start entries, as pushed to <prefix>:start_urls by `crawl seed` or redis-cli:
@@ -130,7 +131,8 @@ export function wrongTypeError(o: {
   key: string;
   actual: string;
   wanted: string;
-  which: 'startUrls' | 'requests';
+  /** Which key of the crawl it is (key-types.ts); any other than these two gets the generic fix. */
+  which: KeyRole;
   settings: Pick<Settings, 'redisStartUrlsAsSet' | 'schedulerQueueClass'>;
   cause?: unknown;
 }): ConfigError {
@@ -141,17 +143,21 @@ export function wrongTypeError(o: {
     hint = flip
       ? `set redisStartUrlsAsSet=${o.actual === 'set'} to read it as a ${o.actual}, ${del}`
       : `push start URLs with ${o.settings.redisStartUrlsAsSet ? 'SADD' : 'RPUSH'} (crawl seed does), ${del}`;
-  } else {
+  } else if (o.which === 'requests') {
     const cls = o.actual === 'zset' ? 'priority' : 'fifo or lifo';
     hint = `the queue was made with another schedulerQueueClass: set schedulerQueueClass=${cls}, or run \`crawl reset\``;
+  } else {
+    hint = `something other than crawl-lab wrote a ${o.actual} there: ${del.slice(3)} (its ${KEY_ROLES[o.which]} start again), run \`crawl reset\` to start the whole crawl again, or give the crawl another redisKeyPrefix`;
   }
+  const why =
+    o.which === 'startUrls'
+      ? `redisStartUrlsAsSet=${o.settings.redisStartUrlsAsSet}`
+      : o.which === 'requests'
+        ? `schedulerQueueClass=${o.settings.schedulerQueueClass}`
+        : `it holds ${KEY_ROLES[o.which]}`;
   return new ConfigError(
     'CRAWL_E_REDIS_WRONGTYPE',
-    `Redis key "${o.key}" is a ${o.actual}, but a ${o.wanted} is expected (${
-      o.which === 'startUrls'
-        ? `redisStartUrlsAsSet=${o.settings.redisStartUrlsAsSet}`
-        : `schedulerQueueClass=${o.settings.schedulerQueueClass}`
-    })`,
+    `Redis key "${o.key}" is a ${o.actual}, but a ${o.wanted} is expected (${why})`,
     { hint, key: o.key, actual: o.actual, expected: o.wanted, cause: o.cause },
   );
 }

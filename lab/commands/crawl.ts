@@ -1,6 +1,7 @@
+import { printError, printLine, safeText } from '../../common/terminal.ts';
 import { type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { labItemSink } from '../items/sink.ts';
-import { type CrawlSummary, runCrawl } from '../runner/run-crawl.ts';
+import { type CrawlSummary, type CrawlTick, runCrawl } from '../runner/run-crawl.ts';
 import { checkLabTruth, type TruthCheck } from '../runner/truth-check.ts';
 import type { LabCommand } from './run-command.ts';
 
@@ -23,6 +24,9 @@ export interface CrawlResult {
     items: number;
     perNode: Record<string, number>;
     workers: { id: string; node: string; exit: number | 'running' | 'stopped' }[];
+    /** Requests that failed after their last retry, and errors of any kind (crawl stats). */
+    failedRequests: number;
+    errors: number;
     finished: boolean;
     /** The crawl's id: npm run lab:items -- --crawl <id> gathers its items. */
     crawlId: string;
@@ -46,16 +50,35 @@ export function truthHolds(t: TruthCheck, wasInterrupted: boolean): boolean {
   return t.exact || (wasInterrupted && t.complete);
 }
 
-export function crawlResult(r: CrawlSummary, resumed = false): CrawlResult {
+/** How lab:crawl judges a crawl besides its workers and the truth check. */
+export interface JudgeOptions {
+  /** Keep the crawl and its items even if it has resumed from an earlier one. @default false */
+  resumed?: boolean;
+  /** Requests that failed for good and errors do not fail the crawl (lab:crawl --allow-failures). @default false */
+  allowFailures?: boolean;
+}
+
+/** Requests that failed for good, or errors, and they are not allowed: the crawl is not what it should be. */
+export function failuresCount(r: CrawlSummary, o: JudgeOptions = {}): boolean {
+  return !o.allowFailures && (r.failedRequests > 0 || r.errors > 0);
+}
+
+export function crawlResult(r: CrawlSummary, o: JudgeOptions = {}): CrawlResult {
+  const resumed = o.resumed ?? false;
   const workersOk = r.workers.every((w) => w.exit === 0);
   return {
-    ok: workersOk && (r.truth === undefined || truthHolds(r.truth, interrupted(r, resumed))),
+    ok:
+      workersOk &&
+      !failuresCount(r, o) &&
+      (r.truth === undefined || truthHolds(r.truth, interrupted(r, resumed))),
     crawl: {
       elapsedMs: r.elapsedMs,
       pages: r.pages,
       items: r.items,
       perNode: r.perNode,
       workers: r.workers.map((w) => ({ id: w.id, node: w.node, exit: w.exit })),
+      failedRequests: r.failedRequests,
+      errors: r.errors,
       finished: r.finished,
       crawlId: r.crawlId,
       itemSink: r.itemSink,
@@ -91,9 +114,10 @@ export function truthLines(t: TruthCheck, wasInterrupted = false): string[] {
 }
 
 /** The summary lab:crawl prints, and whether the crawl is what it should be (exit 0). */
-export function crawlReport(r: CrawlSummary, resumed = false): { lines: string[]; ok: boolean } {
+export function crawlReport(r: CrawlSummary, o: JudgeOptions = {}): { lines: string[]; ok: boolean } {
+  const resumed = o.resumed ?? false;
   const lines = [
-    `\nfinished in ${(r.elapsedMs / 1000).toFixed(1)} s: ${r.pages} pages, ${r.items} items, ${r.duplicatesFiltered} duplicate requests avoided`,
+    `\nfinished in ${(r.elapsedMs / 1000).toFixed(1)} s: ${r.pages} pages, ${r.items} items, ${r.duplicatesFiltered} duplicate requests avoided, ${r.failedRequests} requests failed for good, ${r.errors} errors`,
   ];
   for (const [node, pages] of Object.entries(r.perNode)) {
     lines.push(
@@ -108,24 +132,54 @@ export function crawlReport(r: CrawlSummary, resumed = false): { lines: string[]
     lines.push(
       `  worker ${w.id} on ${w.node}: ${w.exit === 'stopped' ? 'stopped' : `exit ${w.exit}`} (npm run lab:logs -- ${w.node})`,
     );
+  if (r.failedRequests > 0 || r.errors > 0)
+    lines.push(
+      failuresCount(r, o)
+        ? `FAILED: ${r.failedRequests} requests failed for good and ${r.errors} errors (crawl inspect / the dashboard show them; the worker logs say why: npm run lab:logs; lab:crawl -- --allow-failures accepts them)`
+        : `${r.failedRequests} requests failed for good and ${r.errors} errors, allowed by --allow-failures`,
+    );
   if (r.truth) lines.push(...truthLines(r.truth, interrupted(r, resumed)));
-  return { lines, ok: crawlResult(r, resumed).ok };
+  return { lines, ok: crawlResult(r, o).ok };
 }
 
 export interface CrawlOptions {
   resume?: boolean;
+  /** Requests that failed for good and errors do not make the exit code non-zero. @default false */
+  allowFailures?: boolean;
   /** Check the last crawl's items and the site's hit log again, without crawling. */
   check?: boolean;
   /** Print the structured result (CrawlResult) as one JSON line on stdout; progress goes to stderr. */
   json?: boolean;
   open?: OpenLabOptions;
-  /** Where the summary (or the JSON) goes. @default console.log */
+  /** Where the summary (or the JSON) goes, each line made safe first (common/terminal.ts). @default stdout */
   print?: (line: string) => void;
 }
 
+/**
+ * Where lab:crawl's lines go: `print` the summary (or the JSON), `say` the
+ * progress (stderr beside --json). Progress and summary carry text from Redis
+ * and the nodes (worker ids, a hostile Redis's error text), so every line is
+ * made safe for a terminal here, once (common/terminal.ts).
+ */
+export function crawlOutput(o: Pick<CrawlOptions, 'print' | 'json'>): {
+  print: (line: string) => void;
+  say: (line: string) => void;
+} {
+  const own = o.print;
+  const print = own ? (line: string) => own(safeText(line)) : printLine;
+  return { print, say: o.json ? printError : print };
+}
+
+/** One progress line: elapsed, crawl-wide counts, pages per second per node. */
+export function progressLine(p: CrawlTick): string {
+  const nodes = Object.entries(p.perNode)
+    .map(([n, v]) => `${n} ${v.rate.toFixed(0)}/s`)
+    .join('  ');
+  return `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages}  queue ${p.queue}  fingerprints ${p.fingerprints}  items ${p.items}  | ${nodes}`;
+}
+
 export async function crawl(o: CrawlOptions = {}): Promise<number> {
-  const print = o.print ?? ((line: string) => console.log(line));
-  const say = o.json ? (line: string) => console.error(line) : print;
+  const { print, say } = crawlOutput(o);
   const lab = await openLab({ log: say, ...o.open });
   if (o.check) {
     if (lab.config.crawl.target !== 'mini-tieba') {
@@ -146,18 +200,14 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
     resume,
     onTick: (p) => {
       if (p.pages === undefined) return; // Redis does not answer: the runner says so once
-      const nodes = Object.entries(p.perNode)
-        .map(([n, v]) => `${n} ${v.rate.toFixed(0)}/s`)
-        .join('  ');
-      say(
-        `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages}  queue ${p.queue}  fingerprints ${p.fingerprints}  items ${p.items}  | ${nodes}`,
-      );
+      say(progressLine(p));
     },
   });
-  const report = crawlReport(r, resume);
+  const judge = { resumed: resume, allowFailures: Boolean(o.allowFailures) };
+  const report = crawlReport(r, judge);
   if (o.json) {
     for (const line of report.lines) say(line);
-    print(JSON.stringify(crawlResult(r, resume)));
+    print(JSON.stringify(crawlResult(r, judge)));
   } else for (const line of report.lines) print(line);
   return report.ok ? 0 : 1;
 }
@@ -171,15 +221,24 @@ node, show live progress, wait until the distributed crawl finishes by itself,
 and check it against the mini-Tieba site's ground truth: the item store
 (MongoDB, or every node's JSON lines) document by document, and the site's own
 hit log page by page (each page fetched once, nothing else). The summary names
-the first differences; exit 1 on any difference or a worker that failed.
+the first differences and counts requests that failed for good and errors; exit
+1 on any difference, a worker that failed, or a failed request or error (also
+with target real-tieba, where there is no truth to check).
 
-  --resume   keep the queue, fingerprints and items of the last crawl and go on from them
-  --check    do not crawl: check the last crawl's items and the site's hit log again
-  --json     print the result as one JSON line on stdout (progress goes to stderr)`,
-  options: { resume: { type: 'boolean' }, check: { type: 'boolean' }, json: { type: 'boolean' } },
+  --resume          keep the queue, fingerprints and items of the last crawl and go on from them
+  --check           do not crawl: check the last crawl's items and the site's hit log again
+  --allow-failures  failed requests and errors are reported but do not make the exit code 1
+  --json            print the result as one JSON line on stdout (progress goes to stderr)`,
+  options: {
+    resume: { type: 'boolean' },
+    check: { type: 'boolean' },
+    json: { type: 'boolean' },
+    'allow-failures': { type: 'boolean' },
+  },
   run: ({ values }) =>
     crawl({
       resume: Boolean(values['resume']),
+      allowFailures: Boolean(values['allow-failures']),
       check: Boolean(values['check']),
       json: Boolean(values['json']),
     }),

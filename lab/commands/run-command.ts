@@ -1,6 +1,7 @@
 import { type OptionSpec, type ParsedArgs, parseStrict } from '../../common/args.ts';
 import { isCrawlError } from '../../common/errors.ts';
 import { redact } from '../../common/redact.ts';
+import { printError } from '../../common/terminal.ts';
 import { enterRootlessLab } from '../../provision/providers/netns/rootless-enter.ts';
 
 /**
@@ -48,7 +49,7 @@ export async function runLabCommand(
         ? (error.stack ?? error.message)
         : String(error);
     const label = command.name === 'lab' ? 'lab' : `lab:${command.name}`;
-    console.error(redact(`${label}: ${text}`));
+    printError(redact(`${label}: ${text}`));
     process.exitCode = isCrawlError(error) && error.name.includes('Config') ? 2 : 1;
   }
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from 'crawl-lab';
+import { printLine } from '../../common/terminal.ts';
 import { type Lab, masterOf, openLab, servicesOf } from '../../provision/lab.ts';
 import type { LabCommand } from './run-command.ts';
 
@@ -50,7 +51,7 @@ export async function statusLines(lab: Lab): Promise<{ lines: string[]; down: nu
 export async function status(): Promise<number> {
   const lab = await openLab({ log: () => {} });
   const { lines, down } = await statusLines(lab);
-  for (const line of lines) console.log(line);
+  for (const line of lines) printLine(line);
   return down === 0 ? 0 : 1;
 }
 
@@ -64,16 +65,16 @@ export async function logs(o: { node?: string; service?: string; lines?: number 
     });
   }
   for (const node of nodes) {
-    console.log(`== ${node.name}: ${service}`);
+    printLine(`== ${node.name}: ${service}`);
     // logs the provider keeps itself (qemu: the VM's serial console), read on this host
     const own = await lab.provider.extraLog?.(node, service, o.lines ?? 40);
     if (own !== undefined) {
-      console.log(own.trimEnd() || '(no log yet)');
+      printLine(own.trimEnd() || '(no log yet)');
       continue;
     }
     // the node's service manager reads the log where its layout keeps it (local: <node>/log/)
     const log = await servicesOf(lab, lab.provider.transport(node)).log(service, o.lines ?? 40);
-    console.log(log.trimEnd() || '(no log yet)');
+    printLine(log.trimEnd() || '(no log yet)');
   }
   return 0;
 }

@@ -17,6 +17,11 @@ export const DASHBOARD_DEFAULTS = Object.freeze({
   logLines: 40,
   /** Longest log line sent to the page, characters. @default 400 */
   logLineMax: 400,
+  /**
+   * Open event streams (/events) at once: a few tabs per operator; more are
+   * refused with 503 and a Retry-After, so nobody can hold a thousand. @default 16
+   */
+  maxStreams: 16,
 });
 
 export type DashboardDefaults = typeof DASHBOARD_DEFAULTS;

@@ -15,6 +15,8 @@ export interface DashboardOptions {
   nodes: readonly DashboardNode[];
   /** Recent log lines of the workers (already prefixed with their node). */
   logs?: () => Promise<string[]>;
+  /** Event streams open at once; more get 503. @default DASHBOARD_DEFAULTS.maxStreams */
+  maxStreams?: number;
   /** Loopback only. @default DASHBOARD_DEFAULTS.host */
   host?: string;
   /** 0 picks a free port. @default DASHBOARD_DEFAULTS.port */
@@ -65,6 +67,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const pages = loadAssets();
   const feed = new DashboardFeed({ ...options, settings });
   const streams = new Set<ServerResponse>();
+  const maxStreams = options.maxStreams ?? DASHBOARD_DEFAULTS.maxStreams;
   feed.subscribe((snap) => {
     const frame = `data: ${JSON.stringify(snap)}\n\n`;
     for (const res of streams) res.write(frame);
@@ -82,7 +85,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (path === '/events') return openStream(res, streams, feed.latest);
+    if (path === '/events') {
+      if (streams.size >= maxStreams) {
+        res
+          .writeHead(503, {
+            ...SECURITY_HEADERS,
+            'content-type': 'text/plain; charset=utf-8',
+            'retry-after': '5',
+          })
+          .end(`${maxStreams} live pages are open already: close a tab (or GET /api/snapshot)\n`);
+        return;
+      }
+      return openStream(res, streams, feed.latest);
+    }
     if (path === '/api/snapshot') {
       res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(feed.latest));

@@ -1,6 +1,7 @@
 import { redact, type Settings } from 'crawl-lab';
 import { type CrawlInspection, connectAdmin, inspectCrawl } from 'crawl-lab/admin';
 import type { Redis } from 'ioredis';
+import { urlSecrets } from '../../common/redact.ts';
 
 /**
  * Reads the crawl's state for a progress loop and rides out a Redis outage
@@ -39,7 +40,7 @@ export function crawlWatcher(
           if (!fresh) continue;
           if (downSince === undefined) {
             downSince = Date.now();
-            on.onDown?.(redact(error instanceof Error ? error.message : String(error)));
+            on.onDown?.(redact(error instanceof Error ? error.message : String(error), urlSecrets(redisUrl)));
           }
           return undefined;
         }

@@ -30,6 +30,12 @@ export const SSH_DEFAULTS = Object.freeze({
   connectTimeoutS: 10,
 });
 
+/**
+ * The largest lab.yaml the loader reads (bytes). A real one is a few hundred;
+ * anything near this is the wrong file, refused before it is read. @default 1 MiB
+ */
+export const LAB_CONFIG_MAX_BYTES = 1024 * 1024;
+
 /** Frozen deeply so nobody edits the defaults by accident through a loaded config. */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { DEFAULT_LAB_CONFIG, labEnv } from '../lab-env.ts';
 import type { LabNode } from '../types.ts';
+import { LAB_CONFIG_MAX_BYTES } from './defaults.ts';
 import { LabConfigError } from './errors.ts';
 import type { LabConfig, LabConfigOverrides } from './types.ts';
 import { validateLabConfig } from './validate.ts';
@@ -59,6 +60,18 @@ function merge(base: unknown, over: unknown): unknown {
   return out;
 }
 
+function tooLarge(file: string, size: number): LabConfigError {
+  return new LabConfigError(
+    '(file)',
+    `the lab description is ${size} bytes, more than the ${LAB_CONFIG_MAX_BYTES} a lab.yaml may have`,
+    {
+      source: file,
+      value: size,
+      hint: `is ${file} really the lab description? Point ${LAB_CONFIG_ENV} at the right file, or start from the repository's lab.yaml.`,
+    },
+  );
+}
+
 /**
  * Read, parse and validate the lab description. Path precedence: the `path`
  * argument, then $LAB_CONFIG, then lab.yaml at the repository root.
@@ -73,8 +86,13 @@ export function loadLabConfig(
   const file = labEnv(path === undefined ? {} : { configPath: path }, env).configPath;
   let text: string;
   try {
+    // a lab description is a few hundred bytes: refuse a huge file before reading it (a 50 MB one took 343 MB)
+    const size = statSync(file).size;
+    if (size > LAB_CONFIG_MAX_BYTES) throw tooLarge(file, size);
     text = readFileSync(file, 'utf8');
+    if (Buffer.byteLength(text) > LAB_CONFIG_MAX_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   } catch (cause) {
+    if (cause instanceof LabConfigError) throw cause;
     throw new LabConfigError('(file)', `cannot read the lab description: ${(cause as Error).message}`, {
       source: file,
       cause,

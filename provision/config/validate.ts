@@ -20,6 +20,12 @@ function isMapping(value: unknown): value is Mapping {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The words YAML 1.1 reads as each boolean. */
+const YAML11_BOOLEANS: Record<string, readonly string[]> = {
+  true: ['on', 'yes', 'y', 'true'],
+  false: ['off', 'no', 'n', 'false'],
+};
+
 function describe(rule: Rule): string {
   switch (rule.type) {
     case 'int':
@@ -55,6 +61,15 @@ function checkValue(value: unknown, rule: Rule, key: string, source: string): un
     case 'enum': {
       if (typeof value === 'string' && rule.values.includes(value)) return value;
       const guess = typeof value === 'string' ? suggest(value, rule.values) : undefined;
+      // YAML 1.1 (ours and the Vagrantfile's Ruby) reads an unquoted on/off/yes/no as true/false
+      const word =
+        typeof value === 'boolean'
+          ? rule.values.find((v) => YAML11_BOOLEANS[String(value)]!.includes(v))
+          : undefined;
+      if (word)
+        return fail(
+          ` in quotes: YAML 1.1 reads an unquoted ${word} as ${value}, so write ${key.split('.').at(-1)}: "${word}"`,
+        );
       return fail(guess ? ` (did you mean ${guess}?)` : '');
     }
     case 'string':

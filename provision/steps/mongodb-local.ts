@@ -3,7 +3,7 @@ import { layoutOf } from '../layout.ts';
 import type { LabNode, Step } from '../types.ts';
 import type { MongoStepOptions } from './mongodb.ts';
 import { NO_SERVER_WHY } from './mongodb-binary.ts';
-import { ferretdbArgv, MONGO_SERVICE, mongoAnswersOn } from './mongodb-standin.ts';
+import { ferretdbArgv, MONGO_SERVICE, mongoAnswersOn, privateFiles } from './mongodb-standin.ts';
 import { supervisedServices } from './systemd.ts';
 
 /**
@@ -24,11 +24,13 @@ export function localMongodb(o: MongoStepOptions): Step {
       const services = supervisedServices(t, layout.services);
       const at = { ip: node.ip, port: o.port };
       const dataDir = `${layout.dataDir}/mongo`;
-      await t.run(['mkdir', '-p', dataDir]);
+      // the items and the users' password hashes: this user's only (files made before included)
+      await t.run(['mkdir', '-p', '--', dataDir]);
+      await t.run(['chmod', '-R', 'go-rwx', '--', dataDir]);
       // restarted when lab.yaml's mongodb keys changed its command line or password (issue 12)
       const outcome = await services.start(
         MONGO_SERVICE,
-        ferretdbArgv({ ...at, user: o.user, bin: o.serverBinary, dataDir }),
+        privateFiles(ferretdbArgv({ ...at, user: o.user, bin: o.serverBinary, dataDir })),
         { FERRETDB_SETUP_PASSWORD: o.password },
         { onRestart: (why) => log(`restarted ${MONGO_SERVICE}: ${why}`) },
       );

@@ -101,6 +101,15 @@ async function sha256(path: string): Promise<string> {
 }
 
 /**
+ * The server run with umask 077, so the files it creates (items, password
+ * hashes) are its user's only. Supervised processes (stand-ins, local) only:
+ * a systemd unit's ExecStart is not a shell.
+ */
+export function privateFiles(argv: readonly string[]): string[] {
+  return ['sh', '-c', 'umask 077 && exec "$@"', 'ferretdb', ...argv];
+}
+
+/**
  * Also MongoDB on a VM whose lab.yaml says `mongodb.server: binary`: the same
  * binary, uploaded, as an enabled systemd unit (back after a reboot) listening
  * on every address, so the port forwarded to this host (qemu) reaches it; the
@@ -121,11 +130,15 @@ export async function provisionMongoStandin(
     await services.stop(MONGO_SERVICE);
     await t.copy(o.serverBinary, MONGO_BIN);
   }
-  await t.run(['mkdir', '-p', MONGO_DATA_DIR]);
+  // the items and the users' password hashes: the server's user only (files made before included)
+  await t.run(['mkdir', '-p', '--', MONGO_DATA_DIR]);
+  await t.run(['chmod', '-R', 'go-rwx', '--', MONGO_DATA_DIR]);
   // restarted when lab.yaml's mongodb keys changed its command line or password (issue 12)
   const outcome = await services.start(
     MONGO_SERVICE,
-    ferretdbArgv({ ip: listen, port: o.port, user: o.user }),
+    vm
+      ? ferretdbArgv({ ip: listen, port: o.port, user: o.user })
+      : privateFiles(ferretdbArgv({ ip: listen, port: o.port, user: o.user })),
     { FERRETDB_SETUP_PASSWORD: o.password },
     {
       ...(vm ? { enable: true, restart: 'on-failure' as const } : {}),

@@ -27,7 +27,11 @@ export function posixQuote(word: string): string {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface RemoteCommandOptions {
-  /** Extra environment, set with `env NAME=value` in front of the command. */
+  /**
+   * Extra environment. Its values never enter the command line (where `ps`
+   * on both ends shows them): they travel first on stdin (`remoteInput`), and
+   * a fixed reader script sets them before it execs the command.
+   */
   env?: Record<string, string>;
   /** Prefix `sudo -n --` (the login user is not root; -n: fail instead of asking for a password). */
   sudo?: boolean;
@@ -35,24 +39,63 @@ export interface RemoteCommandOptions {
   timeoutS?: number;
 }
 
-/** The argv words ssh runs remotely, before quoting: `[sudo -n --] [timeout -s KILL <s>] [env -- NAME=value…] argv…`. */
+/**
+ * Reads `$1` pairs of lines from stdin (a name, then its value with every byte
+ * written as a printf octal escape, so values may hold newlines), exports
+ * them, then execs the command; the rest of stdin is the command's. `read`
+ * takes one byte at a time from a pipe, so nothing of the command's input is
+ * consumed. Exit 125 when the environment is cut short.
+ */
+export const ENV_READER = [
+  'n=$1; shift',
+  'while [ "$n" -gt 0 ]; do',
+  '  IFS= read -r name || exit 125',
+  '  IFS= read -r enc || exit 125',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${v%x} is the shell's, not JS
+  '  v=$(printf "$enc"x); v=${v%x}',
+  '  export "$name=$v"',
+  '  n=$((n - 1))',
+  'done',
+  'exec "$@"',
+].join('\n');
+
+function checkEnv(env: Record<string, string>): [string, string][] {
+  const entries = Object.entries(env);
+  for (const [name, value] of entries) {
+    if (!ENV_NAME.test(name))
+      throw new ProviderError(`environment variable name "${name}" is not a valid shell name`, {
+        hint: 'use letters, digits and "_" only, not starting with a digit (e.g. REDIS_URL)',
+      });
+    if (value.includes('\0'))
+      throw new ProviderError(
+        `environment variable ${name} holds a NUL byte, which no environment can carry`,
+        {
+          hint: `remove the NUL byte from ${name}`,
+        },
+      );
+  }
+  return entries;
+}
+
+/** The argv words ssh runs remotely, before quoting: `[sudo -n --] [timeout -s KILL <s>] [sh -c ENV_READER crawl-lab-env <n>] argv…`. */
 export function remoteArgv(argv: readonly string[], options: RemoteCommandOptions = {}): string[] {
   if (argv.length === 0) throw new TypeError('remoteArgv: argv is empty; pass at least the program name');
   const words: string[] = options.sudo ? ['sudo', '-n', '--'] : [];
   if (options.timeoutS !== undefined) words.push('timeout', '-s', 'KILL', String(options.timeoutS));
-  const env = Object.entries(options.env ?? {});
-  if (env.length > 0) {
-    words.push('env', '--');
-    for (const [name, value] of env) {
-      if (!ENV_NAME.test(name))
-        throw new ProviderError(`environment variable name "${name}" is not a valid shell name`, {
-          hint: 'use letters, digits and "_" only, not starting with a digit (e.g. REDIS_URL)',
-        });
-      words.push(`${name}=${value}`);
-    }
-  }
+  // after sudo (it resets the environment) and timeout: only the names' count is on the command line
+  const env = checkEnv(options.env ?? {});
+  if (env.length > 0) words.push('sh', '-c', ENV_READER, 'crawl-lab-env', String(env.length));
   words.push(...argv);
   return words;
+}
+
+/** What goes to the remote stdin: the environment for ENV_READER (if any), then the command's own input. */
+export function remoteInput(options: RemoteCommandOptions & { input?: string }): string | undefined {
+  const env = checkEnv(options.env ?? {});
+  if (env.length === 0) return options.input;
+  const octal = (value: string) =>
+    [...Buffer.from(value, 'utf8')].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+  return `${env.map(([name, value]) => `${name}\n${octal(value)}\n`).join('')}${options.input ?? ''}`;
 }
 
 /** The single command string ssh sends: every word of remoteArgv quoted for the remote POSIX shell. */

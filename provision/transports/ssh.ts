@@ -6,7 +6,7 @@ import { SSH_DEFAULTS } from '../config/defaults.ts';
 import type { LabNode, RunOptions, RunResult, Transport } from '../types.ts';
 import { NodeCommandError, ProviderError } from './errors.ts';
 import { execArgv, SCRIPT_ARGV } from './exec.ts';
-import { remoteCommand, rsyncWord } from './ssh-quote.ts';
+import { remoteCommand, remoteInput, rsyncWord } from './ssh-quote.ts';
 
 /**
  * Runs commands on a machine over OpenSSH. All calls to one host share one
@@ -82,7 +82,10 @@ export class SshTransport implements Transport {
     ];
   }
 
-  /** The full ssh argv for one remote command (env values included: never log this). */
+  /**
+   * The full ssh argv for one remote command. With `env`, only the names'
+   * count is in it: the values go on stdin (remoteInput), never on a command line.
+   */
   commandArgv(argv: readonly string[], env?: Record<string, string>, timeoutMs?: number): string[] {
     // The master connection holds our stdio pipes (ssh passes them over the control socket), so
     // killing the local ssh on timeout cannot end the wait: the remote command must die too.
@@ -94,10 +97,12 @@ export class SshTransport implements Transport {
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     await this.connect();
-    const { env, ...rest } = options;
-    // env goes into the remote command line; shownArgv keeps the values out of errors and logs
+    const { env, input, ...rest } = options;
+    // env values go on stdin ahead of the input (ssh-quote.ts): `ps` on either end never shows them
+    const stdin = remoteInput({ env, input });
     const result = await execArgv(this.commandArgv(argv, env, options.timeoutMs), {
       ...rest,
+      ...(stdin === undefined ? {} : { input: stdin }),
       nothrow: true,
       node: this.node.name,
       shownArgv: argv,

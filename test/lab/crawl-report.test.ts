@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { crawlReport } from '../../lab/commands/crawl.ts';
+import { crawlReport, crawlResult } from '../../lab/commands/crawl.ts';
 import type { CrawlSummary } from '../../lab/runner/run-crawl.ts';
 import type { TruthCheck } from '../../lab/runner/truth-check.ts';
 
@@ -34,14 +34,17 @@ function truth(twice: number, notFetched = 0): TruthCheck {
   };
 }
 
-function summary(t: TruthCheck, exits: (number | 'stopped')[]): CrawlSummary {
+function summary(
+  t: TruthCheck | undefined,
+  exits: (number | 'stopped')[],
+  failures = { failedRequests: 0, errors: 0 },
+): CrawlSummary {
   return {
     elapsedMs: 5000,
     pages: 202,
     items: 293,
     duplicatesFiltered: 1,
-    failedRequests: 0,
-    errors: 0,
+    ...failures,
     perNode: { master: 100, worker1: 102 },
     workers: exits.map((exit, i) => ({ id: `w${i}`, node: `node${i}`, exit })),
     ticks: [],
@@ -78,10 +81,10 @@ test('a killed worker: pages fetched again are at-least-once, said so; the exit 
 });
 
 test('a resumed crawl whose workers all end well holds with pages fetched again; a page never fetched still fails', () => {
-  const resumed = crawlReport(summary(truth(1), [0, 0]), true);
+  const resumed = crawlReport(summary(truth(1), [0, 0]), { resumed: true });
   assert.ok(resumed.ok);
   assert.match(resumed.lines.at(-1)!, /1 of them fetched again/);
-  const missing = crawlReport(summary(truth(1, 3), [0, 0]), true);
+  const missing = crawlReport(summary(truth(1, 3), [0, 0]), { resumed: true });
   assert.equal(missing.ok, false);
   assert.match(missing.lines.join('\n'), /MISMATCH.*\n.*\n.*3 not fetched/);
 });
@@ -96,4 +99,26 @@ test('after a killed worker, an item written twice to an append-only JSON-lines 
   const calm = crawlReport(summary(repeated, [0, 0]));
   assert.equal(calm.ok, false);
   assert.match(calm.lines.join('\n'), /MISMATCH[\s\S]*1 duplicated/);
+});
+
+test('failed requests and errors show in the summary and make lab:crawl fail, even without a truth check, unless allowed (issue 15)', () => {
+  const failing = summary(undefined, [0, 0], { failedRequests: 2, errors: 3 });
+  const r = crawlReport(failing);
+  assert.equal(r.ok, false, 'real-tieba: no truth check, still not ok');
+  assert.match(r.lines[0]!, /2 requests failed for good, 3 errors/);
+  assert.match(r.lines.join('\n'), /FAILED: 2 requests failed for good and 3 errors .*--allow-failures/);
+  assert.equal(crawlResult(failing).ok, false);
+  assert.deepEqual(
+    [crawlResult(failing).crawl?.failedRequests, crawlResult(failing).crawl?.errors],
+    [2, 3],
+    'the JSON result carries both counts',
+  );
+  const allowed = crawlReport(failing, { allowFailures: true });
+  assert.ok(allowed.ok);
+  assert.match(allowed.lines.join('\n'), /allowed by --allow-failures/);
+  const errorsOnly = crawlReport(summary(truth(0), [0, 0], { failedRequests: 0, errors: 1 }));
+  assert.equal(errorsOnly.ok, false, 'an error alone fails an otherwise exact crawl');
+  const clean = crawlReport(summary(undefined, [0, 0]));
+  assert.ok(clean.ok);
+  assert.match(clean.lines[0]!, /0 requests failed for good, 0 errors/);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, isCrawlError } from '../../common/errors.ts';
+import { LAB_CONFIG_MAX_BYTES } from '../../provision/config/defaults.ts';
 import {
   DEFAULT_LAB_CONFIG_PATH,
   LAB_DEFAULTS,
@@ -322,4 +323,27 @@ test('firewall.mode and mirrors.node default to auto and nodejs.org, and bad val
   rejects(v({ firewall: { mode: 'yes please' } }), 'firewall.mode', 'auto, on, off');
   rejects(v({ firewall: { enabled: true } }), 'firewall.enabled', 'mode');
   rejects(v({ mirrors: { node: 'ftp://example.org/node' } }), 'mirrors.node', 'http(s) URL');
+});
+
+test('firewall: { mode: on } unquoted (YAML 1.1 reads true) is refused with the fix: quote it (issue 15)', (t) => {
+  const file = tempFile(t, 'lab.yaml', 'firewall: { mode: on }\n');
+  rejects(() => loadLabConfig(file, {}, {}), 'firewall.mode', 'got true', 'in quotes', 'mode: "on"');
+  const off = tempFile(t, 'off.yaml', 'firewall:\n  mode: off\n');
+  rejects(() => loadLabConfig(off, {}, {}), 'firewall.mode', 'got false', 'mode: "off"');
+  const quoted = tempFile(t, 'quoted.yaml', 'firewall: { mode: "on" }\n');
+  assert.equal(loadLabConfig(quoted, {}, {}).firewall.mode, 'on');
+});
+
+test('a lab.yaml over the size cap is refused before it is parsed, naming its size and the fix (issue 15)', (t) => {
+  const big = tempFile(t, 'big.yaml', `# ${'x'.repeat(LAB_CONFIG_MAX_BYTES)}\nprovider: auto\n`);
+  const started = Date.now();
+  rejects(
+    () => loadLabConfig(big, {}, {}),
+    '(file)',
+    `more than the ${LAB_CONFIG_MAX_BYTES} a lab.yaml may have`,
+    'LAB_CONFIG',
+  );
+  assert.ok(Date.now() - started < 500, 'refused at once, not after parsing');
+  const justUnder = tempFile(t, 'ok.yaml', `# ${'x'.repeat(1000)}\nprovider: auto\n`);
+  assert.equal(loadLabConfig(justUnder, {}, {}).provider, 'auto');
 });

@@ -9,7 +9,7 @@ import { leftovers, node } from './netns-support.ts';
 
 /**
  * Real machines for the ssh tests: network-namespace stand-ins WITHOUT a root
- * filesystem (lab id `ssh`, 10.57.1.0/24), each running the host's own sshd
+ * filesystem (lab id `ssh`, 10.57.1.0/24 unless told otherwise), each running the host's own sshd
  * with a config, host key and authorized key from a temp folder.
  *
  * The nodes share the host's files, so everything a node needs that would
@@ -21,6 +21,14 @@ import { leftovers, node } from './netns-support.ts';
  */
 
 export const LAB_ID = 'ssh';
+
+/** A lab id and /24 of its own, so two ssh test files can run side by side. */
+export interface SshLabOptions {
+  /** @default LAB_ID */
+  labId?: string;
+  /** The first three octets. @default '10.57.1' */
+  subnet?: string;
+}
 export const USERS = [
   { name: 'lab', uid: 4057, shell: '/bin/bash' },
   { name: 'dashy', uid: 4058, shell: '/bin/sh' },
@@ -52,12 +60,15 @@ for f in passwd group shadow; do mount --bind "$dir/$f" "/etc/$f"; done
 /usr/sbin/sshd -f "$config" -E "$log"
 `;
 
-export async function startSshLab(names: readonly string[] = ['alpha', 'beta']): Promise<SshLab> {
+export async function startSshLab(
+  names: readonly string[] = ['alpha', 'beta'],
+  { labId = LAB_ID, subnet = '10.57.1' }: SshLabOptions = {},
+): Promise<SshLab> {
   const dir = mkdtempSync('/tmp/crawl-lab-ssh-');
   // sshd reads authorized_keys as the logging-in user, and users need their homes: let them in
   chmodSync(dir, 0o755);
-  const nodes = names.map((n, i) => node(n, `10.57.1.${10 + i}`, i === 0 ? 'master' : 'worker'));
-  const provider = new NetnsProvider({ labId: LAB_ID, stateDir: join(dir, 'netns') });
+  const nodes = names.map((n, i) => node(n, `${subnet}.${10 + i}`, i === 0 ? 'master' : 'worker'));
+  const provider = new NetnsProvider({ labId, stateDir: join(dir, 'netns') });
   const tracked: { close(): Promise<void> }[] = [];
   const lab: SshLab = {
     dir,
@@ -95,7 +106,7 @@ export async function startSshLab(names: readonly string[] = ['alpha', 'beta']):
       for (const n of nodes) await stopSshd(provider, n).catch(() => {});
       await provider.destroy(nodes).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
-      return leftovers(LAB_ID, dir);
+      return leftovers(labId, dir);
     },
   };
   try {

@@ -12,7 +12,7 @@ import { startSshLab } from './ssh-lab.ts';
 
 /**
  * SshTransport against real sshd servers inside two netns stand-ins (lab id
- * `ssh`, 10.57.1.0/24). Needs root for the namespaces; CI runs as root.
+ * `hdsshtr`, 10.64.57.0/24, its own so other ssh tests may run beside it). Needs root for the namespaces; CI runs as root.
  */
 const skip = rootSkip('needs root (network namespaces for the sshd stand-ins): run as root, as CI does');
 
@@ -40,7 +40,7 @@ const HOSTILE = [
 ];
 
 test('SshTransport over real sshd in network namespaces', { skip, timeout: 120_000 }, async (t) => {
-  const lab = await startSshLab();
+  const lab = await startSshLab(undefined, { labId: 'hdsshtr', subnet: '10.64.57' });
   t.after(async () => assert.deepEqual(await lab.cleanup(), [], 'the ssh lab leaves nothing behind'));
   const open = (user: string, nodeIndex = 0, extra: { sudo?: boolean; port?: number } = {}) => {
     const nodes = lab.as(user, extra.port);
@@ -92,6 +92,12 @@ test('SshTransport over real sshd in network namespaces', { skip, timeout: 120_0
       return true;
     });
     await assert.rejects(root.run(['true'], { env: { 'BAD NAME': 'x' } }), /not a valid shell name/);
+    // the environment comes first on stdin, the command's own input after it, untouched
+    const both = await root.run(['sh', '-c', 'printf "%s|" "$LAB_SECRET"; cat'], {
+      env: { LAB_SECRET: 'line 1\nline 2\n' },
+      input: 'input\nafter\n',
+    });
+    assert.equal(both.stdout, 'line 1\nline 2\n|input\nafter\n');
   });
 
   await t.test('timeoutMs stops waiting and reports the timeout', async () => {
@@ -190,7 +196,7 @@ test('SshTransport over real sshd in network namespaces', { skip, timeout: 120_0
       assert.equal(e.code, 'CRAWL_E_PROVIDER');
       assert.match(
         e.message,
-        /^cannot reach alpha over SSH at root@10\.57\.1\.10:2299: .*Connection refused/,
+        /^cannot reach alpha over SSH at root@10\.64\.57\.10:2299: .*Connection refused/,
       );
       assert.match(e.hint ?? '', /authorized_keys/);
       assert.match(e.hint ?? '', /npm run lab:doctor/);
@@ -207,12 +213,12 @@ test('SshTransport over real sshd in network namespaces', { skip, timeout: 120_0
       assert.equal(r.stdout, 'a b|$(x)|');
       const seen = (await tr.run(['cat', log])).stdout.split('\0').slice(0, -1);
       assert.deepEqual(seen, ['cat', log], 'the last command reached sudo as argv after -n --');
-      await tr.run(['true'], { env: { K: 'v w' } });
-      assert.deepEqual(
-        (await root.run(['cat', log])).stdout.split('\0').slice(0, -1),
-        ['env', '--', 'K=v w', 'true'],
-        'env is applied after sudo (sudo resets the environment)',
-      );
+      const k = await tr.run(['sh', '-c', 'printf %s "$K"'], { env: { K: 'v w' } });
+      assert.equal(k.stdout, 'v w', 'env is applied after sudo (sudo resets the environment)');
+      const words = (await root.run(['cat', log])).stdout.split('\0').slice(0, -1);
+      assert.deepEqual(words.slice(0, 2), ['sh', '-c'], 'sudo runs the env reader');
+      assert.deepEqual(words.slice(-5), ['crawl-lab-env', '1', 'sh', '-c', 'printf %s "$K"']);
+      assert.ok(!words.some((w) => w.includes('v w')), 'the value is not on the command line sudo sees');
     },
   );
 

@@ -66,3 +66,27 @@ test('a damaged secrets file is an error naming the file and the fix, not a cras
       isCrawlError(e) && /secrets\.json is not valid JSON/.test(e.message) && /delete it/.test(e.hint ?? ''),
   );
 });
+
+test('a secrets file holding null, an array or a non-string password is an error naming the field, not a TypeError (issue 15)', (t) => {
+  const dir = stateDir(t);
+  const cases: [string, RegExp][] = [
+    ['null', /holds null, not an object with redisPassword and mongoPassword/],
+    ['[1]', /holds an array, not an object/],
+    ['"x"', /holds a string, not an object/],
+    ['{"redisPassword": 5}', /redisPassword is a number, not a password string/],
+    ['{"mongoPassword": ""}', /mongoPassword is empty, not a password string/],
+    ['{"redisPassword": null}', /redisPassword is null, not a password string/],
+  ];
+  for (const [text, message] of cases) {
+    writeFileSync(join(dir, 'secrets.json'), text);
+    assert.throws(
+      () => loadSecrets(config, dir),
+      (e: unknown) =>
+        isCrawlError(e) &&
+        e.code === 'CRAWL_E_LAB_CONFIG' &&
+        message.test(e.message) &&
+        /delete it and run npm run lab:up/.test(e.hint ?? ''),
+      text,
+    );
+  }
+});

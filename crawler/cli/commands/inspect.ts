@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { redactUrl } from '../../../common/redact.ts';
+import { printLine } from '../../../common/terminal.ts';
 import { ConfigError } from '../../errors.ts';
-import { redact } from '../../log.ts';
 import { connectAdmin } from '../../redis-admin.ts';
 import { type CrawlInspection, inspectCrawl } from '../../scheduler/admin.ts';
 import { keysFor } from '../../scheduler/keys.ts';
@@ -67,7 +68,7 @@ export async function inspect(redis: Redis, spider: string, settings: Settings):
   const stat = (k: string) => Number(info.stats[k] ?? 0) || 0;
   return {
     spider,
-    redis: redact(settings.redisUrl),
+    redis: redactUrl(settings.redisUrl),
     ...info,
     nextRequests: next,
     itemsInRedis: itemsType === 'list' ? await redis.llen(keys.items) : 0,
@@ -130,11 +131,11 @@ export async function inspectCommand(argv: string[]): Promise<number> {
         if (stopped) break;
       }
       const view = await inspect(redis, ctx.spider.name, ctx.settings);
-      if (flags['json']) console.log(JSON.stringify(view));
+      if (flags['json']) printLine(JSON.stringify(view));
       else {
         // clear the screen and go home, like `watch`, only when a terminal shows it
         if (flags['watch'] && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-        console.log(formatInspection(view, new Date()));
+        printLine(formatInspection(view, new Date()));
       }
     }
     return 0;

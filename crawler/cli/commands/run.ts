@@ -1,3 +1,4 @@
+import { printLine } from '../../../common/terminal.ts';
 import { connectAdmin } from '../../redis-admin.ts';
 import { seedStartUrls } from '../../scheduler/admin.ts';
 import { createWorker } from '../../worker.ts';
@@ -80,8 +81,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const summary = await worker.run();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  if (flags['json']) console.log(JSON.stringify({ spider: spider.name, ...summary }));
-  else console.log(formatSummary(spider.name, summary));
+  if (flags['json']) printLine(JSON.stringify({ spider: spider.name, ...summary }));
+  else printLine(formatSummary(spider.name, summary));
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { printLine } from '../../../common/terminal.ts';
 import { ConfigError } from '../../errors.ts';
 import { toCrawlRequest } from '../../http/request.ts';
 import { connectAdmin } from '../../redis-admin.ts';
@@ -56,11 +57,11 @@ export async function seedCommand(argv: string[]): Promise<number> {
   const redis = await connectAdmin(ctx.settings.redisUrl, adminLoading(ctx));
   try {
     const result = await seedStartUrls(redis, ctx.spider.name, ctx.settings, entries);
-    if (flags['json']) console.log(JSON.stringify(result));
+    if (flags['json']) printLine(JSON.stringify(result));
     else {
-      console.log(`pushed ${result.pushed} start URL(s) for "${ctx.spider.name}"`);
+      printLine(`pushed ${result.pushed} start URL(s) for "${ctx.spider.name}"`);
       for (const r of result.rejected)
-        console.log(`  rejected ${JSON.stringify(r.entry).slice(0, 120)}: ${r.reason}`);
+        printLine(`  rejected ${JSON.stringify(r.entry).slice(0, 120)}: ${r.reason}`);
     }
     return result.rejected.length > 0 && result.pushed === 0 ? 1 : 0;
   } finally {

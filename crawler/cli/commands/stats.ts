@@ -1,3 +1,4 @@
+import { printLine } from '../../../common/terminal.ts';
 import { connectAdmin } from '../../redis-admin.ts';
 import { inspectCrawl, resetCrawl } from '../../scheduler/admin.ts';
 import { STAT, workerStat } from '../../stats.ts';
@@ -28,15 +29,15 @@ export async function statsCommand(argv: string[]): Promise<number> {
   try {
     const info = await inspectCrawl(redis, ctx.spider.name, ctx.settings);
     if (flags['json']) {
-      console.log(JSON.stringify({ spider: ctx.spider.name, stats: info.stats, workers: info.workers }));
+      printLine(JSON.stringify({ spider: ctx.spider.name, stats: info.stats, workers: info.workers }));
       return 0;
     }
-    console.log(`stats of crawl "${ctx.spider.name}" (all workers):`);
-    console.log(formatStats(info.stats));
-    console.log(`workers (${info.workers.filter((w) => w.alive).length} alive):`);
+    printLine(`stats of crawl "${ctx.spider.name}" (all workers):`);
+    printLine(formatStats(info.stats));
+    printLine(`workers (${info.workers.filter((w) => w.alive).length} alive):`);
     for (const w of info.workers) {
       const pages = info.stats[workerStat(w.id, STAT.pages)] ?? 0;
-      console.log(
+      printLine(
         `  ${w.alive ? 'alive' : 'gone '}  ${w.id.padEnd(24)} ${String(w.host).padEnd(16)} pages ${pages}  leases ${w.leases}`,
       );
     }

@@ -46,6 +46,15 @@ end
 local function check_types()
   check_type(K_START, START_SET and 'set' or 'list')
   check_type(K_QUEUE, QCLASS == 'priority' and 'zset' or 'list')
+  -- the crawl's other fixed keys (KEY_TYPES in scheduler/key-types.ts lists the same)
+  check_type(K_DELAYED, 'zset')
+  check_type(K_SEQ, 'string')
+  check_type(K_WORKERS, 'zset')
+  check_type(K_STATS, 'hash')
+  check_type(K_FAILED, 'hash')
+  check_type(K_META, 'hash')
+  check_type(MY_LEASES, 'hash')
+  check_type(K_WORKER .. ':' .. WID, 'hash')
 end
 
 -- Fingerprint filter: true if the fingerprint was new (and is now recorded).

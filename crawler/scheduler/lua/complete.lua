@@ -7,6 +7,7 @@
 -- An outcome whose lease is gone (reclaimed after a stall, or a repeated complete after
 -- a lost reply) is skipped: the request is already back in the queue or already done.
 -- Reply: {queued, filtered, stale}
+check_types()
 local now = now_ms()
 local i = A0 + 1
 local n = tonumber(ARGV[i])

@@ -314,3 +314,41 @@ test('next() is one Redis round trip, two when it admits start URLs; complete() 
     sent.join(' '),
   );
 });
+
+test('a wrong type at stats, workers, meta, failed or delayed is a ConfigError naming the key and the fix, not a raw WRONGTYPE (issue 15)', async () => {
+  const cases = [
+    { key: 'stats', write: (k: string) => redis.set(k, 'x'), actual: 'string', wanted: 'hash' },
+    { key: 'workers', write: (k: string) => redis.hset(k, 'w', '1'), actual: 'hash', wanted: 'zset' },
+    { key: 'meta', write: (k: string) => redis.rpush(k, 'x'), actual: 'list', wanted: 'hash' },
+    { key: 'failed', write: (k: string) => redis.sadd(k, 'x'), actual: 'set', wanted: 'hash' },
+    { key: 'delayed', write: (k: string) => redis.set(k, 'x'), actual: 'string', wanted: 'zset' },
+  ] as const;
+  for (const c of cases) {
+    // before the crawl: the worker's first heartbeat says so
+    const s = scheduler(`keytype${++n}`);
+    await c.write(s.keys[c.key]);
+    const named = (e: unknown) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.equal(e.code, 'CRAWL_E_REDIS_WRONGTYPE');
+      assert.ok(
+        e.message.includes(`"${s.keys[c.key]}" is a ${c.actual}, but a ${c.wanted} is expected (it holds`),
+        e.message,
+      );
+      assert.doesNotMatch(e.message, /script|WRONGTYPE Operation/);
+      assert.match(e.hint ?? '', /redis-cli DEL .*crawl reset/);
+      return true;
+    };
+    await assert.rejects(s.open(), named);
+    // mid-crawl: completing a request says so too
+    await redis.del(s.keys[c.key]);
+    await s.open();
+    await s.enqueue([req('a')]);
+    const [lease] = (await s.next(1)).leases;
+    await redis.del(s.keys[c.key]);
+    await c.write(s.keys[c.key]);
+    await assert.rejects(
+      s.complete([{ kind: 'failed', leaseId: lease!.leaseId, request: lease!.request, reason: 'x' }]),
+      named,
+    );
+  }
+});

@@ -235,3 +235,54 @@ test('npm run lab:dashboard with a bad --port says which values work and exits 2
   assert.equal(dashed.code, 2, dashed.stderr);
   assert.match(dashed.stderr, /--port must be a whole number from 0 to 65535, got -1/);
 });
+
+test('the event stream caps its connections: the one over the cap gets 503 with Retry-After, a closed one frees a place (issue 15)', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const dashboard = await startDashboard({
+    redisUrl: redis.url,
+    spider: 'tieba',
+    nodes: [],
+    host: '127.0.0.1',
+    port: 0,
+    pollMs: POLL_MS,
+    maxStreams: 3,
+  });
+  t.after(() => dashboard.close());
+  const events = `${dashboard.url}events`;
+  const open = (): Promise<{ status: number; retryAfter: string | undefined; close: () => void }> =>
+    new Promise((resolve, reject) => {
+      const req = request(events, (res) => {
+        res.resume();
+        resolve({
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'],
+          close: () => req.destroy(),
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const held = [await open(), await open(), await open()];
+  t.after(() => {
+    for (const h of held) h.close();
+  });
+  assert.deepEqual(
+    held.map((h) => h.status),
+    [200, 200, 200],
+  );
+  const refused = await open();
+  assert.equal(refused.status, 503);
+  assert.equal(refused.retryAfter, '5');
+  assert.equal((await get(`${dashboard.url}api/snapshot`)).status, 200, 'the snapshot still answers');
+  held.pop()!.close();
+  await waitFor(
+    async () => {
+      const again = await open();
+      if (again.status === 200) held.push(again);
+      return again.status === 200;
+    },
+    5000,
+    'a place to free up',
+  );
+});
