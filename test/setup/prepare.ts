@@ -36,6 +36,24 @@ export const TEST_NEEDS: readonly HostNeed[] = [
   { tool: 'git', pkg: 'git', why: 'patching the MongoDB-protocol server' },
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the real-VM tests (qemu provider)' },
   { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays of the VM base image' },
+  // the real Vagrant path (test/lab/vagrant-libvirt-e2e.test.ts): Debian's vagrant-libvirt and a
+  // libvirtd started by hand in a network namespace (no libvirt-daemon-system: it wants systemd)
+  {
+    tool: '/usr/share/doc/vagrant-libvirt/copyright',
+    pkg: 'vagrant-libvirt',
+    why: 'vagrant up --provider libvirt for real',
+  },
+  { tool: 'libvirtd', pkg: 'libvirt-daemon', why: 'libvirt for the real Vagrant test' },
+  {
+    tool: '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so',
+    pkg: 'libvirt-daemon-driver-qemu',
+    why: "libvirt's QEMU driver (the VMs of the real Vagrant test)",
+  },
+  { tool: 'virsh', pkg: 'libvirt-clients', why: 'libvirt objects of the real Vagrant test' },
+  { tool: 'dnsmasq', pkg: 'dnsmasq-base', why: "DHCP on vagrant-libvirt's networks" },
+  { tool: 'iptables', pkg: 'iptables', why: "libvirt's network rules (inside the test's namespace)" },
+  { tool: 'ebtables', pkg: 'ebtables', why: "libvirt's network rules (inside the test's namespace)" },
+  { tool: 'debugfs', pkg: 'e2fsprogs', why: "lab:box writes Vagrant's key into the disk image" },
 ];
 
 export async function prepare(log: (line: string) => void): Promise<void> {
