@@ -30,7 +30,9 @@ export async function box(o: { out?: string } = {}): Promise<number> {
   console.log('then in lab.yaml:');
   console.log(`  provider: vagrant\n  box: ${BOX_NAME}\n  box_version: '${BOX_FILE_VERSION}'`);
   console.log('  libvirt: { driver: qemu }   # only where KVM does not work (nested VMs)');
-  console.log('and bring it up: npm run lab:up (with --provider libvirt when libvirt is the hypervisor found)');
+  console.log(
+    'and bring it up: npm run lab:up (with --provider libvirt when libvirt is the hypervisor found)',
+  );
   return 0;
 }
 
