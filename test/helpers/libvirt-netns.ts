@@ -105,8 +105,15 @@ export async function startLibvirtNetns(ns: string, dir: string): Promise<Libvir
           left.push(`${name} (pid ${pid}) needed SIGKILL`);
         }
       }
-      const pids = (await host(['ip', 'netns', 'pids', ns], true)).stdout.trim();
-      if (pids) left.push(`processes still in ${ns}: ${pids.replace(/\n/g, ' ')}`);
+      // whatever else still runs in the namespace was started by this test (ssh masters of a lab
+      // that was not destroyed, dnsmasq): ended by pid, and named
+      const pids = (await host(['ip', 'netns', 'pids', ns], true)).stdout.trim().split('\n').filter(Boolean);
+      for (const pid of pids.map(Number)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {}
+      }
+      if (pids.length > 0) left.push(`processes still in ${ns}, ended: ${pids.join(' ')}`);
       await host(['ip', 'netns', 'del', ns], true);
       return left;
     },
