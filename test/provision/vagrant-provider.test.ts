@@ -26,7 +26,8 @@ test('detect() on this machine names, for every hypervisor, what it found, and i
   if (!vbox.found) assert.equal(vbox.why, 'VBoxManage not on PATH');
   const libvirt = found.hypervisors.find((h) => h.name === 'libvirt')!;
   if (!(await has('virsh'))) assert.match(libvirt.why, /virsh (not on PATH|missing)/);
-  for (const h of found.hypervisors)
+  // unusable: every hypervisor and why not; usable (a libvirtd answering, as during the real test): the usable ones
+  for (const h of found.hypervisors.filter((x) => !found.usable || x.usable))
     assert.ok(found.why.includes(h.why), `the reason names ${h.name}: ${h.why}`);
   if (!(await has('vagrant'))) {
     assert.equal(found.usable, false);
