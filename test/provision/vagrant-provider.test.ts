@@ -75,7 +75,7 @@ const skip = isRoot
   ? false
   : 'needs root (network namespaces for the sshd stand-ins): run as root, as CI does';
 
-test('fake vagrant (VirtualBox, VMware and Parallels cannot run here; libvirt for real: test/lab/vagrant-libvirt-e2e.test.ts): up runs vagrant up once and vagrant ssh-config once, then every command goes over multiplexed ssh', {
+test('fake vagrant (VirtualBox, VMware and Parallels cannot run here; libvirt for real: test/lab/vagrant-libvirt-e2e.ts): up runs vagrant up once and vagrant ssh-config once, then every command goes over multiplexed ssh', {
   skip,
   timeout: 60_000,
 }, async (t) => {

@@ -36,7 +36,7 @@ export const TEST_NEEDS: readonly HostNeed[] = [
   { tool: 'git', pkg: 'git', why: 'patching the MongoDB-protocol server' },
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the real-VM tests (qemu provider)' },
   { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays of the VM base image' },
-  // the real Vagrant path (test/lab/vagrant-libvirt-e2e.test.ts): Debian's vagrant-libvirt and a
+  // the real Vagrant path (test/lab/vagrant-libvirt-e2e.ts): Debian's vagrant-libvirt and a
   // libvirtd started by hand in a network namespace (no libvirt-daemon-system: it wants systemd)
   {
     tool: '/usr/share/doc/vagrant-libvirt/copyright',
