@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { quote } from 'zx';
@@ -71,6 +71,17 @@ test('vagrant up --provider libvirt boots our Vagrantfile from the lab:box box i
   writeFileSync(config, LAB_YAML);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // system folders only: the first run lost its crawl to `spawn ssh` ELOOP, most likely from a PATH entry
+    // under /root that other work on the machine was changing
+    PATH: [
+      dirname(process.execPath),
+      '/usr/local/sbin',
+      '/usr/local/bin',
+      '/usr/sbin',
+      '/usr/bin',
+      '/sbin',
+      '/bin',
+    ].join(':'),
     LAB_CONFIG: config,
     LAB_ID: labId,
     LAB_STATE: join(dir, 'state'),
