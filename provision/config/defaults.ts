@@ -91,6 +91,8 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
   },
   /** Real VMs under QEMU (provider: qemu); TCG boots take about a minute, so the timeout is generous. */
   qemu: { accel: 'auto', bootTimeoutS: 300 },
+  /** vagrant + libvirt: @default 'kvm' (vagrant-libvirt's own default); mirrored in the Vagrantfile */
+  libvirt: { driver: 'kvm' },
   crawl: {
     target: 'mini-tieba',
     listPages: SITE_DEFAULTS.listPages,

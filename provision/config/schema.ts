@@ -84,6 +84,9 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
       why: 'seconds from starting a VM to its ssh answering; emulated (TCG) boots take about a minute',
     },
   },
+  libvirt: {
+    driver: { type: 'enum', values: ['kvm', 'qemu'] },
+  },
   crawl: {
     target: { type: 'enum', values: ['mini-tieba', 'real-tieba'] },
     list_pages: { type: 'int', min: 1, max: 2000 },

@@ -14,6 +14,9 @@ export const PROVIDER_CHOICES: readonly ProviderChoice[] = [
 /** qemu provider: 'auto' = KVM when a probe guest runs under it, else TCG. */
 export type QemuAccel = 'auto' | 'kvm' | 'tcg';
 
+/** vagrant-libvirt's domain type: 'kvm' (hardware) or 'qemu' (TCG, no KVM needed). */
+export type LibvirtDriver = 'kvm' | 'qemu';
+
 /** VMs' MongoDB: MongoDB's own packages, or the MongoDB-protocol server binary the stand-ins use (FerretDB). */
 export type MongoServer = 'packages' | 'binary';
 
@@ -55,6 +58,12 @@ export interface LabConfig {
     /** Seconds each VM may take from start to answering ssh. */
     bootTimeoutS: number;
   };
+  /**
+   * vagrant provider with libvirt only (the Vagrantfile reads it): 'kvm' on a
+   * machine with working KVM, 'qemu' (software emulation, TCG) inside VMs
+   * without nested virtualisation.
+   */
+  libvirt: { driver: LibvirtDriver };
   crawl: {
     target: CrawlTarget;
     listPages: number;

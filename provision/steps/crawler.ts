@@ -61,6 +61,10 @@ export interface SiteOptions {
 
 const isMaster = (n: LabNode) => n.role === 'master';
 
+/** How long lab:up waits for the site to answer: stand-ins and local, and VMs (TCG under load: minutes). */
+const SITE_READY_MS = 15_000;
+const SITE_READY_VM_MS = 180_000;
+
 /** The mini-Tieba site, served from the master on its lab address (service `site`). */
 export function miniSite(o: SiteOptions): Step {
   return {
@@ -94,9 +98,14 @@ export function miniSite(o: SiteOptions): Step {
         },
       );
       const url = `http://${node.ip}:${o.port}/robots.txt`;
+      // $2: how long to wait; emulated VMs (TCG) on a busy host start Node and the site slowly
       const probe =
-        'const u=process.argv[1];const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>15000)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
-      const ok = await transport.run([NODE_BIN, '-e', probe, url], { nothrow: true, timeoutMs: 20_000 });
+        'const u=process.argv[1];const w=Number(process.argv[2]);const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>w)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
+      const waitMs = o.machine === 'vm' ? SITE_READY_VM_MS : SITE_READY_MS;
+      const ok = await transport.run([NODE_BIN, '-e', probe, url, String(waitMs)], {
+        nothrow: true,
+        timeoutMs: waitMs + 60_000,
+      });
       if (ok.exitCode !== 0) {
         throw new CrawlError(
           'CRAWL_E_PROVISION',

@@ -91,6 +91,7 @@ function machines(tree: Tree) {
     .map(([key, value]) => {
       const m = (value as Tree)['vm'] as Tree;
       const vb = m['provider virtualbox'] as Tree;
+      const libvirt = m['provider libvirt'] as Tree;
       const network = (m['_calls'] as [string, unknown[], Tree][]).find(([n]) => n === 'network')!;
       return {
         name: key.slice('define '.length),
@@ -99,6 +100,7 @@ function machines(tree: Tree) {
         ip: network[2]['ip'],
         memoryMb: vb['memory'],
         cpus: vb['cpus'],
+        libvirtDriver: libvirt['driver'],
         vb,
         provisioners: Object.keys(m).filter((k) => k.startsWith('provision')),
       };
@@ -112,13 +114,14 @@ async function assertAgreement(labFile: string): Promise<Tree> {
   assert.equal(vm['box'], config.box);
   assert.equal(vm['box_version'], config.boxVersion);
   assert.deepEqual(
-    machines(tree).map(({ name, primary, hostname, ip, memoryMb, cpus }) => ({
+    machines(tree).map(({ name, primary, hostname, ip, memoryMb, cpus, libvirtDriver }) => ({
       name,
       primary,
       hostname,
       ip,
       memoryMb,
       cpus,
+      libvirtDriver,
     })),
     config.nodes.map((n) => ({
       name: n.name,
@@ -127,6 +130,7 @@ async function assertAgreement(labFile: string): Promise<Tree> {
       ip: n.ip,
       memoryMb: n.memoryMb,
       cpus: n.cpus,
+      libvirtDriver: config.libvirt.driver,
     })),
   );
   return tree;
@@ -152,6 +156,7 @@ test('the Vagrantfile applies the same defaults as LAB_DEFAULTS when lab.yaml le
     custom,
     [
       'box_version: "202502.21.0"',
+      'libvirt: { driver: qemu }',
       'nodes:',
       '  - { name: boss, role: master, ip: 192.168.56.20, memory: 2048, cpus: 2 }',
       '  - { name: w-1, ip: 192.168.56.21 }',

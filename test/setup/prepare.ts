@@ -36,6 +36,7 @@ export const TEST_NEEDS: readonly HostNeed[] = [
   { tool: 'git', pkg: 'git', why: 'patching the MongoDB-protocol server' },
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the real-VM tests (qemu provider)' },
   { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays of the VM base image' },
+  { tool: 'debugfs', pkg: 'e2fsprogs', why: "lab:box writes Vagrant's key into the disk image" },
 ];
 
 export async function prepare(log: (line: string) => void): Promise<void> {
