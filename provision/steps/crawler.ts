@@ -59,6 +59,16 @@ export interface SiteOptions {
   machine: MachineKind;
 }
 
+/**
+ * How long the site may take to answer after its start. Node's own start-up
+ * takes seconds on an emulated VM (QEMU under TCG: ~1 min for the probe and
+ * the site together on a busy 2-core host), so VMs get minutes; the probe
+ * returns as soon as the site answers.
+ */
+export function siteReadyMs(machine: MachineKind): number {
+  return machine === 'vm' ? 240_000 : 15_000;
+}
+
 const isMaster = (n: LabNode) => n.role === 'master';
 
 /** The mini-Tieba site, served from the master on its lab address (service `site`). */
@@ -92,9 +102,14 @@ export function miniSite(o: SiteOptions): Step {
         },
       );
       const url = `http://${node.ip}:${o.port}/robots.txt`;
+      const readyMs = siteReadyMs(o.machine);
       const probe =
-        'const u=process.argv[1];const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>15000)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
-      const ok = await transport.run([NODE_BIN, '-e', probe, url], { nothrow: true, timeoutMs: 20_000 });
+        'const[u,ms]=process.argv.slice(1);const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>Number(ms))process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
+      // the transport's own bound leaves the probe time to start and to answer "no" itself
+      const ok = await transport.run([NODE_BIN, '-e', probe, url, String(readyMs)], {
+        nothrow: true,
+        timeoutMs: readyMs + 60_000,
+      });
       if (ok.exitCode !== 0) {
         throw new CrawlError(
           'CRAWL_E_PROVISION',
