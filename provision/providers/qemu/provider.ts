@@ -65,7 +65,7 @@ export const QEMU_BIN = 'qemu-system-x86_64';
 /** Guests reach this host at this address through user-mode NAT; the host's forwarded connections come from it. */
 export const NAT_HOST = '10.0.2.2';
 /** Measured on a 2-core machine under TCG (docs/providers.md, "qemu"): what `auto` tells a learner to expect. */
-export const TCG_UP_MINUTES = { warm: 16, cold: 23 };
+export const TCG_UP_MINUTES = { warm: 5, cold: 10 };
 
 export class QemuProvider implements Provider {
   readonly name = 'qemu' as const;
