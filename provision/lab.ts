@@ -124,6 +124,7 @@ export function labSteps(lab: Lab): Step[] {
             cidr: config.network.cidr,
             ports: guarded,
             ...(lab.provider.hostSource ? { alsoFrom: [lab.provider.hostSource] } : {}),
+            persist: machine === 'vm',
           }),
         ]
       : []),

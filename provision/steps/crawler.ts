@@ -59,11 +59,17 @@ export interface SiteOptions {
   machine: MachineKind;
 }
 
-const isMaster = (n: LabNode) => n.role === 'master';
+/**
+ * How long the site may take to answer after its start. Node's own start-up
+ * takes seconds on an emulated VM (QEMU under TCG: ~1 min for the probe and
+ * the site together on a busy 2-core host), so VMs get minutes; the probe
+ * returns as soon as the site answers.
+ */
+export function siteReadyMs(machine: MachineKind): number {
+  return machine === 'vm' ? 240_000 : 15_000;
+}
 
-/** How long lab:up waits for the site to answer: stand-ins and local, and VMs (TCG under load: minutes). */
-const SITE_READY_MS = 15_000;
-const SITE_READY_VM_MS = 180_000;
+const isMaster = (n: LabNode) => n.role === 'master';
 
 /** The mini-Tieba site, served from the master on its lab address (service `site`). */
 export function miniSite(o: SiteOptions): Step {
@@ -98,13 +104,13 @@ export function miniSite(o: SiteOptions): Step {
         },
       );
       const url = `http://${node.ip}:${o.port}/robots.txt`;
-      // $2: how long to wait; emulated VMs (TCG) on a busy host start Node and the site slowly
+      const readyMs = siteReadyMs(o.machine);
       const probe =
-        'const u=process.argv[1];const w=Number(process.argv[2]);const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>w)process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
-      const waitMs = o.machine === 'vm' ? SITE_READY_VM_MS : SITE_READY_MS;
-      const ok = await transport.run([NODE_BIN, '-e', probe, url, String(waitMs)], {
+        'const[u,ms]=process.argv.slice(1);const t=Date.now();(async()=>{for(;;){try{const r=await fetch(u);if(r.ok)process.exit(0)}catch{}if(Date.now()-t>Number(ms))process.exit(1);await new Promise(r=>setTimeout(r,200))}})()';
+      // the transport's own bound leaves the probe time to start and to answer "no" itself
+      const ok = await transport.run([NODE_BIN, '-e', probe, url, String(readyMs)], {
         nothrow: true,
-        timeoutMs: waitMs + 60_000,
+        timeoutMs: readyMs + 60_000,
       });
       if (ok.exitCode !== 0) {
         throw new CrawlError(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CrawlError } from '../../common/errors.ts';
-import type { LabNode, Step } from '../types.ts';
+import type { LabNode, Step, Transport } from '../types.ts';
 import { aptInstall } from './apt.ts';
 
 /**
@@ -25,7 +25,32 @@ export interface FirewallOptions {
    * host-only address is inside the lab network.
    */
   alsoFrom?: readonly string[];
+  /**
+   * Load the table again at every boot (machines with systemd: VMs). `nft -f`
+   * alone lives in the kernel only: after a reboot (lab:down, lab:up) Redis
+   * and MongoDB would answer anyone until lab:up ran the step again.
+   */
+  persist?: boolean;
 }
+
+/** Where a persisted table lives, and the unit that loads it at boot (before the network and Redis). */
+export const FIREWALL_FILE = '/etc/crawl-lab/firewall.nft';
+export const FIREWALL_UNIT = 'crawl-lab-firewall.service';
+export const FIREWALL_UNIT_TEXT = `[Unit]
+Description=crawl-lab: the lab's nftables table (Redis and MongoDB from the lab network only)
+DefaultDependencies=no
+Wants=network-pre.target
+Before=network-pre.target shutdown.target redis-server.service
+Conflicts=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/sbin/nft -f ${FIREWALL_FILE}
+
+[Install]
+WantedBy=sysinit.target
+`;
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -93,6 +118,25 @@ function markerOf(table: string): string {
   return /comment "(crawl-lab [0-9a-f]{16})/.exec(table)?.[1] ?? '';
 }
 
+async function isPersisted(t: Transport, o: FirewallOptions): Promise<boolean> {
+  const file = await t.run(['cat', FIREWALL_FILE], { nothrow: true });
+  const unit = await t.run(['cat', `/etc/systemd/system/${FIREWALL_UNIT}`], { nothrow: true });
+  const enabled = await t.run(['systemctl', 'is-enabled', FIREWALL_UNIT], { nothrow: true });
+  return (
+    file.stdout === firewallScript(o) &&
+    unit.stdout === FIREWALL_UNIT_TEXT &&
+    enabled.stdout.trim() === 'enabled'
+  );
+}
+
+async function persist(t: Transport, o: FirewallOptions): Promise<void> {
+  await t.run(['mkdir', '-p', '/etc/crawl-lab']);
+  await t.run(['tee', FIREWALL_FILE], { input: firewallScript(o) });
+  await t.run(['tee', `/etc/systemd/system/${FIREWALL_UNIT}`], { input: FIREWALL_UNIT_TEXT });
+  await t.run(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 });
+  await t.run(['systemctl', 'enable', '--quiet', FIREWALL_UNIT], { timeoutMs: 60_000 });
+}
+
 /** Applies on the master: it is the machine with Redis and MongoDB. */
 export function firewall(o: FirewallOptions): Step {
   const wanted = firewallTable(o);
@@ -102,8 +146,13 @@ export function firewall(o: FirewallOptions): Step {
     async run({ transport, log }) {
       const installed = await aptInstall(transport, ['nftables']);
       const now = await transport.run(['nft', 'list', 'table', 'inet', FIREWALL_TABLE], { nothrow: true });
-      if (installed === 'ok' && now.exitCode === 0 && markerOf(now.stdout) === markerOf(wanted)) {
-        return { status: 'ok' };
+      const live = now.exitCode === 0 && markerOf(now.stdout) === markerOf(wanted);
+      const persisted = !o.persist || (await isPersisted(transport, o));
+      if (installed === 'ok' && live && persisted) return { status: 'ok' };
+      if (!persisted) await persist(transport, o);
+      if (installed === 'ok' && live) {
+        log(`loaded at every boot too (${FIREWALL_UNIT})`);
+        return { status: 'changed' };
       }
       await transport.run(['nft', '-f', '-'], { input: firewallScript(o) });
       const check = await transport.run(['nft', 'list', 'table', 'inet', FIREWALL_TABLE], { nothrow: true });
@@ -112,7 +161,9 @@ export function firewall(o: FirewallOptions): Step {
           hint: `run \`nft list ruleset\` on ${transport.node.name} (npm run lab:ssh) and look for errors`,
         });
       }
-      log(`tcp ${[...o.ports].join(', ')}: only ${o.cidr} and loopback`);
+      log(
+        `tcp ${[...o.ports].join(', ')}: only ${[o.cidr, ...(o.alsoFrom ?? [])].join(', ')} and loopback${o.persist ? `, at every boot too (${FIREWALL_UNIT})` : ''}`,
+      );
       return { status: 'changed' };
     },
   };

@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { CrawlError } from '../../common/errors.ts';
 import {
   NODE_PATHS,
@@ -120,6 +121,14 @@ export function unitText(spec: UnitSpec): string {
     `ExecStart=${spec.argv.map(systemdQuote).join(' ')}`,
     `Restart=${restart}`,
     ...(restart === 'no' ? [] : ['RestartSec=2']),
+    // systemd unloads an inactive unit nobody references, and with it ExecMainStatus: the exit is
+    // also kept in a file, read when `systemctl show` no longer knows the run (exitRecordState)
+    ...(restart === 'no'
+      ? [
+          `ExecStartPre=/bin/rm -f ${exitFile(logDir, spec.name)}`,
+          `ExecStopPost=/bin/sh -c 'echo "$$SERVICE_RESULT $$EXIT_CODE $$EXIT_STATUS" > ${exitFile(logDir, spec.name)}'`,
+        ]
+      : []),
     `StandardOutput=append:${logDir}/${spec.name}.log`,
     'StandardError=inherit',
     'TimeoutStopSec=10',
@@ -152,6 +161,24 @@ export function envFileText(env: Record<string, string>): string {
 
 /** Write $1 from stdin with mode 0600 (umask before the file exists), replacing it atomically. */
 const WRITE_PRIVATE = 'umask 077; mkdir -p "$(dirname "$1")"; cat > "$1.new"; mv -f "$1.new" "$1"';
+
+/** Where a one-shot unit (Restart=no) leaves `<SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>` when its run ends. */
+export function exitFile(logDir: string, name: string): string {
+  return `${logDir}/${name}.exit`;
+}
+
+/** The state an exit record says ("success exited 0", "success killed TERM", "exit-code exited 3", ...). */
+export function exitRecordState(text: string): ServiceState | undefined {
+  const [result, code, status] = text.trim().split(/\s+/);
+  if (!result || !code || status === undefined) return undefined;
+  if (code === 'exited') return { state: 'exited', code: Number(status) };
+  if (code === 'killed' || code === 'dumped') {
+    if (result === 'success') return { state: 'stopped' };
+    const signal = (osConstants.signals as Record<string, number>)[`SIG${status}`];
+    return { state: 'exited', code: 128 + (signal ?? 0) };
+  }
+  return undefined;
+}
 
 /** ActiveState, Result, ExecMainCode (1 exited, 2 killed, 3 dumped), ExecMainStatus → our states. */
 export function parseSystemdShow(text: string): ServiceState {
@@ -214,7 +241,11 @@ export function systemdServices(t: Transport, paths: ServicePaths = NODE_PATHS):
     },
     async state(name) {
       const keys = 'ActiveState,Result,ExecMainCode,ExecMainStatus,ExecMainStartTimestampMonotonic';
-      return parseSystemdShow((await systemctl('show', `--property=${keys}`, unitName(name))).stdout);
+      const shown = parseSystemdShow((await systemctl('show', `--property=${keys}`, unitName(name))).stdout);
+      if (shown.state !== 'stopped') return shown;
+      // unloaded after its run (or never started): the unit's own exit record, when it left one
+      const record = await t.run(['cat', exitFile(paths.logDir, name)], { nothrow: true });
+      return (record.exitCode === 0 && exitRecordState(record.stdout)) || shown;
     },
     async stop(name) {
       await systemctl('stop', unitName(name));

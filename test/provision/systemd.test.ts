@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { serviceSpec } from '../../provision/services.ts';
 import {
   envFileText,
+  exitRecordState,
   parseSystemdShow,
   serviceManagerFor,
   systemdQuote,
@@ -297,4 +298,23 @@ test('issue 12: a supervised service is restarted when its command line or envir
   assert.deepEqual(why, ['600 → 601', 'environment changed']);
   assert.equal((await services.state('job')).state, 'running');
   assert.ok(!readFileSync(join(dir, 'run', 'job.spec'), 'utf8').includes('"2"'), 'no env value is stored');
+});
+
+test('a worker unit keeps its exit in a file: systemd unloads an inactive unit and forgets ExecMainStatus', () => {
+  const unit = unitText({ name: 'worker-1', argv: ['/usr/local/bin/node', 'crawl.mjs'] });
+  assert.match(unit, /^ExecStartPre=\/bin\/rm -f \/var\/log\/crawl-lab\/worker-1\.exit$/m);
+  assert.match(
+    unit,
+    /^ExecStopPost=\/bin\/sh -c 'echo "\$\$SERVICE_RESULT \$\$EXIT_CODE \$\$EXIT_STATUS" > \/var\/log\/crawl-lab\/worker-1\.exit'$/m,
+  );
+  assert.doesNotMatch(
+    unitText({ name: 'site', argv: ['/usr/local/bin/node'], restart: 'on-failure' }),
+    /ExecStopPost/,
+    'daemons restart; only one-shot runs are read back',
+  );
+  assert.deepEqual(exitRecordState('success exited 0\n'), { state: 'exited', code: 0 });
+  assert.deepEqual(exitRecordState('exit-code exited 3\n'), { state: 'exited', code: 3 });
+  assert.deepEqual(exitRecordState('success killed TERM\n'), { state: 'stopped' });
+  assert.deepEqual(exitRecordState('signal killed KILL\n'), { state: 'exited', code: 137 });
+  assert.equal(exitRecordState(''), undefined);
 });

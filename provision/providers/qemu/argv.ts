@@ -88,10 +88,21 @@ export function kernelCmdline(spec: Pick<VmSpec, 'node' | 'nodes' | 'segment'>):
   ].join(' ');
 }
 
+/**
+ * One `hostfwd` of NIC 1. ssh lands on the NAT address (sshd listens
+ * everywhere, and it must work even when the lab network does not); every
+ * other port lands on the node's lab address, because the lab's services
+ * listen there only (the site with `--host <ip>`, FerretDB on `<ip>:port`):
+ * forwarded to the NAT address they would refuse the connection.
+ */
+export function hostForward(node: Pick<LabNode, 'ip'>, guest: number, host: number): string {
+  return `hostfwd=tcp:127.0.0.1:${host}-${guest === 22 ? '' : node.ip}:${guest}`;
+}
+
 export function qemuArgv(spec: VmSpec, qemu = 'qemu-system-x86_64'): string[] {
   const { node, files } = spec;
   const fwd = Object.entries(spec.forwards)
-    .map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`)
+    .map(([guest, host]) => hostForward(node, Number(guest), host))
     .join(',');
   return [
     qemu,

@@ -108,7 +108,7 @@ export async function buildImage(
   const started = Date.now();
   const partial = `${img.dir}.partial`;
   const rootfs = join(partial, 'rootfs');
-  log(`qemu: building the base image ${img.dir} (once; about 2 minutes)`);
+  log(`qemu: building the base image ${img.dir} (once; about 5 minutes)`);
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   log('qemu: [1/4] debootstrap Debian with systemd, sshd and the cloud kernel');

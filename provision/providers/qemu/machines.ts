@@ -55,10 +55,31 @@ export function runningPid(stateDir: string, labId: string, node: string): numbe
   }
 }
 
+/**
+ * A serial console as plain lines: systemd paints its boot status with colours
+ * and cursor moves (ESC [ ... sequences, `\r`, `\x1b[K`) meant for a terminal;
+ * printed again they would garble the reader's. Escape sequences and other
+ * control characters go; each `\r`-overwritten line keeps its last state.
+ */
+export function plainConsole(raw: string): string {
+  return raw
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]/g, '')
+    .split('\n')
+    .map(
+      (line) =>
+        line
+          .split('\r')
+          .filter((part) => part.trim())
+          .at(-1) ?? '',
+    )
+    .join('\n')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+}
+
 /** The last `lines` lines of a VM's serial console (boot messages, login prompt, kernel panics). */
 export async function consoleTail(file: string, lines: number): Promise<string> {
   if (!existsSync(file)) return '';
-  const text = (await readFile(file, 'utf8')).replace(/\r/g, '');
+  const text = plainConsole(await readFile(file, 'utf8'));
   return text
     .split('\n')
     .filter((l) => l.trim())

@@ -65,7 +65,7 @@ export const QEMU_BIN = 'qemu-system-x86_64';
 /** Guests reach this host at this address through user-mode NAT; the host's forwarded connections come from it. */
 export const NAT_HOST = '10.0.2.2';
 /** Measured on a 2-core machine under TCG (docs/providers.md, "qemu"): what `auto` tells a learner to expect. */
-export const TCG_UP_MINUTES = { warm: 2, cold: 4 };
+export const TCG_UP_MINUTES = { warm: 5, cold: 10 };
 
 export class QemuProvider implements Provider {
   readonly name = 'qemu' as const;
@@ -114,7 +114,7 @@ export class QemuProvider implements Provider {
         why: `QEMU ${version ?? ''} present, but the base image is not built and building it needs root and debootstrap (run lab:up once as root)`,
       };
     const accel = await this.#detectAccel(built);
-    const image = built ? 'base image cached' : 'base image built at the first lab:up (about 2 minutes)';
+    const image = built ? 'base image cached' : 'base image built at the first lab:up (about 5 minutes)';
     const info: ProviderInfo = {
       name: 'qemu',
       usable: true,

@@ -111,7 +111,11 @@ test('the QEMU command line: headless, lab.yaml memory and cpus, forwards on 127
   assert.deepEqual(after(argv, '-qmp'), ['unix:/s/master.qmp,server=on,wait=off']);
   assert.deepEqual(after(argv, '-name'), ['crawl-lab-q1-master,process=crawl-lab-q1-master']);
   const [nat, lab] = after(argv, '-netdev');
-  assert.equal(nat, 'user,id=nat,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:40079-:6379');
+  // ssh on the NAT address; the lab's services on the lab address, where they listen
+  assert.equal(
+    nat,
+    'user,id=nat,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:40079-192.168.56.10:6379',
+  );
   const seg = labSegment('q1', 24);
   assert.equal(lab, `socket,id=lab,mcast=${seg.group}:${seg.port},localaddr=127.0.0.1`);
   const append = after(argv, '-append')[0] ?? '';
