@@ -37,9 +37,11 @@ function deadReferences(doc: string, files: readonly string[]): string[] {
   for (const m of readFileSync(join(ROOT, doc), 'utf8').matchAll(REFERENCE)) {
     const ref = (m[1] ?? m[2])!;
     if (/[<>*]/.test(ref) || /^(?:dist|\.lab)\//.test(ref) || WRITTEN_LATER.has(basename(ref))) continue;
+    // inside this repository only: a clean clone has nothing beside it
+    const inRepo = (p: string) => !relative(ROOT, p).startsWith('..');
     const found = ref.includes('/')
-      ? existsSync(join(ROOT, ref)) ||
-        existsSync(join(ROOT, dirname(doc), ref)) ||
+      ? (inRepo(join(ROOT, ref)) && existsSync(join(ROOT, ref))) ||
+        (inRepo(join(ROOT, dirname(doc), ref)) && existsSync(join(ROOT, dirname(doc), ref))) ||
         files.some((f) => f.endsWith(`/${ref}`))
       : names.has(ref);
     if (!found) dead.push(ref);
