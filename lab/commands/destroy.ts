@@ -1,6 +1,7 @@
 import { openLab } from '../../provision/lab.ts';
 import { labEnv } from '../../provision/lab-env.ts';
 import { releaseLab, requireOwnLab } from '../../provision/owner.ts';
+import { forgetCrawl } from '../items/crawls.ts';
 import type { LabCommand } from './run-command.ts';
 
 export async function destroy(): Promise<number> {
@@ -9,6 +10,8 @@ export async function destroy(): Promise<number> {
   requireOwnLab(where, 'lab:destroy');
   const lab = await openLab();
   await lab.provider.destroy(lab.nodes);
+  // the crawl record names items files that went with the nodes
+  forgetCrawl(where.stateDir);
   releaseLab(where);
   console.log(`destroyed the ${lab.choice.name} lab (${lab.nodes.map((n) => n.name).join(', ')})`);
   return 0;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -60,4 +60,9 @@ export function startCrawl(stateDir: string, now = new Date()): CrawlRecord {
 /** The current crawl, or a new one when none was recorded yet (a worker started outside lab:crawl). */
 export function crawlOf(stateDir: string): CrawlRecord {
   return currentCrawl(stateDir) ?? startCrawl(stateDir);
+}
+
+/** Forget the current crawl (lab:destroy: its items files went with the nodes). */
+export function forgetCrawl(stateDir: string): void {
+  rmSync(recordFile(stateDir), { force: true });
 }

@@ -41,7 +41,7 @@ function freePort(): Promise<number> {
 /** Every node's items.jsonl under the lab's state folder. */
 function itemFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('items.jsonl'))
+    .filter((f) => /(^|\/)items(\/[^/]+)?\.jsonl$/.test(f))
     .map((f) => join(dir, f));
 }
 
