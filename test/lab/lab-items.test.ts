@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatItems } from '../../lab/items/export.ts';
+import { freePort } from '../helpers/redis-server.ts';
 import { pidsWith } from '../provision/netns-support.ts';
 
 /**
@@ -32,17 +32,6 @@ test('CSV: a column per field, key first, nested values as JSON, quotes doubled'
   assert.equal(formatItems([{ key: 'k' }], 'jsonl'), '{"key":"k"}\n');
   assert.deepEqual(JSON.parse(formatItems([{ key: 'k' }], 'json')), [{ key: 'k' }]);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function lab(script: string, args: string[], env: Record<string, string>, cwd = ROOT) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

@@ -6,6 +6,7 @@ import { labSteps, labUp } from '../../provision/lab.ts';
 import { runSteps } from '../../provision/run-steps.ts';
 import { REDIS_CONF, redisInstall, redisReachable, redisToolsInstall } from '../../provision/steps/redis.ts';
 import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
+import { assertTruthExact } from '../provision/netns-support.ts';
 
 /**
  * The lab end to end on stand-in hosts: three network namespaces with Debian
@@ -84,15 +85,7 @@ test('lab:up provisions three stand-in hosts with the article steps; the crawl m
   // 5. the distributed crawl across the three namespaces
   const result = await runCrawl(lab, { resume: false });
   // the truth check, structured: the store document by document, the site's hit log page by page
-  assert.ok(result.truth, 'the mini-Tieba crawl is checked against the truth');
-  assert.deepEqual(result.truth.differences, [], 'no difference with the site truth');
-  assert.equal(result.truth.exact, true);
-  assert.equal(result.truth.store.found, result.truth.store.expected, 'every thread document in the store');
-  assert.equal(
-    result.truth.fetches.fetched,
-    result.truth.fetches.expected,
-    'each page fetched once, by the site',
-  );
+  assertTruthExact(result.truth);
   assert.ok(
     result.workers.every((w) => w.exit === 0),
     JSON.stringify(result.workers),

@@ -9,13 +9,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildCrawler } from '../../lab/build/bundle.ts';
 import type { CrawlResult } from '../../lab/commands/crawl.ts';
+import { freePort } from '../helpers/redis-server.ts';
 import { assertCrawlSummary, isRoot, pidsWith, runAsNobody } from '../provision/netns-support.ts';
 
 /**
@@ -25,18 +25,6 @@ import { assertCrawlSummary, isRoot, pidsWith, runAsNobody } from '../provision/
  * run as that user.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** A free TCP port on loopback (closed again at once; the lab binds it moments later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** Every node's items.jsonl under the lab's state folder. */
 function itemFiles(dir: string): string[] {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,6 +9,7 @@ import { runDoctor } from '../../provision/doctor/run.ts';
 import { DEFAULT_LAB_ID, defaultLabId, labEnv, REPO_ROOT } from '../../provision/lab-env.ts';
 import { claimLab } from '../../provision/owner.ts';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
+import { freePort } from '../helpers/redis-server.ts';
 import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
 
 /**
@@ -32,17 +32,6 @@ test('the default LAB_ID is per checkout: 7 characters, starts with the folder n
   assert.equal(labEnv({}, {}).labId, DEFAULT_LAB_ID);
   assert.equal(labEnv({}, { LAB_ID: 'fbx' }).labId, 'fbx');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function labCommand(script: string, args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

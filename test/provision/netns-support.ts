@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CrawlResult } from '../../lab/commands/crawl.ts';
+import type { TruthCheck } from '../../lab/runner/truth-check.ts';
 import type { LabNode } from '../../provision/types.ts';
 
 /** Test helpers for the provider tests: nodes and "is anything of this lab left?" */
@@ -53,6 +54,18 @@ export function runAsNobody(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: n
 }
 
 /**
+ * The structured truth check of a mini-Tieba crawl is exact: the item store
+ * document by document and the site's hit log page by page, no difference named.
+ */
+export function assertTruthExact(truth: TruthCheck | undefined): asserts truth is TruthCheck {
+  assert.ok(truth, 'the mini-Tieba crawl is checked against the truth');
+  assert.deepEqual(truth.differences, [], 'no difference with the site truth');
+  assert.equal(truth.exact, true);
+  assert.equal(truth.store.found, truth.store.expected, 'every thread document in the store');
+  assert.equal(truth.fetches.fetched, truth.fetches.expected, 'each page fetched once, by the site');
+}
+
+/**
  * lab:crawl --json's structured result (CrawlResult): exit 0, every worker ended
  * well, the truth check exact (the item store document by document and the
  * site's hit log page by page, no difference named), and every node fetched pages.
@@ -61,15 +74,7 @@ export function assertCrawlSummary(crawl: CommandOut, nodes = ['master', 'worker
   assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
   const result = JSON.parse(crawl.stdout.trim().split('\n').at(-1) ?? '') as CrawlResult;
   assert.ok(result.ok, crawl.stderr);
-  assert.ok(result.truth, 'the mini-Tieba crawl is checked against the truth');
-  assert.deepEqual(result.truth.differences, [], 'no difference with the site truth');
-  assert.equal(result.truth.exact, true);
-  assert.equal(result.truth.store.found, result.truth.store.expected, 'every thread document in the store');
-  assert.equal(
-    result.truth.fetches.fetched,
-    result.truth.fetches.expected,
-    'each page fetched once, by the site',
-  );
+  assertTruthExact(result.truth);
   assert.ok(
     result.crawl?.workers.every((w) => w.exit === 0),
     JSON.stringify(result.crawl?.workers),
