@@ -2,7 +2,7 @@ import { isCrawlError } from '../../common/errors.ts';
 import { type LabConfig, loadLabConfig } from '../config/index.ts';
 import { type HostEnv, probe, versionIn, which } from '../host-probe.ts';
 import { labEnv } from '../lab-env.ts';
-import { AUTO_ORDER, detectProviders } from '../providers/registry.ts';
+import { AUTO_ORDER, detectProviders, pickAuto } from '../providers/registry.ts';
 import { detectVagrant } from '../providers/vagrant/detect.ts';
 import { type HostFacts, THIS_HOST } from '../providers/vagrant/hypervisors.ts';
 import type { ProviderInfo } from '../types.ts';
@@ -124,7 +124,11 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   if (config) {
     // the candidates and their reasons exactly as `provider: auto` sees them (providers/registry.ts)
     candidates = (await detectProviders({ config, ...where, env, host }, AUTO_ORDER)).map((d) => d.info);
-    chosen = config.provider === 'auto' ? candidates.find((c) => c.usable)?.name : config.provider;
+    // the same pick as lab:up's auto: the best tier first (qemu under TCG only where netns cannot run)
+    chosen =
+      config.provider === 'auto'
+        ? pickAuto(candidates.map((info) => ({ info })))?.info.name
+        : config.provider;
   }
   const findings = [finding, ...(await Promise.all(CHECKS.map((c) => c(ctx))))];
   const checks = findings.map((f) => ({ ...f, status: resolveStatus(f, chosen) }));
@@ -146,9 +150,13 @@ export function formatDoctor(r: DoctorReport): string {
     lines.push(`${LABEL[c.status]} ${c.id.padEnd(19)} ${c.message}${blocks}`);
     if (c.fix && c.status !== 'ok') lines.push(`     ${''.padEnd(19)} fix: ${c.fix}`);
   }
+  const chosen = r.provider.chosen;
   for (const c of r.provider.candidates)
     lines.push(`     provider ${c.name.padEnd(10)} ${c.usable ? 'usable' : 'not usable'}: ${c.why}`);
-  const chosen = r.provider.chosen;
+  // as lab:up's auto says it: how to get what auto passed over (real VMs under TCG, for one)
+  if (r.provider.configured === 'auto')
+    for (const c of r.provider.candidates)
+      if (c.usable && c.name !== chosen && c.note) lines.push(`     ${''.padEnd(19)} ${c.note}`);
   const failing = r.checks.filter((c) => c.status === 'fail').map((c) => c.id);
   lines.push(
     chosen === undefined

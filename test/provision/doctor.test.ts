@@ -198,3 +198,33 @@ test('where the items go: no MongoDB-protocol server warns (not blocks) with the
   writeFileSync(join(dir, 'lab.yaml'), 'provider: local\nmongodb: { enabled: false }\n');
   assert.match(check(await run(), 'mongodb').message, /mongodb.enabled is false/);
 });
+
+test('lab:doctor names the provider auto really picks: netns over qemu under TCG (tier order, not list order), with the one line on how to get real VMs', {
+  skip: (!isRoot || process.platform !== 'linux') && 'needs root on Linux (netns usable)',
+}, async (t) => {
+  const dir = tempDir(t);
+  // a fake qemu on PATH: usable under TCG, never booted (the image is not built; root + debootstrap can build it)
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  for (const tool of ['qemu-system-x86_64', 'qemu-img']) {
+    writeFileSync(join(bin, tool), '#!/bin/sh\necho "QEMU emulator version 7.2.0 (fake, doctor test)"\n');
+    chmodSync(join(bin, tool), 0o755);
+  }
+  writeFileSync(join(dir, 'lab.yaml'), 'provider: auto\n');
+  const argv = [process.execPath, '--import', 'tsx', 'scripts/lab/doctor.ts'];
+  const env = {
+    ...process.env,
+    PATH: `${bin}:${process.env['PATH']}`,
+    HOME: dir,
+    CRAWL_LAB_CACHE: join(dir, 'cache'),
+    LAB_CONFIG: join(dir, 'lab.yaml'),
+    LAB_STATE: join(dir, 'state'),
+  };
+  const out = await new Promise<string>((resolve) =>
+    execFile(argv[0]!, argv.slice(1), { cwd: ROOT, env }, (_e, stdout, stderr) => resolve(stdout + stderr)),
+  );
+  assert.match(out, /provider qemu\s+usable: QEMU 7\.2\.0, KVM not probed yet/, out);
+  assert.match(out, /provider netns\s+usable/, out);
+  assert.match(out, /real VMs: set provider: qemu \(about \d+ minutes per lab:up here/, out);
+  assert.match(out, /lab:doctor: (ready for provider netns|provider netns) \(auto\)/, out);
+});
