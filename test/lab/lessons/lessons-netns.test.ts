@@ -1,11 +1,6 @@
-import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { TUTORIAL_DIR } from '../../../lab/commands/lesson.ts';
-import type { Lang } from '../../../lab/lessons/model.ts';
-import { lessonPath, loadLesson } from '../../../lab/lessons/parse.ts';
-import { runLesson } from '../../../lab/lessons/runner.ts';
+import { LESSONS_LANG, runLessons } from '../../helpers/lessons.ts';
 import { netnsSkip, tempLab, threeNodeYaml } from '../../helpers/netns-lab.ts';
 
 /**
@@ -28,10 +23,7 @@ mongodb: { enabled: false }
 
 const LESSON3_SOCKET = '/tmp/crawl-lab-lesson3.sock';
 
-/** The Chinese lessons run the same commands (structure.test.ts); CRAWL_LAB_LESSONS_LANG=zh runs them with the runner's Chinese lines. */
-const LANG: Lang = process.env['CRAWL_LAB_LESSONS_LANG'] === 'zh' ? 'zh' : 'en';
-
-test(`every lesson, 1 to 10, gives the output it shows when run with --yes on a netns lab (${LANG})`, {
+test(`every lesson, 1 to 10, gives the output it shows when run with --yes on a netns lab (${LESSONS_LANG})`, {
   skip,
   // about 8 min on an idle 2-core host; lesson 4 now runs ~20 real npm commands, and a loaded host doubles it
   timeout: 1_800_000,
@@ -41,22 +33,5 @@ test(`every lesson, 1 to 10, gives the output it shows when run with --yes on a 
   });
   // the lessons bring the lab up through lab commands; cleanup opens it here to destroy it
   const { env } = tempLab(t, { labId: 'lsn', yaml: CONFIG });
-  const transcript: string[] = [];
-  for (let n = 1; n <= 10; n++) {
-    const lesson = loadLesson(lessonPath(TUTORIAL_DIR, LANG, n));
-    const started = Date.now();
-    const result = await runLesson(lesson, {
-      yes: true,
-      number: n,
-      lang: LANG,
-      cwd: join(TUTORIAL_DIR, '..', '..'),
-      env,
-      write: (s) => transcript.push(s),
-    });
-    const text = transcript.join('');
-    transcript.length = 0;
-    t.diagnostic(`lesson ${n}: ${result.ran} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    assert.ok(result.ok, `lesson ${n} (${lesson.file}) stopped:\n${text.slice(-6000)}`);
-    assert.equal(result.ran, lesson.steps.length);
-  }
+  await runLessons([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], env, (l) => t.diagnostic(l));
 });
