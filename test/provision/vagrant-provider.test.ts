@@ -73,7 +73,7 @@ test('plan() lists the exact vagrant commands, run in the repo root, then one ss
 
 const skip = rootSkip('needs root (network namespaces for the sshd stand-ins): run as root, as CI does');
 
-test('fake vagrant (VirtualBox, VMware and Parallels cannot run here; libvirt for real: test/lab/vagrant-libvirt-e2e.ts): up runs vagrant up once and vagrant ssh-config once, then every command goes over multiplexed ssh', {
+test('fake vagrant (VirtualBox, VMware and Parallels cannot run here; libvirt for real: test/lab/vagrant-libvirt-e2e.test.ts): up runs vagrant up once and vagrant ssh-config once, then every command goes over multiplexed ssh', {
   skip,
   timeout: 60_000,
 }, async (t) => {

@@ -37,6 +37,23 @@ export const TEST_NEEDS: readonly HostNeed[] = [
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the real-VM tests (qemu provider)' },
   { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays of the VM base image' },
   { tool: 'debugfs', pkg: 'e2fsprogs', why: "lab:box writes Vagrant's key into the disk image" },
+  // the real Vagrant test (test/lab/vagrant-libvirt-e2e.test.ts): libvirtd is started only
+  // inside that test's network namespace, so auto and lab:doctor elsewhere find libvirt not answering
+  {
+    tool: '/usr/share/vagrant-plugins/plugins.d/vagrant-libvirt.json',
+    pkg: 'vagrant-libvirt',
+    why: 'the real Vagrant test (vagrant up --provider libvirt)',
+  },
+  { tool: 'libvirtd', pkg: 'libvirt-daemon', why: 'the real Vagrant test: libvirt in a namespace' },
+  {
+    tool: '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so',
+    pkg: 'libvirt-daemon-driver-qemu',
+    why: "libvirt's QEMU driver",
+  },
+  { tool: 'virsh', pkg: 'libvirt-clients', why: 'the real Vagrant test: its checks and cleanup' },
+  { tool: 'dnsmasq', pkg: 'dnsmasq-base', why: "libvirt's networks (DHCP for the Vagrant VMs)" },
+  { tool: 'iptables', pkg: 'iptables', why: "libvirt's networks (NAT inside the test's namespace)" },
+  { tool: 'ebtables', pkg: 'ebtables', why: "libvirt's networks" },
 ];
 
 export async function prepare(log: (line: string) => void): Promise<void> {
