@@ -6,14 +6,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ensureDist } from '../../../lab/build/dist.ts';
 import type { CrawlResult } from '../../../lab/commands/crawl.ts';
-import { which } from '../../../provision/host-probe.ts';
 import { type Lab, labSteps, labUp, openLab } from '../../../provision/lab.ts';
 import { cacheDir } from '../../../provision/lab-env.ts';
 import { vmProcessName } from '../../../provision/providers/qemu/argv.ts';
 import { buildImage, imageRecipe, isImageBuilt } from '../../../provision/providers/qemu/image.ts';
 import { readRecord } from '../../../provision/providers/qemu/machines.ts';
 import { portFree } from '../../../provision/providers/qemu/ports.ts';
-import { QEMU_BIN, type QemuProvider } from '../../../provision/providers/qemu/provider.ts';
+import type { QemuProvider } from '../../../provision/providers/qemu/provider.ts';
 import { DEBIAN_MIRROR, DEBIAN_SUITE } from '../../../provision/providers/registry.ts';
 import { runSteps, type StepReport } from '../../../provision/run-steps.ts';
 import { NODE_PATHS } from '../../../provision/services.ts';
@@ -25,6 +24,7 @@ import {
 } from '../../../provision/steps/redis.ts';
 import { exitFile, unitName } from '../../../provision/steps/systemd.ts';
 import type { LabNode, Transport } from '../../../provision/types.ts';
+import { qemuMissing, qemuThreeNodeYaml } from '../../helpers/qemu-lab.ts';
 
 /**
  * The qemu provider end to end on three real Debian 12 VMs (QEMU, TCG here):
@@ -50,26 +50,10 @@ const LAB_ID = 'qe';
 const NET = '10.66.7';
 const NODE_NAMES = ['master', 'worker1', 'worker2'] as const;
 
-function missing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (building the base image: debootstrap and chroot)';
-  for (const tool of [QEMU_BIN, 'qemu-img'])
-    if (!which(tool)) return `${tool} is not installed (apt-get install qemu-system-x86 qemu-utils)`;
-  if (!which('debootstrap', process.env, ['/usr/sbin', '/sbin'])) return 'debootstrap is not installed';
-  return undefined;
-}
-const why = missing();
+const why = qemuMissing();
 const skip = !CI && why ? why : false;
 
-const YAML = `provider: qemu
-network: { cidr: ${NET}.0/24 }
-nodes:
-  - { name: master, role: master, ip: ${NET}.10, memory: 1024, cpus: 1 }
-  - { name: worker1, role: worker, ip: ${NET}.11, memory: 768, cpus: 1 }
-  - { name: worker2, role: worker, ip: ${NET}.12, memory: 768, cpus: 1 }
-qemu: { accel: auto, boot_timeout_s: 900 }
-mongodb: { enabled: false }
-crawl: { list_pages: 1, concurrent_requests: 4 }
-`;
+const YAML = qemuThreeNodeYaml(NET, 'crawl: { list_pages: 1, concurrent_requests: 4 }');
 
 interface Out {
   code: number;
