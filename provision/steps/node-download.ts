@@ -1,5 +1,5 @@
 import { CrawlError } from '../../common/errors.ts';
-import { fetchNodeTarball, nodeArchOf } from '../node-dist.ts';
+import { fetchNodeTarball, type NodeArch, nodeArchOf } from '../node-dist.ts';
 import { fetchNodeFromNpm, npmRegistry } from '../node-npm.ts';
 import type { Step, Transport } from '../types.ts';
 
@@ -47,6 +47,40 @@ async function versionAt(transport: Transport, bin: string): Promise<string> {
   return r.exitCode === 0 ? r.stdout.trim() : '';
 }
 
+/**
+ * The Node.js release for `arch` in the host's cache (downloaded when missing):
+ * the official tarball from the mirror, or, when nodejs.org is unreachable and
+ * no mirror was chosen, the same release binary from the npm registry. Returns
+ * the file and the top folder inside it. Also fills the cache ahead of a
+ * lab:up that runs where the host has no way out (the real Vagrant test).
+ */
+export async function nodeReleaseInCache(
+  o: Pick<NodeDownloadOptions, 'version' | 'mirror' | 'cacheDir' | 'npmMirror'> & {
+    arch: NodeArch;
+    log: (line: string) => void;
+  },
+): Promise<{ path: string; top: string }> {
+  const cache = o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir };
+  try {
+    const { path } = await fetchNodeTarball({
+      version: o.version,
+      arch: o.arch,
+      mirror: o.mirror,
+      ...cache,
+      log: o.log,
+    });
+    return { path, top: `node-${o.version}-linux-${o.arch}` };
+  } catch (error) {
+    // nodejs.org unreachable (no mirror chosen): the same release binary from the npm registry
+    if (o.mirror !== '') throw error;
+    const registry = npmRegistry(process.env, o.npmMirror);
+    o.log(
+      `nodejs.org unreachable (${(error as Error).message.split('\n')[0]}); using node-linux-${o.arch}@${o.version.slice(1)} from ${registry}`,
+    );
+    return fetchNodeFromNpm({ version: o.version, arch: o.arch, registry, ...cache, log: o.log });
+  }
+}
+
 export function nodeDownload(o: NodeDownloadOptions): Step {
   const prefix = o.prefix ?? '/usr/local';
   const nodeBin = `${prefix}/bin/node`;
@@ -64,22 +98,7 @@ export function nodeDownload(o: NodeDownloadOptions): Step {
           { hint: 'use a box for amd64 or arm64 (lab.yaml box)' },
         );
       }
-      const cache = o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir };
-      let local: string;
-      let top = `node-${o.version}-linux-${arch}`;
-      try {
-        local = (await fetchNodeTarball({ version: o.version, arch, mirror: o.mirror, ...cache, log })).path;
-      } catch (error) {
-        // nodejs.org unreachable (no mirror chosen): the same release binary from the npm registry
-        if (o.mirror !== '') throw error;
-        const registry = npmRegistry(process.env, o.npmMirror);
-        log(
-          `nodejs.org unreachable (${(error as Error).message.split('\n')[0]}); using node-linux-${arch}@${o.version.slice(1)} from ${registry}`,
-        );
-        const npm = await fetchNodeFromNpm({ version: o.version, arch, registry, ...cache, log });
-        local = npm.path;
-        top = npm.top;
-      }
+      const { path: local, top } = await nodeReleaseInCache({ ...o, arch, log });
       const remote = `${UPLOAD_DIR}/${top}${local.endsWith('.tgz') ? '.tgz' : '.tar.xz'}`;
       await transport.copy(local, remote);
       await transport.run(['bash', '-euo', 'pipefail', '-c', UNPACK, 'unpack', remote, prefix, top], {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { quote } from 'zx';
 import { NODE_LTS_VERSION } from '../../provision/node-dist.ts';
 import { BOX_FILE_VERSION, BOX_NAME } from '../../provision/providers/vagrant/box.ts';
+import { nodeReleaseInCache } from '../../provision/steps/node-download.ts';
 import { execArgv } from '../../provision/transports/exec.ts';
 import { type LibvirtNetns, startAptRelay, startLibvirtNetns } from '../helpers/libvirt-netns.ts';
 import { isRoot } from '../provision/netns-support.ts';
@@ -125,6 +126,12 @@ test('vagrant up --provider libvirt boots our Vagrantfile from the lab:box box i
   const box = /^box: (\S+\.box) \(/m.exec(boxOut)?.[1];
   assert.ok(box, `lab:box names the box file:\n${boxOut}`);
   assert.match(boxOut, new RegExp(`vagrant box add --force --name ${BOX_NAME} `));
+
+  // the Node.js release the VMs get, into the host's cache now: lab:up runs inside the namespace,
+  // which has no way out but the apt relay (a laptop downloads it during lab:up)
+  await timed('Node.js release into the cache', () =>
+    nodeReleaseInCache({ version: NODE_LTS_VERSION, mirror: '', arch: 'x64', log: (l) => output.push(l) }),
+  );
 
   // 2. libvirt inside the namespace; the box added from the file, offline
   libvirt = await timed('libvirtd start', () => startLibvirtNetns(ns, dir));
