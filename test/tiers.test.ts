@@ -3,17 +3,34 @@ import { existsSync, readFileSync } from 'node:fs';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-/** The end-to-end tier list (test/e2e-tier.txt) names real test files, each once. */
+/** The end-to-end tier's two lanes (test/e2e-tier.txt, test/e2e-tier-vms.txt) name real test files, each once. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-test('every line of test/e2e-tier.txt names an existing test file, once', () => {
-  const lines = readFileSync(`${ROOT}test/e2e-tier.txt`, 'utf8')
+const listed = (file: string) =>
+  readFileSync(`${ROOT}${file}`, 'utf8')
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith('#'));
-  assert.ok(lines.length > 0);
-  assert.equal(new Set(lines).size, lines.length, 'no file listed twice');
-  for (const file of lines) {
+
+test('every line of test/e2e-tier.txt and test/e2e-tier-vms.txt names an existing test file, in one list, once', () => {
+  const labs = listed('test/e2e-tier.txt');
+  const vms = listed('test/e2e-tier-vms.txt');
+  assert.ok(labs.length > 0 && vms.length > 0);
+  const all = [...labs, ...vms];
+  assert.equal(new Set(all).size, all.length, 'no file listed twice, nor in both lanes');
+  for (const file of all) {
     assert.match(file, /^test\/.*\.test\.ts$/, file);
     assert.ok(existsSync(`${ROOT}${file}`), `${file} exists`);
   }
+});
+
+test('the files whose lesson commands share fixed paths (/tmp/crawl-lab-lesson9.log) are in one lane, so they never run at once', () => {
+  const lessons = [...listed('test/e2e-tier.txt'), ...listed('test/e2e-tier-vms.txt')].filter((f) =>
+    f.startsWith('test/lab/lessons/lessons-'),
+  );
+  assert.ok(lessons.length >= 2, `${lessons}`);
+  assert.deepEqual(
+    lessons.filter((f) => !listed('test/e2e-tier-vms.txt').includes(f)),
+    [],
+    'every lessons file is in test/e2e-tier-vms.txt',
+  );
 });
