@@ -349,14 +349,20 @@ export const SETTINGS = {
   /** @default '' */
   feedUri: spec({
     default: '',
-    kind: { type: 'string', pattern: /^[^\0]*$/, example: 'items.jsonl' },
-    doc: 'Write items as JSON lines to this file (--output).',
+    kind: { type: 'string', pattern: /^(?:|[^\0]*\.(?:jsonl|jl|json|csv))$/i, example: 'items.jsonl' },
+    doc: "Write items to this file (--output), in the format its extension names: .jsonl or .jl JSON lines, .json one JSON array (closed when the worker stops), .csv CSV with a header of the first item's fields. Each worker writes its own file.",
   }),
   /** @default false */
   feedOverwrite: spec({
     default: false,
     kind: { type: 'bool' },
     doc: 'Replace the feedUri file at the start instead of appending to it (--overwrite, Scrapy -O).',
+  }),
+  /** @default false */
+  feedItemKey: spec({
+    default: false,
+    kind: { type: 'bool' },
+    doc: "Add each item's stable key as `_key` to the items written to feedUri and the Redis items list (the lab's truth check merges by it). Off: items hold only the fields the spider yielded. MongoDB documents always keep `_key`, their upsert key.",
   }),
   /** @default false */
   redisItemsEnabled: spec({
