@@ -203,6 +203,18 @@ export const SETTINGS = {
     doc: 'Redirect hops before giving up (REDIRECT_MAX_TIMES).',
   }),
   /** @default true */
+  cookiesEnabled: spec({
+    default: true,
+    kind: { type: 'bool' },
+    doc: "Keep cookies (COOKIES_ENABLED): Set-Cookie answers (Domain, Path, Expires, Max-Age, Secure) are sent back in a Cookie header on later requests. One jar per worker for the crawl, or per `meta.cookiejar` value; workers do not share jars (a session cookie one worker got is not sent by another). A request's own Cookie header wins.",
+  }),
+  /** @default true */
+  refererEnabled: spec({
+    default: true,
+    kind: { type: 'bool' },
+    doc: "Send the page's URL as the Referer header of the requests its callback yields (REFERER_ENABLED), unless the request sets its own.",
+  }),
+  /** @default true */
   robotstxtObey: spec({
     default: true,
     kind: { type: 'bool' },
