@@ -116,7 +116,10 @@ export class CookieJars {
     const raw = meta['cookiejar'];
     const id = raw === undefined || raw === null ? '' : String(raw);
     let jar = this.#jars.get(id);
-    if (!jar) this.#jars.set(id, (jar = new CookieJar()));
+    if (!jar) {
+      jar = new CookieJar();
+      this.#jars.set(id, jar);
+    }
     return jar;
   }
 }
