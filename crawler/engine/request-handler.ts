@@ -183,7 +183,8 @@ export class RequestHandler {
 
   /**
    * Turn yielded drafts into queue requests: depth, priority, offsite, depth limit, URL length,
-   * and the Referer header (refererEnabled) naming the page they were found on.
+   * the parent's cookie jar (meta.cookiejar) and the Referer header (refererEnabled) naming
+   * the page they were found on.
    */
   private admit(drafts: RequestDraft[], parent: CrawlRequest, pageUrl?: string): CrawlRequest[] {
     const { settings, spider, stats, log } = this.deps;
@@ -218,6 +219,10 @@ export class RequestHandler {
           log.debug('filtered offsite request', { host });
         }
         continue;
+      }
+      // a session: requests found on a page of a named cookie jar stay in that jar (cookies.ts)
+      if (parent.meta['cookiejar'] !== undefined && req.meta['cookiejar'] === undefined) {
+        req.meta['cookiejar'] = parent.meta['cookiejar'];
       }
       if (pageUrl !== undefined && settings.refererEnabled && req.headers['referer'] === undefined) {
         const referer = refererOf(pageUrl, req.url);

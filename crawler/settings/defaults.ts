@@ -206,7 +206,7 @@ export const SETTINGS = {
   cookiesEnabled: spec({
     default: true,
     kind: { type: 'bool' },
-    doc: "Keep cookies (COOKIES_ENABLED): Set-Cookie answers (Domain, Path, Expires, Max-Age, Secure) are sent back in a Cookie header on later requests. One jar per worker for the crawl, or per `meta.cookiejar` value; workers do not share jars (a session cookie one worker got is not sent by another). A request's own Cookie header wins.",
+    doc: "Keep cookies (COOKIES_ENABLED): Set-Cookie answers (Domain, Path, Expires, Max-Age, Secure) are sent back in a Cookie header on later requests. One jar per worker for the crawl, or per `meta.cookiejar` value (inherited by the requests a page yields: a session per start URL); workers do not share jars (a session cookie one worker got is not sent by another). A request's own Cookie header wins.",
   }),
   /** @default true */
   refererEnabled: spec({

@@ -4,8 +4,9 @@
  * the matching cookies back in a Cookie header, longest path first (RFC 6265
  * basics; no public-suffix list, so a Domain attribute naming a bare suffix
  * such as "com" is refused only when it has no dot).
- * `request.meta.cookiejar` picks a named jar (Scrapy's `cookiejar` meta key);
- * all requests without it share the default jar.
+ * `request.meta.cookiejar` picks a named jar (Scrapy's `cookiejar` meta key), and
+ * the requests a page yields inherit it (the engine copies it), so a start URL seeded
+ * with its own jar is one session; all requests without it share the default jar.
  */
 
 interface Cookie {

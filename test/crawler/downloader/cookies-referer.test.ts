@@ -94,3 +94,35 @@ test('issue 13: cookiesEnabled=false and refererEnabled=false send neither', asy
   assert.equal(seen['/a']?.cookie, undefined);
   assert.equal(seen['/a']?.referer, undefined);
 });
+
+test('issue 13: a start URL with its own meta.cookiejar is one session: the pages found from it send its cookies only', async (t) => {
+  const seen: Record<string, string | undefined> = {};
+  const srv = await startHttp((q, res) => {
+    const url = new URL(q.url ?? '/', 'http://x');
+    seen[`${url.pathname}${url.search}`] = q.headers.cookie;
+    const user = url.searchParams.get('user');
+    if (url.pathname === '/login')
+      res
+        .writeHead(200, { 'content-type': 'text/html', 'set-cookie': `who=${user}; Path=/` })
+        .end(`<a href="/home?as=${user}">home</a>`);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('x');
+  });
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-jars-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'jars.ts');
+  writeFileSync(
+    spider,
+    `export default {
+  name: 'jars',
+  startUrls: ['a', 'b'].map((u) => ({ url: ${JSON.stringify(srv.origin)} + '/login?user=' + u, meta: { cookiejar: u } })),
+  customSettings: { concurrentRequests: 1 },
+  *parse(response) { yield* response.followAll('a'); },
+};
+`,
+  );
+  const r = await crawlCli(['run', spider, '--redis', 'memory', '--set', 'robotstxtObey=false']).done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(seen['/home?as=a'], 'who=a');
+  assert.equal(seen['/home?as=b'], 'who=b');
+});
