@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { crawlCli } from '../../helpers/crawl-cli.ts';
+import { crawlCli, waitFor } from '../../helpers/crawl-cli.ts';
 import { startHttp } from '../../helpers/http.ts';
 
 /** A two-page site and a spider yielding one item per page (a comma, a quote, a nested object). */
@@ -91,4 +91,40 @@ test('issue 13: an --output extension that names no format stops the run, naming
   assert.match(r.stderr, /feedUri/);
   assert.match(r.stderr, /items\.txt/);
   assert.match(r.stderr, /\.jsonl, \.jl, \.json, \.csv|\.jsonl.*\.csv/);
+});
+
+test('issue 13: a worker stopped by SIGTERM closes its items.json array: the file is valid JSON', async (t) => {
+  // an endless site: every page links to the next two
+  const srv = await startHttp((q, res) => {
+    const n = Number((q.url ?? '/').slice(1)) || 0;
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(`<a href="/${n + 1}">a</a><a href="/${n + 2}">b</a>`);
+  });
+  t.after(() => srv.close());
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-json-stop-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, 'endless.ts');
+  writeFileSync(
+    spider,
+    `export default {
+  name: 'endless',
+  startUrls: [${JSON.stringify(srv.url)}],
+  *parse(response) { yield { url: response.url }; yield* response.followAll('a'); },
+};
+`,
+  );
+  const out = join(dir, 'items.json');
+  const run = crawlCli(['run', spider, '--redis', 'memory', '--set', 'robotstxtObey=false', '--output', out]);
+  t.after(() => run.child.kill('SIGKILL'));
+  await waitFor(
+    () => existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 20,
+    60_000,
+    'items in the file',
+  );
+  run.child.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  const items = JSON.parse(readFileSync(out, 'utf8')) as { url: string }[];
+  assert.ok(items.length >= 20, `${items.length} items`);
 });
