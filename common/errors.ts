@@ -16,6 +16,11 @@ export type ErrorCode =
   | 'CRAWL_E_SPIDER_NOT_FOUND'
   | 'CRAWL_E_SPIDER_INVALID'
   | 'CRAWL_E_USAGE'
+  // --output: an extension that names no item format, or a JSON array that cannot be appended to
+  | 'CRAWL_E_FEED_FORMAT'
+  | 'CRAWL_E_FEED_APPEND'
+  // crawl new: the spider file is already there (never overwritten)
+  | 'CRAWL_E_FILE_EXISTS'
   | 'CRAWL_E_REDIS_WRONGTYPE'
   | 'CRAWL_E_REDIS_UNREACHABLE'
   // Redis is reading its dataset after a start and did not finish within redisLoadingTimeout

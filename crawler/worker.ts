@@ -6,7 +6,7 @@ import { Engine, type RunSummary } from './engine/engine.ts';
 import { ConfigError, CrawlError } from './errors.ts';
 import { toCrawlRequest } from './http/request.ts';
 import { createLogger, type Logger, redact } from './log.ts';
-import { jsonlSink } from './pipelines/jsonl-sink.ts';
+import { feedSink } from './pipelines/feed-sink.ts';
 import { mongoSink } from './pipelines/mongo-sink.ts';
 import { Pipeline } from './pipelines/pipeline.ts';
 import { redisListSink } from './pipelines/redis-list-sink.ts';
@@ -119,7 +119,11 @@ export function createWorker(options: WorkerOptions): {
     });
   }
   const steps: PipelineStep[] = [...(spider.pipelines ?? []), ...(options.extraSteps ?? [])];
-  if (settings.feedUri) steps.push(jsonlSink(settings.feedUri, { overwrite: settings.feedOverwrite }));
+  if (settings.feedUri) {
+    steps.push(
+      feedSink(settings.feedUri, { overwrite: settings.feedOverwrite, itemKey: settings.feedItemKey }),
+    );
+  }
   if (settings.redisItemsEnabled) {
     if (!redis) {
       throw new ConfigError(
@@ -132,7 +136,7 @@ export function createWorker(options: WorkerOptions): {
       );
     }
     const keys = keysFor(spider.name, settings);
-    steps.push(redisListSink(redis, keys.items, keys.itemKeys));
+    steps.push(redisListSink(redis, keys.items, keys.itemKeys, { itemKey: settings.feedItemKey }));
   }
   if (settings.mongoUri) {
     steps.push(

@@ -1,9 +1,13 @@
 import { SETTING_NAMES, SETTINGS } from '../settings/defaults.ts';
 import { envNameOf } from '../settings/load.ts';
+import { FETCH_HELP } from './commands/fetch.ts';
 import { FINGERPRINT_HELP } from './commands/fingerprint.ts';
 import { INSPECT_HELP } from './commands/inspect.ts';
+import { LIST_HELP } from './commands/list.ts';
+import { NEW_HELP } from './commands/new.ts';
 import { RUN_HELP } from './commands/run.ts';
 import { SEED_HELP } from './commands/seed.ts';
+import { SHELL_HELP } from './commands/shell.ts';
 import { RESET_HELP, STATS_HELP } from './commands/stats.ts';
 
 export const MAIN_HELP = `crawl — a distributed crawler on Redis (Scrapy + scrapy-redis, in TypeScript)
@@ -15,12 +19,18 @@ Usage:
   crawl inspect <spider> [--watch]   what is in Redis: queue, fingerprints, leases, items, workers
   crawl reset <spider>               delete the crawl's Redis keys
   crawl fingerprint <url ...>        a URL's canonical form and request fingerprint (no Redis)
+  crawl new <name> <url> [--dir D]   write a spider skeleton D/<name>.ts (scrapy genspider)
+  crawl fetch <url>                  status, headers and decoded text of one page (scrapy fetch)
+  crawl shell <url> [-c EXPR]        try $ and followAll on one page in a REPL (scrapy shell)
+  crawl list [path ...]              the bundled spiders and the spider files here (scrapy list)
   crawl --help settings              every setting, its default and what it does
   crawl <command> --help             details of one command
   crawl --version                    the crawler's version
 
 <spider> is a bundled spider (tieba, follow-all) or a path to a module whose
-default export is a spider (see README "Write a spider").
+default export is a spider (see README "Write a spider"; crawl new writes one).
+--output FILE picks the item format by extension: .jsonl/.jl JSON lines, .json
+a JSON array, .csv CSV; items hold only the spider's fields (feedItemKey adds _key).
 
 Settings, lowest precedence first: defaults < spider customSettings <
 config file (--config, CRAWL_CONFIG or ./crawl.config.json) < environment
@@ -49,4 +59,8 @@ export const COMMAND_HELP: Record<string, string> = {
   inspect: INSPECT_HELP,
   reset: RESET_HELP,
   fingerprint: FINGERPRINT_HELP,
+  new: NEW_HELP,
+  fetch: FETCH_HELP,
+  shell: SHELL_HELP,
+  list: LIST_HELP,
 };

@@ -3,10 +3,14 @@ import { suggest } from '../../common/suggest.ts';
 import { printError } from '../../common/terminal.ts';
 import { isCrawlError } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { fetchCommand } from './commands/fetch.ts';
 import { fingerprintCommand } from './commands/fingerprint.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { listCommand } from './commands/list.ts';
+import { newCommand } from './commands/new.ts';
 import { runCommand } from './commands/run.ts';
 import { seedCommand } from './commands/seed.ts';
+import { shellCommand } from './commands/shell.ts';
 import { resetCommand, statsCommand } from './commands/stats.ts';
 import { COMMAND_HELP, MAIN_HELP, settingsHelp } from './help.ts';
 
@@ -17,10 +21,14 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   inspect: inspectCommand,
   reset: resetCommand,
   fingerprint: fingerprintCommand,
+  new: newCommand,
+  fetch: fetchCommand,
+  shell: shellCommand,
+  list: listCommand,
 };
 
 /** Scrapy's command names, for users who type them here (`scrapy crawl tieba` is `crawl run tieba`). */
-const SCRAPY_COMMANDS: Record<string, string> = { crawl: 'run', runspider: 'run' };
+const SCRAPY_COMMANDS: Record<string, string> = { crawl: 'run', runspider: 'run', genspider: 'new' };
 
 /** "unknown command" with the closest command, spelled out with the arguments given. */
 function unknownCommand(command: string, rest: readonly string[]): string {

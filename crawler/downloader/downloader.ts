@@ -3,6 +3,7 @@ import { bodyBytes, type CrawlRequest } from '../http/request.ts';
 import type { Settings } from '../settings/defaults.ts';
 import { STAT } from '../stats.ts';
 import { initialDelay, nextDelay } from './middlewares/autothrottle.ts';
+import { CookieJars } from './middlewares/cookies.ts';
 import { ACCEPT_ENCODING } from './middlewares/decompress.ts';
 import { checkStatus } from './middlewares/http-errors.ts';
 import {
@@ -81,6 +82,7 @@ export function createDownloader(options: DownloaderOptions): Downloader {
       }),
   );
   const robots = new RobotsGuard({ agent, settings, onStat: stat, log: options.log });
+  const jars = new CookieJars();
 
   /** One hop inside the host's slot, with stats and AutoThrottle feedback. */
   async function send(hop: Hop, signal: AbortSignal | undefined): Promise<HopResponse> {
@@ -121,9 +123,17 @@ export function createDownloader(options: DownloaderOptions): Downloader {
       const redirects: string[] = chainUrls(request);
       const chain: RedirectChain = { seen: new Set([hopKey(hop)]), count: 0 };
       // Bounded: nextHop throws once chain.count reaches redirectMaxTimes.
+      const jar = settings.cookiesEnabled ? jars.jarFor(request.meta) : undefined;
+      const ownCookie = hop.headers['cookie'];
       for (;;) {
         await robots.check(hop.url, request, signal);
+        if (jar && ownCookie === undefined) {
+          const cookie = jar.headerFor(hop.url);
+          if (cookie === undefined) delete hop.headers['cookie'];
+          else hop.headers['cookie'] = cookie;
+        }
         const res = await send(hop, signal);
+        jar?.store(hop.url, res.setCookie);
         const location = res.headers['location'];
         if (location !== undefined && shouldFollow(res.status, res.headers, request.meta, settings)) {
           stat(`redirect/${res.status}`);

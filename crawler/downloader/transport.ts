@@ -24,6 +24,8 @@ export interface HopResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** The Set-Cookie headers, one per cookie (they cannot be joined with ", " like the others). */
+  setCookie: string[];
   /** Request start to last body byte, ms. */
   latencyMs: number;
 }
@@ -80,6 +82,8 @@ export async function sendOnce(agent: Agent, hop: Hop, opts: HopOptions): Promis
       signal,
     });
     const headers = flattenHeaders(res.headers);
+    const raw = res.headers['set-cookie'];
+    const setCookie = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     const none = bodiless(hop.method, res.statusCode);
     const length = Number(headers['content-length']);
     if (!none && !opts.truncate && Number.isFinite(length) && length > opts.maxBytes) {
@@ -102,7 +106,7 @@ export async function sendOnce(agent: Agent, hop: Hop, opts: HopOptions): Promis
       url,
     });
     if (codings.length > 0) delete headers['content-encoding'];
-    return { status: res.statusCode, headers, body, latencyMs: performance.now() - started };
+    return { status: res.statusCode, headers, body, setCookie, latencyMs: performance.now() - started };
   } catch (error) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (timer.signal.aborted) throw downloadTimeoutError(url, settings.downloadTimeout);

@@ -87,7 +87,7 @@ export class RequestHandler {
           },
         );
       }
-      const children = this.admit(collected.requests, req);
+      const children = this.admit(collected.requests, req, response.url);
       await this.storeItems(collected.items, req, response.url);
       return { kind: 'done', leaseId: lease.leaseId, newRequests: children };
     } catch (error) {
@@ -181,8 +181,12 @@ export class RequestHandler {
     }
   }
 
-  /** Turn yielded drafts into queue requests: depth, priority, offsite, depth limit, URL length. */
-  private admit(drafts: RequestDraft[], parent: CrawlRequest): CrawlRequest[] {
+  /**
+   * Turn yielded drafts into queue requests: depth, priority, offsite, depth limit, URL length,
+   * the parent's cookie jar (meta.cookiejar) and the Referer header (refererEnabled) naming
+   * the page they were found on.
+   */
+  private admit(drafts: RequestDraft[], parent: CrawlRequest, pageUrl?: string): CrawlRequest[] {
     const { settings, spider, stats, log } = this.deps;
     const depth = parent.depth + 1;
     const out: CrawlRequest[] = [];
@@ -215,6 +219,14 @@ export class RequestHandler {
           log.debug('filtered offsite request', { host });
         }
         continue;
+      }
+      // a session: requests found on a page of a named cookie jar stay in that jar (cookies.ts)
+      if (parent.meta['cookiejar'] !== undefined && req.meta['cookiejar'] === undefined) {
+        req.meta['cookiejar'] = parent.meta['cookiejar'];
+      }
+      if (pageUrl !== undefined && settings.refererEnabled && req.headers['referer'] === undefined) {
+        const referer = refererOf(pageUrl, req.url);
+        if (referer) req.headers['referer'] = referer;
       }
       if (settings.depthPriority !== 0) {
         req.priority = Math.max(
@@ -257,4 +269,19 @@ function itemKeyOf(spider: Spider, item: Item): string | undefined {
   if (custom !== undefined && custom !== '') return custom;
   const k = item['key'] ?? item['_key'];
   return typeof k === 'string' || typeof k === 'number' ? String(k) : undefined;
+}
+
+/**
+ * The Referer for a request found on `pageUrl` (the default policy of browsers and
+ * Scrapy, strict-origin-when-cross-origin, without the fragment or credentials):
+ * the full URL on the same origin, the origin alone elsewhere, none ('') from https to http.
+ */
+export function refererOf(pageUrl: string, target: string): string {
+  const page = new URL(pageUrl);
+  const to = new URL(target);
+  page.hash = '';
+  page.username = '';
+  page.password = '';
+  if (page.protocol === 'https:' && to.protocol === 'http:') return '';
+  return page.origin === to.origin ? page.href : `${page.origin}/`;
 }

@@ -251,7 +251,9 @@ function compilePatterns(patterns: readonly UrlPattern[] | undefined, option: st
     });
   }
   return patterns.map((p) => {
-    if (p instanceof RegExp) return new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
+    // a RegExp from another realm too (crawl shell evaluates in a vm context)
+    if (p instanceof RegExp || Object.prototype.toString.call(p) === '[object RegExp]')
+      return new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
     if (typeof p === 'string') return globToRegExp(p);
     throw new CrawlError(
       'CRAWL_E_SPIDER_INVALID',

@@ -23,7 +23,12 @@ type WithPush = Redis & {
   crawlPushNewItems(itemsKey: string, keysKey: string, ...args: string[]): Promise<number>;
 };
 
-export function redisListSink(redis: Redis, itemsKey: string, keysKey: string): PipelineStep {
+export function redisListSink(
+  redis: Redis,
+  itemsKey: string,
+  keysKey: string,
+  o: { itemKey?: boolean } = {},
+): PipelineStep {
   let pending: string[] = [];
   const client = redis as WithPush;
   if (typeof client.crawlPushNewItems !== 'function') {
@@ -32,7 +37,7 @@ export function redisListSink(redis: Redis, itemsKey: string, keysKey: string): 
   return {
     name: 'redis-list',
     processItem(item: Item, ctx: ItemContext) {
-      const json = JSON.stringify({ _key: ctx.key, ...item });
+      const json = JSON.stringify(o.itemKey ? { _key: ctx.key, ...item } : item);
       // identity = key + content: a re-delivered page repeats identical items (dropped here), while
       // several parts of one document (same key, other fields: the Tieba spider's floors) all stay
       pending.push(`${ctx.key}#${createHash('sha1').update(json).digest('base64url').slice(0, 16)}`, json);

@@ -203,6 +203,18 @@ export const SETTINGS = {
     doc: 'Redirect hops before giving up (REDIRECT_MAX_TIMES).',
   }),
   /** @default true */
+  cookiesEnabled: spec({
+    default: true,
+    kind: { type: 'bool' },
+    doc: "Keep cookies (COOKIES_ENABLED): Set-Cookie answers (Domain, Path, Expires, Max-Age, Secure) are sent back in a Cookie header on later requests. One jar per worker for the crawl, or per `meta.cookiejar` value (inherited by the requests a page yields: a session per start URL); workers do not share jars (a session cookie one worker got is not sent by another). A request's own Cookie header wins.",
+  }),
+  /** @default true */
+  refererEnabled: spec({
+    default: true,
+    kind: { type: 'bool' },
+    doc: "Send the page's URL as the Referer header of the requests its callback yields (REFERER_ENABLED), unless the request sets its own.",
+  }),
+  /** @default true */
   robotstxtObey: spec({
     default: true,
     kind: { type: 'bool' },
@@ -349,14 +361,20 @@ export const SETTINGS = {
   /** @default '' */
   feedUri: spec({
     default: '',
-    kind: { type: 'string', pattern: /^[^\0]*$/, example: 'items.jsonl' },
-    doc: 'Write items as JSON lines to this file (--output).',
+    kind: { type: 'string', pattern: /^(?:|[^\0]*\.(?:jsonl|jl|json|csv))$/i, example: 'items.jsonl' },
+    doc: "Write items to this file (--output), in the format its extension names: .jsonl or .jl JSON lines, .json one JSON array (closed when the worker stops), .csv CSV with a header of the first item's fields. Each worker writes its own file.",
   }),
   /** @default false */
   feedOverwrite: spec({
     default: false,
     kind: { type: 'bool' },
     doc: 'Replace the feedUri file at the start instead of appending to it (--overwrite, Scrapy -O).',
+  }),
+  /** @default false */
+  feedItemKey: spec({
+    default: false,
+    kind: { type: 'bool' },
+    doc: "Add each item's stable key as `_key` to the items written to feedUri and the Redis items list (the lab's truth check merges by it). Off: items hold only the fields the spider yielded. MongoDB documents always keep `_key`, their upsert key.",
   }),
   /** @default false */
   redisItemsEnabled: spec({

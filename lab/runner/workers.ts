@@ -52,7 +52,8 @@ export function workerLaunch(
   const sinkArgs =
     sink.kind === 'mongodb'
       ? ['--set', `mongoDatabase=${sink.database}`, '--set', `mongoCollection=${sink.collection}`]
-      : ['--output', itemsFileOf(transport, crawlOf(lab.stateDir).id)];
+      : // the truth check merges the nodes' files by item key: ask for it (items leave it out by default)
+        ['--output', itemsFileOf(transport, crawlOf(lab.stateDir).id), '--set', 'feedItemKey=true'];
   // the MongoDB URI carries the lab user's password: environment, like REDIS_URL
   const sinkEnv: Record<string, string> = sink.kind === 'mongodb' ? { CRAWL_MONGO_URI: sink.uri } : {};
   const argv = [

@@ -22,7 +22,11 @@ many workers as you like, on as many machines.
                         imports resolve to this crawler)
   --redis URL           Redis holding the queue (default redis://127.0.0.1:6379/0,
                         env REDIS_URL); 'memory' = one worker, no Redis
-  --output FILE         also write items as JSON lines to FILE (appended)
+  --output FILE         also write items to FILE, format by extension: .jsonl/.jl JSON
+                        lines (appended), .json one JSON array (closed when the worker
+                        stops; needs --overwrite if FILE has data), .csv CSV (header =
+                        the first item's fields); only the spider's fields, plus _key
+                        with --set feedItemKey=true
   --overwrite           replace FILE instead of appending to it (Scrapy -O)
   --seed                push the spider's startUrls first (duplicates are filtered,
                         so every worker may pass it)

@@ -18,6 +18,10 @@ test('crawl --help documents every command and the settings precedence', async (
     'crawl seed',
     'crawl stats',
     'crawl reset',
+    'crawl new',
+    'crawl fetch',
+    'crawl shell',
+    'crawl list',
     '--set NAME=VALUE',
     'Exit codes',
   ]) {
@@ -25,6 +29,10 @@ test('crawl --help documents every command and the settings precedence', async (
   }
   const s = await crawlCli(['--help', 'settings']).done;
   assert.match(s.stdout, /concurrentRequests = 16 {4}\[CRAWL_CONCURRENT_REQUESTS\]/);
+  // issue 13: Scrapy's cookie and referer defaults, and the item key left out of items
+  assert.match(s.stdout, /cookiesEnabled = true {4}\[CRAWL_COOKIES_ENABLED\]\n.*workers do not share jars/);
+  assert.match(s.stdout, /refererEnabled = true {4}\[CRAWL_REFERER_ENABLED\]/);
+  assert.match(s.stdout, /feedItemKey = false {4}\[CRAWL_FEED_ITEM_KEY\]/);
   // issue 13: which timeout covers what
   assert.match(s.stdout, /downloadTimeout[\s\S]*?it also bounds the wait for the headers/);
   assert.match(s.stdout, /downloadHeadersTimeout[\s\S]*?downloadTimeout bounds this wait too/);

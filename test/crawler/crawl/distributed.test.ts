@@ -22,6 +22,8 @@ function workerArgs(prefix: string, id: string, extra: string[] = []): string[] 
     '--set',
     'redisItemsEnabled=true',
     '--set',
+    'feedItemKey=true',
+    '--set',
     'logLevel=warn',
     ...extra,
   ];

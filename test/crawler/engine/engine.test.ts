@@ -136,7 +136,7 @@ test('closespiderPagecount stops the worker with that reason', async (t) => {
   assert.ok(site.hits.length < 10);
 });
 
-test('pipeline steps run in order, DropItem drops, and --output writes JSON lines with item keys', async (t) => {
+test('pipeline steps run in order, DropItem drops, and --output writes JSON lines with item keys when feedItemKey asks', async (t) => {
   const site = await startHttp((_req, res) =>
     res.writeHead(200, { 'content-type': 'text/html' }).end('<p>x</p>'),
   );
@@ -169,7 +169,7 @@ test('pipeline steps run in order, DropItem drops, and --output writes JSON line
     ],
   });
   const out = join(dir, 'items.jsonl');
-  const summary = await crawl(spider, [`feedUri=${out}`]);
+  const summary = await crawl(spider, [`feedUri=${out}`, 'feedItemKey=true']);
   const lines = readFileSync(out, 'utf8')
     .trim()
     .split('\n')
