@@ -59,6 +59,8 @@ export type ErrorCode =
   | 'CRAWL_E_PROVIDER'
   | 'CRAWL_E_NODE_COMMAND'
   | 'CRAWL_E_PROVISION'
+  // lab:crawl: a node runs another build of the crawler than this checkout's (run lab:up)
+  | 'CRAWL_E_STALE_CRAWLER'
   // this host lacks a program the lab or the tests need, and it was not installed
   | 'CRAWL_E_PREREQ';
 

@@ -13,6 +13,7 @@ import type { ServiceState } from '../../provision/services.ts';
 import { crawlOf } from '../items/crawls.ts';
 import { countItems, type ItemSink, labItemSink } from '../items/sink.ts';
 import { startLabItems } from '../items/store.ts';
+import { checkDeployedCrawler } from './deployed-crawler.ts';
 import { labStartRequest, SPIDER } from './target.ts';
 import { checkLabTruth, type GroundTruth, resetHits, type TruthCheck } from './truth-check.ts';
 import { crawlWatcher } from './watcher.ts';
@@ -135,6 +136,11 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
   const admin = await connectAdmin(redisUrl, { log: lab.log });
   let watch: ReturnType<typeof crawlWatcher> | undefined;
   try {
+    // workers started from another build than this checkout's would exit at once on every node
+    await checkDeployedCrawler(
+      lab,
+      workers.map((w) => w.node),
+    );
     await Promise.all([...workers, ...(o.alsoStop ?? [])].map((w) => stopWorker(lab, w)));
     if (!o.resume) {
       await resetCrawl(admin, spider, settings);

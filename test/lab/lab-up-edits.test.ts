@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -51,7 +51,7 @@ function siteArgv(dir: string): string[] {
 
 const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
 
-test('issue 12: lab:up restarts the site when site.latency_ms or crawl.list_pages changed in lab.yaml, and reports it as changed', {
+test('issue 12: lab:up restarts the site when site.latency_ms or crawl.list_pages changed in lab.yaml, and reports it as changed; lab:crawl refuses a node running another build and names lab:up', {
   timeout: 600_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-fa-edits-'));
@@ -98,4 +98,28 @@ mongodb: { enabled: false }
   assert.equal(flag(after, '--latency-ms'), '5');
   assert.equal(flag(after, '--list-pages'), '3');
   assert.equal(await truth(), 3, 'the running site serves the new list_pages');
+
+  // another build on one node (a checkout pulled without lab:up): lab:crawl names the node and the fix
+  const deployed = findFiles(join(dir, 'state'), 'crawl.mjs').filter((f) => f.includes('worker1'));
+  assert.equal(deployed.length, 1, `worker1's deployed crawler: ${deployed}`);
+  appendFileSync(deployed[0]!, '\n// an older build\n');
+  const stale = await labScript('crawl.ts', env);
+  assert.equal(stale.code, 1, stale.stdout + stale.stderr);
+  assert.match(
+    stale.stderr + stale.stdout,
+    /the crawler on worker1 \(an older or other build\) is not this checkout's build/,
+  );
+  assert.match(stale.stderr + stale.stdout, /npm run lab:up/);
+  const redeploy = await labScript('up.ts', env);
+  assert.equal(statusOf(redeploy.stdout, 'worker1', 'crawler-deploy'), 'changed', redeploy.stdout);
+  const crawl = await labScript('crawl.ts', env);
+  assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
+  assert.match(crawl.stdout, /matches the site's ground truth/);
 });
+
+/** Files named `name` below `dir`. */
+function findFiles(dir: string, name: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f === name || f.endsWith(`/${name}`))
+    .map((f) => join(dir, f));
+}
