@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --sites tieba,catalogue] [--workers 1,3] [--latency 0,20]
  *                  [--rounds 3] [--engines crawl-lab,scrapy] [--tieba-pages 20]
- *                  [--catalogue-pages 25] [--heap-mb N]
+ *                  [--catalogue-pages 25] [--heap-mb N] [--semi-space-mb N] [--cpu-prof DIR]
  * The speed of spiders written the README way (bench/spiders/: `response.$`,
  * `followAll`, public API only) on two site shapes: the mini-Tieba site and a
  * product catalogue (bench/lib/catalogue-site.ts, 30–60 KB product pages),
@@ -11,9 +11,11 @@
  * site. Engines alternate within each round, rounds repeat, medians are
  * printed: on a shared machine only a same-run comparison means anything.
  * Figures, not assertions (docs/performance.md says how each is measured).
+ * --cpu-prof DIR writes a V8 CPU profile of every crawl-lab worker into DIR
+ * (summarise with `npx tsx bench/profile-summary.ts DIR/*.cpuprofile`).
  */
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { argv } from 'zx';
 import { buildCrawler, buildSpider, DIST } from '../lab/build/bundle.ts';
 import { distStale } from '../lab/build/dist.ts';
@@ -37,6 +39,8 @@ const rounds = Number(argv['rounds'] ?? 3);
 const tiebaPages = Number(argv['tieba-pages'] ?? 20);
 const cataloguePages = Number(argv['catalogue-pages'] ?? 25);
 const heapMb = argv['heap-mb'] === undefined ? undefined : Number(argv['heap-mb']);
+const semiSpaceMb = argv['semi-space-mb'] === undefined ? undefined : Number(argv['semi-space-mb']);
+const cpuProfDir = argv['cpu-prof'] === undefined ? undefined : resolve(String(argv['cpu-prof']));
 
 if (distStale() !== undefined) await buildCrawler();
 const crawlMjs = join(DIST, 'crawl.mjs');
@@ -57,6 +61,8 @@ function enginesFor(site: 'tieba' | 'catalogue'): Engine[] {
       spiderMjs: spiderMjs[site],
       name,
       ...(heapMb === undefined ? {} : { heapMb }),
+      ...(semiSpaceMb === undefined ? {} : { semiSpaceMb }),
+      ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
     });
   if (peer?.ok)
     out.push({

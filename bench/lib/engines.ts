@@ -31,7 +31,15 @@ export interface BenchSite {
 }
 
 export type Engine =
-  | { kind: 'crawl-lab'; crawlMjs: string; spiderMjs: string; name: string; heapMb?: number }
+  | {
+      kind: 'crawl-lab';
+      crawlMjs: string;
+      spiderMjs: string;
+      name: string;
+      heapMb?: number;
+      semiSpaceMb?: number;
+      cpuProfDir?: string;
+    }
   | { kind: 'scrapy'; scrapy: string; spiderPy: string; name: string };
 
 export interface Measured {
@@ -70,7 +78,14 @@ function workerCommand(engine: Engine, redisUrl: string, index: number): { cmd: 
       '--set',
       'redisItemsEnabled=true',
     ];
-    return { cmd: [process.execPath, ...workerNodeArgs(engine.crawlMjs, args, engine.heapMb)] };
+    const prof = engine.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', engine.cpuProfDir];
+    return {
+      cmd: [
+        process.execPath,
+        ...prof,
+        ...workerNodeArgs(engine.crawlMjs, args, engine.heapMb, engine.semiSpaceMb),
+      ],
+    };
   }
   return { cmd: [engine.scrapy, 'runspider', engine.spiderPy, '-s', `REDIS_URL=${redisUrl}`] };
 }

@@ -9,14 +9,15 @@ export const WORKER_HEAP_MB = 96;
 /** Young-generation semi-space, MB (V8's default is 16). */
 export const SEMI_SPACE_MB = 2;
 
-/** node arguments for one worker; heapMb 0 leaves V8's default heap sizing. */
+/** node arguments for one worker; heapMb 0 leaves V8's default heap sizing (semiSpaceMb: the bench's knob). */
 export function workerNodeArgs(
   distFile: string,
   crawlArgs: readonly string[],
   heapMb = WORKER_HEAP_MB,
+  semiSpaceMb = SEMI_SPACE_MB,
 ): string[] {
   return [
-    ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`] : []),
+    ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`, `--max-semi-space-size=${semiSpaceMb}`] : []),
     distFile,
     ...crawlArgs,
   ];
