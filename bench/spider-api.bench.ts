@@ -2,6 +2,7 @@
  * npm run bench [-- --sites tieba,catalogue] [--workers 1,3] [--latency 0,20]
  *                  [--rounds 3] [--engines crawl-lab,scrapy] [--tieba-pages 20]
  *                  [--catalogue-pages 25] [--heap-mb N] [--semi-space-mb N] [--cpu-prof DIR]
+ *                  [--before OLD/dist/crawl.mjs]
  * The speed of spiders written the README way (bench/spiders/: `response.$`,
  * `followAll`, public API only) on two site shapes: the mini-Tieba site and a
  * product catalogue (bench/lib/catalogue-site.ts, 30–60 KB product pages),
@@ -11,6 +12,8 @@
  * site. Engines alternate within each round, rounds repeat, medians are
  * printed: on a shared machine only a same-run comparison means anything.
  * Figures, not assertions (docs/performance.md says how each is measured).
+ * --before FILE adds a third engine, another build of the crawler (an older
+ * commit's `npm run build`), run the same way: before/after in the same run.
  * --cpu-prof DIR writes a V8 CPU profile of every crawl-lab worker into DIR
  * (summarise with `npx tsx bench/profile-summary.ts DIR/*.cpuprofile`).
  */
@@ -40,6 +43,7 @@ const tiebaPages = Number(argv['tieba-pages'] ?? 20);
 const cataloguePages = Number(argv['catalogue-pages'] ?? 25);
 const heapMb = argv['heap-mb'] === undefined ? undefined : Number(argv['heap-mb']);
 const semiSpaceMb = argv['semi-space-mb'] === undefined ? undefined : Number(argv['semi-space-mb']);
+const before = argv['before'] === undefined ? undefined : resolve(String(argv['before']));
 const cpuProfDir = argv['cpu-prof'] === undefined ? undefined : resolve(String(argv['cpu-prof']));
 
 if (distStale() !== undefined) await buildCrawler();
@@ -54,9 +58,18 @@ if (peer && !peer.ok) console.error(`Scrapy column left out: ${peer.why}`);
 function enginesFor(site: 'tieba' | 'catalogue'): Engine[] {
   const name = site === 'tieba' ? 'titles' : 'catalogue';
   const out: Engine[] = [];
+  if (before !== undefined)
+    out.push({
+      kind: 'crawl-lab',
+      label: 'crawl-lab before',
+      crawlMjs: before,
+      spiderMjs: spiderMjs[site],
+      name,
+    });
   if (engines.includes('crawl-lab'))
     out.push({
       kind: 'crawl-lab',
+      label: 'crawl-lab',
       crawlMjs,
       spiderMjs: spiderMjs[site],
       name,
@@ -67,6 +80,7 @@ function enginesFor(site: 'tieba' | 'catalogue'): Engine[] {
   if (peer?.ok)
     out.push({
       kind: 'scrapy',
+      label: 'scrapy',
       scrapy: peer.scrapy,
       spiderPy: join(REPO_ROOT, `bench/scrapy/${name}.py`),
       name,
@@ -124,15 +138,15 @@ try {
             const order = round % 2 ? [...list].reverse() : list;
             for (const engine of order) {
               const m = await measureCrawl(engine, workers, site, client, redis.url);
-              for (const f of m.failed) console.error(`${engine.kind} ${siteKind}: ${f}`);
-              runs.set(engine.kind, [...(runs.get(engine.kind) ?? []), m]);
+              for (const f of m.failed) console.error(`${engine.label} ${siteKind}: ${f}`);
+              runs.set(engine.label, [...(runs.get(engine.label) ?? []), m]);
               console.error(
-                `${siteKind} W=${workers} ${latencyMs} ms round ${round + 1} ${engine.kind}: ${m.pages} pages, ` +
+                `${siteKind} W=${workers} ${latencyMs} ms round ${round + 1} ${engine.label}: ${m.pages} pages, ` +
                   `${m.pagesPerSecond.toFixed(0)} pages/s, ${m.cpuMsPerPage.toFixed(2)} CPU ms/page, load ${loadavg()[0]!.toFixed(1)}`,
               );
             }
           }
-          rows.push(row(siteKind, workers, latencyMs, runs.get('crawl-lab') ?? [], runs.get('scrapy') ?? []));
+          rows.push(...rowsOf(siteKind, workers, latencyMs, runs));
         }
       } finally {
         await site.close();
@@ -143,43 +157,41 @@ try {
   await redis.stop();
 }
 
-function row(
-  site: string,
-  workers: number,
-  latencyMs: number,
-  ours: Measured[],
-  theirs: Measured[],
-): string[] {
-  const m = (xs: Measured[], f: (m: Measured) => number, digits = 0) =>
-    xs.length ? median(xs.map(f)).toFixed(digits) : '–';
-  const pair = (f: (m: Measured) => number, digits = 0) => `${m(ours, f, digits)} / ${m(theirs, f, digits)}`;
-  const oursRate = median(ours.map((x) => x.pagesPerSecond));
-  const theirRate = median(theirs.map((x) => x.pagesPerSecond));
-  return [
-    site,
-    String(workers),
-    `${latencyMs} ms`,
-    pair((x) => x.pages),
-    pair((x) => x.items),
-    pair((x) => x.pagesPerSecond),
-    ours.length && theirs.length ? (oursRate / theirRate).toFixed(2) : '–',
-    pair((x) => x.cpuMsPerPage, 2),
-    pair((x) => Math.max(...x.peakRssMb)),
-    pair((x) => x.redisReadsPerPage, 2),
-    pair((x) => x.redisCommandsPerPage, 1),
-    pair((x) => x.duplicates),
-  ];
+function rowsOf(site: string, workers: number, latencyMs: number, runs: Map<string, Measured[]>): string[][] {
+  const peerRate = median((runs.get('scrapy') ?? []).map((x) => x.pagesPerSecond));
+  return [...runs].map(([label, xs]) => {
+    const m = (f: (m: Measured) => number, digits = 0) => median(xs.map(f)).toFixed(digits);
+    const rate = median(xs.map((x) => x.pagesPerSecond));
+    return [
+      site,
+      String(workers),
+      `${latencyMs} ms`,
+      label,
+      m((x) => x.pages),
+      m((x) => x.items),
+      m((x) => x.pagesPerSecond),
+      Number.isNaN(peerRate) ? '–' : (rate / peerRate).toFixed(2),
+      m((x) => x.cpuMsPerPage, 2),
+      m((x) => x.redisCpuMsPerPage, 3),
+      m((x) => Math.max(...x.peakRssMb)),
+      m((x) => x.redisReadsPerPage, 2),
+      m((x) => x.redisCommandsPerPage, 1),
+      m((x) => x.duplicates),
+    ];
+  });
 }
 
 const head = [
   'site',
   'W',
   'latency',
+  'engine',
   'pages',
   'items',
   'pages/s',
-  'ratio',
+  '× scrapy',
   'CPU ms/page',
+  'Redis CPU ms/page',
   'peak RSS MB/worker',
   'Redis RT/page',
   'Redis cmds/page',

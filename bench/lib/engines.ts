@@ -33,6 +33,8 @@ export interface BenchSite {
 export type Engine =
   | {
       kind: 'crawl-lab';
+      /** how the tables name it */
+      label: string;
       crawlMjs: string;
       spiderMjs: string;
       name: string;
@@ -40,7 +42,7 @@ export type Engine =
       semiSpaceMb?: number;
       cpuProfDir?: string;
     }
-  | { kind: 'scrapy'; scrapy: string; spiderPy: string; name: string };
+  | { kind: 'scrapy'; label: 'scrapy'; scrapy: string; spiderPy: string; name: string };
 
 export interface Measured {
   pages: number;
@@ -51,6 +53,8 @@ export interface Measured {
   /** all workers' CPU over all pages */
   cpuMsPerPage: number;
   peakRssMb: number[];
+  /** redis-server's own CPU (INFO cpu) over the pages */
+  redisCpuMsPerPage: number;
   redisReadsPerPage: number;
   redisCommandsPerPage: number;
   failed: string[];
@@ -58,10 +62,14 @@ export interface Measured {
 
 const POLL_MS = 20;
 
-async function infoStats(redis: Redis): Promise<{ reads: number; commands: number }> {
-  const info = await redis.info('stats');
-  const field = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? 0);
-  return { reads: field('total_reads_processed'), commands: field('total_commands_processed') };
+async function infoStats(redis: Redis): Promise<{ reads: number; commands: number; cpuMs: number }> {
+  const info = await redis.info();
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return {
+    reads: field('total_reads_processed'),
+    commands: field('total_commands_processed'),
+    cpuMs: (field('used_cpu_user') + field('used_cpu_sys')) * 1000,
+  };
 }
 
 function workerCommand(engine: Engine, redisUrl: string, index: number): { cmd: string[]; cwd?: string } {
@@ -186,6 +194,7 @@ export async function measureCrawl(
     pagesPerSecond: pages / seconds,
     cpuMsPerPage: cpuMs / Math.max(1, pages),
     peakRssMb,
+    redisCpuMsPerPage: (after.cpuMs - before.cpuMs) / Math.max(1, pages),
     redisReadsPerPage: (after.reads - before.reads) / Math.max(1, pages),
     redisCommandsPerPage: (after.commands - before.commands) / Math.max(1, pages),
     failed,
