@@ -3,7 +3,7 @@
  * (npm run build: no TypeScript loader in memory) with a bounded heap. The
  * Tieba crawl keeps about 25 MB of live heap; with V8's default sizing a worker
  * grows to ~170 MB RSS before collecting, with these caps it stays near 112 MB
- * (npm run bench). Used by the demo, the benchmark and the lab's services.
+ * (npm run bench:tieba; README-style spiders: docs/performance.md). Used by the demo, the benchmark and the lab's services.
  */
 export const WORKER_HEAP_MB = 96;
 /** Young-generation semi-space, MB (V8's default is 16). */
