@@ -2,7 +2,7 @@
  * npm run bench [-- --sites tieba,catalogue] [--workers 1,3] [--latency 0,20]
  *                  [--rounds 3] [--engines crawl-lab,scrapy] [--tieba-pages 20]
  *                  [--catalogue-pages 25] [--heap-mb N] [--semi-space-mb N] [--cpu-prof DIR]
- *                  [--before OLD/dist/crawl.mjs]
+ *                  [--before OLD/dist/crawl.mjs] [--set NAME=VALUE] [--before-set NAME=VALUE]
  * The speed of spiders written the README way (bench/spiders/: `response.$`,
  * `followAll`, public API only) on two site shapes: the mini-Tieba site and a
  * product catalogue (bench/lib/catalogue-site.ts, 30–60 KB product pages),
@@ -14,6 +14,8 @@
  * Figures, not assertions (docs/performance.md says how each is measured).
  * --before FILE adds a third engine, another build of the crawler (an older
  * commit's `npm run build`), run the same way: before/after in the same run.
+ * --set / --before-set pass crawler settings to the crawl-lab / before workers
+ * (repeatable); with --before dist/crawl.mjs they compare two settings.
  * --cpu-prof DIR writes a V8 CPU profile of every crawl-lab worker into DIR
  * (summarise with `npx tsx bench/profile-summary.ts DIR/*.cpuprofile`).
  */
@@ -43,6 +45,10 @@ const tiebaPages = Number(argv['tieba-pages'] ?? 20);
 const cataloguePages = Number(argv['catalogue-pages'] ?? 25);
 const heapMb = argv['heap-mb'] === undefined ? undefined : Number(argv['heap-mb']);
 const semiSpaceMb = argv['semi-space-mb'] === undefined ? undefined : Number(argv['semi-space-mb']);
+const asList = (v: unknown): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+const sets = asList(argv['set']);
+const beforeSettings = asList(argv['before-set']);
 const before = argv['before'] === undefined ? undefined : resolve(String(argv['before']));
 const cpuProfDir = argv['cpu-prof'] === undefined ? undefined : resolve(String(argv['cpu-prof']));
 
@@ -65,6 +71,7 @@ function enginesFor(site: 'tieba' | 'catalogue'): Engine[] {
       crawlMjs: before,
       spiderMjs: spiderMjs[site],
       name,
+      settings: beforeSettings,
     });
   if (engines.includes('crawl-lab'))
     out.push({
@@ -73,6 +80,7 @@ function enginesFor(site: 'tieba' | 'catalogue'): Engine[] {
       crawlMjs,
       spiderMjs: spiderMjs[site],
       name,
+      settings: sets,
       ...(heapMb === undefined ? {} : { heapMb }),
       ...(semiSpaceMb === undefined ? {} : { semiSpaceMb }),
       ...(cpuProfDir === undefined ? {} : { cpuProfDir }),

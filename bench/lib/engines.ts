@@ -41,6 +41,8 @@ export type Engine =
       heapMb?: number;
       semiSpaceMb?: number;
       cpuProfDir?: string;
+      /** extra `--set NAME=VALUE` settings */
+      settings?: readonly string[];
     }
   | { kind: 'scrapy'; label: 'scrapy'; scrapy: string; spiderPy: string; name: string };
 
@@ -85,6 +87,7 @@ function workerCommand(engine: Engine, redisUrl: string, index: number): { cmd: 
       'logLevel=warn',
       '--set',
       'redisItemsEnabled=true',
+      ...(engine.settings ?? []).flatMap((s) => ['--set', s]),
     ];
     const prof = engine.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', engine.cpuProfDir];
     return {
