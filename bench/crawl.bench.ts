@@ -1,6 +1,6 @@
 /**
- * npm run bench [-- --list-pages N] [--heap-mb N]
- * Crawls the mini-Tieba site with 1 and 3 worker processes at 0 ms and 20 ms
+ * npm run bench:tieba [-- --list-pages N] [--heap-mb N]
+ * Crawls the mini-Tieba site with the bundled tieba spider (SAX parser) with 1 and 3 worker processes at 0 ms and 20 ms
  * artificial latency, each run on a throw-away local lab (its own Redis and
  * site) through the lab's one crawl runner, and prints a table: pages/s, CPU
  * ms per page per worker, peak RSS per worker, Redis round trips per page and

@@ -9,14 +9,16 @@ import { hostSiteUrl, type Lab } from '../../provision/lab.ts';
  * CPU stays out of the figures.
  */
 export async function warmSite(lab: Lab): Promise<void> {
-  const base = await hostSiteUrl(lab);
-  const data = new SiteData(
-    resolveSiteOptions({ listPages: lab.config.crawl.listPages, seed: lab.config.site.seed }),
-  );
+  await warmTiebaSite(await hostSiteUrl(lab), lab.config.crawl.listPages, lab.config.site.seed);
+}
+
+/** warmSite for a mini-Tieba site at `base` ("http://host:port") started with these options. */
+export async function warmTiebaSite(base: string, listPages: number, seed?: number): Promise<void> {
+  const data = new SiteData(resolveSiteOptions({ listPages, ...(seed === undefined ? {} : { seed }) }));
   const truth = computeTruth(data);
-  const { forum, listPages, threadsPerPage } = truth;
+  const { forum, threadsPerPage } = truth;
   const urls: string[] = [];
-  for (let p = 0; p < listPages; p++)
+  for (let p = 0; p < truth.listPages; p++)
     urls.push(`${base}/f?kw=${encodeURIComponent(forum.name)}&ie=utf-8&pn=${p * threadsPerPage}`);
   for (const doc of truthDocuments(data)) {
     for (let pn = 1; pn <= doc.pages; pn++) {

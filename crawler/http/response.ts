@@ -6,7 +6,7 @@ import type { DownloadResult } from '../downloader/types.ts';
 import { CrawlError, IgnoreRequest } from '../errors.ts';
 import { decodeBody, isHtmlMedia, isTextMedia, isXmlMedia, sniffMediaType } from './charset.ts';
 import { type CrawlRequest, type RequestDraft, type RequestInit, request } from './request.ts';
-import { selectOne } from './select.ts';
+import { selectAll, selectOne, withCompiledSelectors } from './select.ts';
 
 /**
  * What a spider callback receives: the downloaded page plus the request that
@@ -144,7 +144,8 @@ export class Response {
   get $(): CheerioAPI {
     if (this.#root === undefined) {
       const doc = this.document;
-      this.#root = load(doc, { xml: !this.isHtml });
+      const api = load(doc, { xml: !this.isHtml });
+      this.#root = this.isHtml ? withCompiledSelectors(api, doc) : api;
     }
     return this.#root;
   }
@@ -234,7 +235,9 @@ export class Response {
     const query =
       selector === 'a' ? 'a[href]' : `:is(${selector}):is(a[href], area[href]), :is(${selector}) a[href]`;
     const hrefs: string[] = [];
-    for (const el of this.$(query)) {
+    // HTML: the compiled-selector cache (css-select knows :is); XML keeps cheerio's case rules
+    const links = this.isHtml ? selectAll(query, this.document) : this.$(query).toArray();
+    for (const el of links) {
       const href = hrefOf(el as Element);
       if (href !== undefined) hrefs.push(href);
     }

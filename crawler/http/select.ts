@@ -1,5 +1,6 @@
+import type { CheerioAPI } from 'cheerio/slim';
 import { compile, selectAll as cssSelectAll, selectOne as cssSelectOne } from 'css-select';
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Document, Element } from 'domhandler';
 import { textContent } from 'domutils';
 
 /**
@@ -36,4 +37,29 @@ export function textOf(node: AnyNode | null | undefined): string {
 
 export function attrOf(node: Element | null | undefined, name: string): string | undefined {
   return node?.attribs[name];
+}
+
+/**
+ * Selectors css-select answers exactly as cheerio does: tags, classes, ids,
+ * attributes and combinators, no pseudo-classes (cheerio-select adds positional
+ * ones such as `:first` and `:eq()`), not starting with a combinator (cheerio
+ * then searches from the context itself) and not HTML.
+ */
+const PLAIN_SELECTOR = /^[\w\-.#*[][\w\-.#*[\]="' >,~^$|+]*$/;
+
+/**
+ * `$` of an HTML document whose plain string selections (`$('h1.name')`, the
+ * common case) go through the compiled-selector cache above instead of
+ * cheerio's compile-per-call; anything else, and every static method
+ * (`$.html()`, `$.root()`, ...), is cheerio's own, found through the prototype.
+ */
+export function withCompiledSelectors(api: CheerioAPI, doc: Document): CheerioAPI {
+  function $(...args: Parameters<CheerioAPI>): ReturnType<CheerioAPI> {
+    const selector = args[0];
+    if (args.length === 1 && typeof selector === 'string' && PLAIN_SELECTOR.test(selector))
+      return api.root()._make(selectAll(selector, doc)); // as cheerio: prevObject is the root
+    return api(...args);
+  }
+  Object.setPrototypeOf($, api);
+  return $ as CheerioAPI;
 }
