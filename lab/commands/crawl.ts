@@ -1,3 +1,4 @@
+import { STAT, statValue } from 'crawl-lab';
 import { printError, printLine, safeText } from '../../common/terminal.ts';
 import { type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { labItemSink } from '../items/sink.ts';
@@ -36,13 +37,20 @@ export interface CrawlResult {
   truth?: TruthCheck;
 }
 
+/** Leases the crawl reclaimed: a worker stopped, was killed, or went silent longer than leaseTimeout. */
+export function leasesReclaimed(r: Pick<CrawlSummary, 'stats'>): number {
+  return statValue(r.stats, STAT.leasesReclaimed);
+}
+
 /**
- * A crawl was interrupted when one of its workers did not end well, or when it
- * resumes an earlier one: a stopped or killed worker's leased requests go back
- * to the queue, and pages it was fetching are fetched again (at-least-once).
+ * A crawl was interrupted when one of its workers did not end well, when it
+ * resumes an earlier one, or when leases were reclaimed (a worker silent longer
+ * than leaseTimeout: a stalled process, an overloaded or emulated machine): a
+ * stopped, killed or stalled worker's leased requests go back to the queue, and
+ * pages it was fetching are fetched again (at-least-once).
  */
 export function interrupted(r: CrawlSummary, resumed: boolean): boolean {
-  return resumed || r.workers.some((w) => w.exit !== 0);
+  return resumed || r.workers.some((w) => w.exit !== 0) || leasesReclaimed(r) > 0;
 }
 
 /** The truth holds: exactly, or (after an interruption) complete with pages fetched again. */
@@ -139,6 +147,11 @@ export function crawlReport(r: CrawlSummary, o: JudgeOptions = {}): { lines: str
         : `${r.failedRequests} requests failed for good and ${r.errors} errors, allowed by --allow-failures`,
     );
   if (r.truth) lines.push(...truthLines(r.truth, interrupted(r, resumed)));
+  const reclaimed = leasesReclaimed(r);
+  if (reclaimed > 0 && r.workers.every((w) => w.exit === 0) && !resumed)
+    lines.push(
+      `  ${reclaimed} lease${reclaimed > 1 ? 's' : ''} reclaimed although no worker stopped: a worker was silent longer than leaseTimeout (an overloaded or emulated machine); its requests were fetched again by others. On slow machines raise it: crawl.lease_timeout_s in lab.yaml`,
+    );
   return { lines, ok: crawlResult(r, o).ok };
 }
 

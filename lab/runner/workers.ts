@@ -68,6 +68,8 @@ export function workerLaunch(
         ...sinkArgs,
         '--set',
         `concurrentRequests=${lab.config.crawl.concurrentRequests}`,
+        '--set',
+        `leaseTimeout=${lab.config.crawl.leaseTimeoutS}`,
         ...(options.settings ?? []).flatMap((s) => ['--set', s]),
         '--json',
       ],

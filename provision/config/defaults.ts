@@ -98,6 +98,7 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
     listPages: SITE_DEFAULTS.listPages,
     workersPerNode: 1,
     concurrentRequests: SETTINGS.concurrentRequests.default,
+    leaseTimeoutS: SETTINGS.leaseTimeout.default,
     allPages: false,
   },
   site: { port: 8080, seed: SITE_DEFAULTS.seed, latencyMs: SITE_DEFAULTS.latencyMs },

@@ -16,8 +16,8 @@ export type SectionRules = Readonly<Record<string, Rule>>;
 
 /** Reuse the crawler's own bounds so the lab never accepts what the crawler refuses. */
 function intBounds(kind: SettingKind): { min: number; max: number } {
-  if (kind.type !== 'int' || kind.min === undefined || kind.max === undefined)
-    throw new Error('expected a bounded int setting');
+  if ((kind.type !== 'int' && kind.type !== 'number') || kind.min === undefined || kind.max === undefined)
+    throw new Error('expected a bounded numeric setting');
   return { min: kind.min, max: kind.max };
 }
 
@@ -97,6 +97,7 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
       why: 'each worker is a Node process; 16 per node is plenty',
     },
     concurrent_requests: { type: 'int', ...intBounds(SETTINGS.concurrentRequests.kind) },
+    lease_timeout_s: { type: 'int', ...intBounds(SETTINGS.leaseTimeout.kind) },
     all_pages: BOOL,
   },
   site: {

@@ -69,6 +69,8 @@ export interface LabConfig {
     listPages: number;
     workersPerNode: number;
     concurrentRequests: number;
+    /** Seconds without a heartbeat before a worker's leased requests go back to the queue (crawler leaseTimeout). */
+    leaseTimeoutS: number;
     allPages: boolean;
   };
   site: { port: number; seed: number; latencyMs: number };

@@ -38,6 +38,7 @@ function summary(
   t: TruthCheck | undefined,
   exits: (number | 'stopped')[],
   failures = { failedRequests: 0, errors: 0 },
+  stats: Record<string, number> = {},
 ): CrawlSummary {
   return {
     elapsedMs: 5000,
@@ -48,7 +49,7 @@ function summary(
     perNode: { master: 100, worker1: 102 },
     workers: exits.map((exit, i) => ({ id: `w${i}`, node: `node${i}`, exit })),
     ticks: [],
-    stats: {},
+    stats,
     finished: true,
     expectedPages: 202,
     truth: t,
@@ -69,6 +70,20 @@ test('pages fetched twice with every worker ending well is a duplicate dispatch:
   assert.match(text, /MISMATCH with the site's ground truth:/);
   assert.match(text, /2 fetched twice/);
   assert.match(text, /fetched twice: \/p\/8000000001\?pn=1 \(2 times\)/);
+});
+
+test('leases reclaimed with every worker ending well (a worker stalled past leaseTimeout, as on emulated VMs under load): pages fetched again are at-least-once, and a line says why and names crawl.lease_timeout_s', () => {
+  const r = crawlReport(summary(truth(14), [0, 0], undefined, { 'leases/reclaimed': 3 }));
+  assert.ok(r.ok, r.lines.join('\n'));
+  const text = r.lines.join('\n');
+  assert.match(text, /14 of them fetched again .*\(at-least-once\)/);
+  assert.match(
+    text,
+    /3 leases reclaimed although no worker stopped: a worker was silent longer than leaseTimeout/,
+  );
+  assert.match(text, /crawl\.lease_timeout_s in lab\.yaml/);
+  // no reclaimed lease: the same counts are a duplicate dispatch
+  assert.equal(crawlReport(summary(truth(14), [0, 0])).ok, false);
 });
 
 test('a killed worker: pages fetched again are at-least-once, said so; the exit still reports the worker', () => {

@@ -50,7 +50,7 @@ nodes:
   - { name: worker1, role: worker, ip: 192.168.60.11 }
   - { name: worker2, role: worker, ip: 192.168.60.12 }
 mongodb: { server: binary }
-crawl: { list_pages: 2 }
+crawl: { list_pages: 2, lease_timeout_s: 120 }
 `;
 
 test('vagrant up --provider libvirt boots our Vagrantfile from the lab:box box inside a network namespace; lab:up and lab:crawl over vagrant ssh-config match the truth; destroy and cleanup leave nothing', {

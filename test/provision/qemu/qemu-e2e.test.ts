@@ -53,7 +53,8 @@ const NODE_NAMES = ['master', 'worker1', 'worker2'] as const;
 const why = qemuMissing();
 const skip = !CI && why ? why : false;
 
-const YAML = qemuThreeNodeYaml(NET, 'crawl: { list_pages: 1, concurrent_requests: 4 }');
+// a longer lease: on busy cores an emulated guest's worker can stall past the default 30 s
+const YAML = qemuThreeNodeYaml(NET, 'crawl: { list_pages: 1, concurrent_requests: 4, lease_timeout_s: 90 }');
 
 interface Out {
   code: number;
