@@ -8,7 +8,7 @@ import { NODE_LTS_VERSION } from './node-dist.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
 import { type LabSecrets, loadSecrets, readLabMode, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
-import { firewall } from './steps/firewall.ts';
+import { firewall, firewallOff } from './steps/firewall.ts';
 import { localStepVariants } from './steps/local-steps.ts';
 import { findMongoServerBinary, mongodbStep } from './steps/mongodb.ts';
 import { nodeDownload } from './steps/node-download.ts';
@@ -102,6 +102,25 @@ export function servicesOf(lab: Pick<Lab, 'machine'>, transport: Transport): Ser
   return serviceManagerFor(transport, lab.machine, layoutOf(transport).services);
 }
 
+/**
+ * The master's nftables table: on VMs and netns stand-ins unless
+ * firewall.mode is "off", which removes the table an earlier lab:up loaded.
+ * Never on this machine (local) or in a namespace without root (rootless).
+ */
+function firewallSteps(lab: Lab, ports: number[]): Step[] {
+  const { machine, config } = lab;
+  if (machine === 'local' || lab.provider.noRootSteps) return [];
+  if (config.firewall.mode === 'off') return [firewallOff()];
+  return [
+    firewall({
+      cidr: config.network.cidr,
+      ports,
+      ...(lab.provider.hostSource ? { alsoFrom: [lab.provider.hostSource] } : {}),
+      persist: machine === 'vm',
+    }),
+  ];
+}
+
 /** The article's steps, in order, then ours. */
 export function labSteps(lab: Lab): Step[] {
   const { config, secrets } = lab;
@@ -109,25 +128,17 @@ export function labSteps(lab: Lab): Step[] {
     port: config.redis.port,
     password: config.redis.articleExact ? undefined : secrets.redisPassword,
     articleExact: config.redis.articleExact,
+    // Redis's security advice: listen on the lab address and loopback only (not [::], not link-local)
+    bind: [masterOf(lab).ip, '127.0.0.1'],
   };
   const { machine } = lab;
-  const fw = config.firewall.mode;
   const guarded = [config.redis.port, ...(config.mongodb.enabled ? [config.mongodb.port] : [])];
   const steps: Step[] = [
     redisInstall,
     redisConfigure(redis),
     redisToolsInstall,
     // before the reachability check, so the workers prove they get through it
-    ...((fw === 'on' && machine !== 'local') || (fw === 'auto' && machine === 'vm')
-      ? [
-          firewall({
-            cidr: config.network.cidr,
-            ports: guarded,
-            ...(lab.provider.hostSource ? { alsoFrom: [lab.provider.hostSource] } : {}),
-            persist: machine === 'vm',
-          }),
-        ]
-      : []),
+    ...firewallSteps(lab, guarded),
     redisReachable(redis),
     machine === 'vm'
       ? nodeDownload({

@@ -94,12 +94,20 @@ function redact(line: string): string {
   return directiveOf(line)?.name === 'requirepass' ? 'requirepass <redacted>' : line;
 }
 
-function articleEdits(editor: Editor): void {
+function articleEdits(editor: Editor, bind?: readonly string[]): void {
   let protectedSeen = false;
+  const wantedBind = bind?.join(' ');
+  let bindSet = false;
   editor.lines.forEach((line, i) => {
     const d = directiveOf(line);
-    // Edit 1: comment out every active bind, so Redis listens on all interfaces (Redis 7: `* -::*`).
-    if (d?.name === 'bind') editor.set(i, `# ${line.replace(/\r$/, '')}`);
+    // Edit 1: comment out every active bind, so Redis listens on all interfaces (Redis 7: `* -::*`);
+    // the lab instead binds the addresses it names (the first active bind line, the rest commented out).
+    if (d?.name === 'bind') {
+      if (wantedBind !== undefined && !bindSet) {
+        bindSet = true;
+        if (d.args !== wantedBind) editor.set(i, `bind ${wantedBind}`);
+      } else editor.set(i, `# ${line.replace(/\r$/, '')}`);
+    }
     // Edit 2: protected mode off, or Redis answers remote clients with DENIED when no password is set.
     if (d?.name === 'protected-mode') {
       protectedSeen = true;
@@ -108,6 +116,32 @@ function articleEdits(editor: Editor): void {
   });
   // Without the line Redis defaults to `protected-mode yes`, so say `no` explicitly.
   if (!protectedSeen) editor.append('protected-mode no');
+  if (wantedBind !== undefined && !bindSet) {
+    // no active bind: the line the article commented out (Debian's), else the end of the file
+    const mine = `# bind ${wantedBind}`;
+    const at = editor.lines.findIndex((line) => {
+      const t = line.trim();
+      return /^#\s*bind 127\.0\.0\.1 -::1$/.test(t) || t === mine;
+    });
+    if (at >= 0) editor.set(at, `bind ${wantedBind}`);
+    else editor.append(`bind ${wantedBind}`);
+  }
+}
+
+/**
+ * Article-exact on a lab provisioned before with a password: the active
+ * requirepass goes back to Debian's commented example, so Redis really has no
+ * password again (the article's mode) and a later plain lab:up shows the same
+ * edit as the first one.
+ */
+function removePassword(editor: Editor): void {
+  let restored = false;
+  editor.lines.forEach((line, i) => {
+    if (directiveOf(line)?.name !== 'requirepass') return;
+    if (restored) editor.set(i, '# requirepass (removed by article_exact)');
+    else editor.set(i, '# requirepass foobared');
+    restored = true;
+  });
 }
 
 /**
@@ -128,6 +162,14 @@ export interface LabRedisOptions {
   articleExact: boolean;
   /** Redis port (lab.yaml redis.port). */
   port: number;
+  /**
+   * Outside articleExact: the addresses Redis listens on (the master's lab
+   * address and 127.0.0.1), replacing the article's commented-out bind, so
+   * Redis answers neither other interfaces nor IPv6 (link-local included).
+   * Undefined: the article's edit (bind commented out), as local labs bind
+   * their own loopback address afterwards.
+   */
+  bind?: readonly string[];
 }
 
 /**
@@ -140,7 +182,7 @@ export interface LabRedisOptions {
  * and `port <port>` when it is not already set so.
  */
 export function applyLabRedisConfig(text: string, options: LabRedisOptions): ConfResult {
-  const { password, articleExact, port } = options;
+  const { password, articleExact, port, bind } = options;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new LabConfigError('redis.port', `got ${port}, expected a whole number from 1 to 65535`, {
       value: port,
@@ -164,10 +206,19 @@ export function applyLabRedisConfig(text: string, options: LabRedisOptions): Con
       },
     );
   }
+  for (const address of bind ?? []) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address))
+      throw new LabConfigError('nodes[master].ip', `"${address}" is not an IPv4 address to bind Redis to`, {
+        value: address,
+        source: 'applyLabRedisConfig',
+        hint: "give the master an IPv4 address inside network.cidr, such as '192.168.56.10'",
+      });
+  }
   const editor = new Editor(text);
-  articleEdits(editor);
+  articleEdits(editor, articleExact ? undefined : bind);
   editor.directive('port', String(port));
-  if (!articleExact) {
+  if (articleExact) removePassword(editor);
+  else {
     editor.directive('requirepass', password!, /^#\s*requirepass\s+\S+$/, true);
     editor.directive('appendonly', 'yes');
     editor.directive('appendfsync', 'everysec');

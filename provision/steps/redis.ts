@@ -12,6 +12,8 @@ export interface RedisStepOptions {
   password: string | undefined;
   /** Reproduce the article's open configuration (no password). */
   articleExact: boolean;
+  /** Outside articleExact: the addresses Redis listens on (the master's lab address, 127.0.0.1). */
+  bind?: readonly string[];
 }
 
 const isMaster = (n: LabNode) => n.role === 'master';
@@ -109,6 +111,7 @@ export function redisConfigure(o: RedisStepOptions): Step {
         password: o.password,
         articleExact: o.articleExact,
         port: o.port,
+        ...(o.bind ? { bind: o.bind } : {}),
       });
       const changed = wanted.text !== current;
       if (changed) {
