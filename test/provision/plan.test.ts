@@ -68,6 +68,7 @@ test('the plan covers the provider, then every step on every node it applies to,
       'master:redis-configure:changed',
       'worker1:redis-tools-install:changed',
       'worker2:redis-tools-install:changed',
+      'master:firewall:changed',
       'worker1:redis-reachable:ok',
       'worker2:redis-reachable:ok',
       'master:node-runtime:changed',
@@ -87,8 +88,8 @@ test('the plan covers the provider, then every step on every node it applies to,
     /^dpkg-query -W \$'-f=\$\{Status\}' redis-server {2}# fresh machine: exit 1, not installed$/m,
   );
   assert.match(text, /^env DEBIAN_FRONTEND=noninteractive apt-get .* install .* redis-server/m);
-  // the article's two edits, as a diff of Debian's file, and the lab's password line redacted
-  assert.match(text, /^# {3}\| 87: \+ # bind 127\.0\.0\.1 -::1$/m);
+  // the article's edit 2 and, instead of edit 1, the lab's bind (issue 15 §3), as a diff of Debian's file; the password line redacted
+  assert.match(text, /^# {3}\| 87: \+ bind 192\.168\.56\.10 127\.0\.0\.1$/m);
   assert.match(text, /^# {3}\| 111: \+ protected-mode no$/m);
   assert.match(text, /^# {3}\| \d+: \+ requirepass <redis-password>$/m);
   // copies from the host, and a script passed as one word shown as text
