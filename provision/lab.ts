@@ -5,6 +5,7 @@ import { type LabConfig, type LabConfigOverrides, loadLabConfig } from './config
 import { type LabEnv, labEnv, REPO_ROOT } from './lab-env.ts';
 import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
+import { LAB_SPIDER, REDIS_CRAWLER_USER } from './redis-acl.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
 import { type LabSecrets, loadSecrets, readLabMode, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
@@ -130,6 +131,8 @@ export function labSteps(lab: Lab): Step[] {
     articleExact: config.redis.articleExact,
     // Redis's security advice: listen on the lab address and loopback only (not [::], not link-local)
     bind: [masterOf(lab).ip, '127.0.0.1'],
+    // Redis users: default off, the crawl's keys and commands only, provisioning as an admin
+    acl: { adminPassword: secrets.redisAdminPassword, keys: [`${LAB_SPIDER}:*`] },
   };
   const { machine } = lab;
   const guarded = [config.redis.port, ...(config.mongodb.enabled ? [config.mongodb.port] : [])];
@@ -215,7 +218,7 @@ export function masterOf(lab: Pick<Lab, 'nodes'>): LabNode {
 }
 
 function redisUrl(lab: Lab, host: string, port: number): string {
-  const auth = lab.config.redis.articleExact ? '' : `:${lab.secrets.redisPassword}@`;
+  const auth = lab.config.redis.articleExact ? '' : `${REDIS_CRAWLER_USER}:${lab.secrets.redisPassword}@`;
   return `redis://${auth}${host}:${port}/0`;
 }
 

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { LabConfigError } from './config/errors.ts';
 import { SECRET_PATTERN } from './config/schema.ts';
+import { labAclLines, type RedisAclOptions } from './redis-acl.ts';
 
 /**
  * Pure text transformations of /etc/redis/redis.conf (Debian's file, or any
@@ -91,7 +92,11 @@ class Editor {
 }
 
 function redact(line: string): string {
-  return directiveOf(line)?.name === 'requirepass' ? 'requirepass <redacted>' : line;
+  const d = directiveOf(line);
+  if (d?.name === 'requirepass') return 'requirepass <redacted>';
+  // a user line's password hash (#...) or clear-text password (>...)
+  if (d?.name === 'user') return line.replace(/(^|\s)([#>])\S+/g, '$1$2<redacted>');
+  return line;
 }
 
 function articleEdits(editor: Editor, bind?: readonly string[]): void {
@@ -126,6 +131,33 @@ function articleEdits(editor: Editor, bind?: readonly string[]): void {
     if (at >= 0) editor.set(at, `bind ${wantedBind}`);
     else editor.append(`bind ${wantedBind}`);
   }
+}
+
+/** The lab's `user` lines: each user's first active line set, later ones for it commented out, missing ones appended. */
+function setUsers(editor: Editor, o: RedisAclOptions): void {
+  for (const want of labAclLines(o)) {
+    let found = false;
+    editor.lines.forEach((line, i) => {
+      const d = directiveOf(line);
+      if (d?.name !== 'user' || d.args.split(/\s+/)[0] !== want.user) return;
+      if (found) editor.set(i, `# user ${want.user} (a second line, replaced by the one above)`);
+      else if (line.trim() !== want.line) editor.set(i, want.line, want.shown);
+      found = true;
+    });
+    if (found) continue;
+    // a line article_exact commented out comes back where it was
+    const at = editor.lines.findIndex((l) => l.trim() === `# user ${want.user} (removed by article_exact)`);
+    if (at >= 0) editor.set(at, want.line, want.shown);
+    else editor.append(want.line, want.shown);
+  }
+}
+
+/** Article-exact: no Redis user but the built-in `default` (on, no password), as the article has it. */
+function removeUsers(editor: Editor): void {
+  editor.lines.forEach((line, i) => {
+    const d = directiveOf(line);
+    if (d?.name === 'user') editor.set(i, `# user ${d.args.split(/\s+/)[0]} (removed by article_exact)`);
+  });
 }
 
 /**
@@ -170,6 +202,13 @@ export interface LabRedisOptions {
    * their own loopback address afterwards.
    */
   bind?: readonly string[];
+  /**
+   * Outside articleExact: Redis users instead of `requirepass` (./redis-acl.ts):
+   * `default` off, the crawl's user with `password`, and an admin user.
+   * Undefined: `requirepass <password>` for the default user (the lesson's
+   * hand edit).
+   */
+  acl?: Omit<RedisAclOptions, 'crawlerPassword'>;
 }
 
 /**
@@ -217,8 +256,15 @@ export function applyLabRedisConfig(text: string, options: LabRedisOptions): Con
   const editor = new Editor(text);
   articleEdits(editor, articleExact ? undefined : bind);
   editor.directive('port', String(port));
-  if (articleExact) removePassword(editor);
-  else {
+  if (articleExact) {
+    removePassword(editor);
+    removeUsers(editor);
+  } else if (options.acl) {
+    removePassword(editor);
+    setUsers(editor, { ...options.acl, crawlerPassword: password! });
+    editor.directive('appendonly', 'yes');
+    editor.directive('appendfsync', 'everysec');
+  } else {
     editor.directive('requirepass', password!, /^#\s*requirepass\s+\S+$/, true);
     editor.directive('appendonly', 'yes');
     editor.directive('appendfsync', 'everysec');

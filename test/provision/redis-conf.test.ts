@@ -132,7 +132,10 @@ test('issue 15 §5: article_exact on a lab that had a password removes requirepa
   assert.ok(!opened.text.includes(PASSWORD), 'no trace of the password is left in the file');
   assert.equal(line(opened.text, 1036), '# requirepass foobared', "Debian's example again");
   assert.equal(line(opened.text, 87), '# bind 10.71.15.10 127.0.0.1');
-  assert.ok(opened.changed.includes('1036: requirepass <redacted> -> # requirepass foobared'), opened.changed.join('\n'));
+  assert.ok(
+    opened.changed.includes('1036: requirepass <redacted> -> # requirepass foobared'),
+    opened.changed.join('\n'),
+  );
   assert.deepEqual(checkRedisConf(opened.text), {
     protectedModeOff: true,
     activeBind: [],
@@ -141,7 +144,11 @@ test('issue 15 §5: article_exact on a lab that had a password removes requirepa
     appendonly: true,
     port: 6379,
   });
-  assert.deepEqual(applyLabRedisConfig(opened.text, exact).changed, [], 'a second article-exact lab:up changes nothing');
+  assert.deepEqual(
+    applyLabRedisConfig(opened.text, exact).changed,
+    [],
+    'a second article-exact lab:up changes nothing',
+  );
   const back = applyLabRedisConfig(opened.text, secure);
   assert.equal(back.text, provisioned, 'back to the same file as the first plain lab:up');
   assert.ok(back.changed.includes('1036: # requirepass foobared -> requirepass <redacted>'));
