@@ -298,15 +298,21 @@ test('a real redis-server accepts the lab configuration and demands the password
   assert.ok(existsSync(join(dir, 'appendonlydir')), 'append-only files are written');
 });
 
-test('issue 12: lab:up prints the password edit as lesson 4 shows it: Debian\'s "# requirepass foobared" example, the password <redacted>', () => {
+test('issue 12/15: after lesson 4\'s hand edit, lab:up prints the password line going back to Debian\'s example as lesson 4 shows it, the password <redacted>', () => {
+  const handEdited = applyLabRedisConfig(PRISTINE, { password: PASSWORD, articleExact: false, port: 6379 }).text;
   const printed = redisConfLog(
-    applyLabRedisConfig(PRISTINE, { password: PASSWORD, articleExact: false, port: 6379 }).changed,
+    applyLabRedisConfig(handEdited, {
+      password: PASSWORD,
+      articleExact: false,
+      port: 6379,
+      acl: { adminPassword: 'adminPass456', keys: ['tieba:*'] },
+    }).changed,
   );
   const shown = printed.find((l) => l.includes('requirepass'));
-  assert.equal(shown, 'redis.conf: 1036: # requirepass foobared -> requirepass <redacted>');
+  assert.equal(shown, 'redis.conf: 1036: requirepass <redacted> -> # requirepass foobared');
   assert.ok(!printed.join('\n').includes(PASSWORD), 'the password itself is never printed');
   const lesson = readFileSync(new URL('../../docs/tutorial/en/04-redis-install.md', import.meta.url), 'utf8');
-  const expected = /`redis\.conf: \d+: (# requirepass foobared -> requirepass <redacted>)`/.exec(lesson)?.[1];
+  const expected = /`redis\.conf: \d+: (requirepass <redacted> -> # requirepass foobared)`/.exec(lesson)?.[1];
   assert.ok(expected, 'lesson 4 shows the requirepass edit');
   assert.ok(shown?.endsWith(`: ${expected}`), `lab:up and lesson 4 agree: ${shown}`);
 });
