@@ -105,7 +105,11 @@ test('issue 15: lab:up switches a provisioned netns lab to article-exact and bac
   assert.equal(await pingFromWorker(secure, crawlerOf(secure)), 'PONG');
   const asDefault = { user: 'default', password: secure.secrets.redisPassword };
   assert.match(await pingFromWorker(secure, asDefault), /WRONGPASS|AUTH failed/, 'the default user is off');
-  assert.equal(await cliFromWorker(secure, adminOf(secure), 'acl', 'log', 'reset'), 'OK', 'forget that refusal');
+  assert.equal(
+    await cliFromWorker(secure, adminOf(secure), 'acl', 'log', 'reset'),
+    'OK',
+    'forget that refusal',
+  );
   await crawlExact(secure);
   // the crawl needed no command and no key its user lacks: Redis logged no refusal
   assert.equal(await cliFromWorker(secure, adminOf(secure), 'acl', 'log'), '');

@@ -91,7 +91,10 @@ test('the plan covers the provider, then every step on every node it applies to,
   // the article's edit 2 and, instead of edit 1, the lab's bind (issue 15 §3), as a diff of Debian's file; the password line redacted
   assert.match(text, /^# {3}\| 87: \+ bind 192\.168\.56\.10 127\.0\.0\.1$/m);
   assert.match(text, /^# {3}\| 111: \+ protected-mode no$/m);
-  assert.match(text, /^# {3}\| \d+: \+ user crawler reset on #[0-9a-f]{64} ~tieba:\* resetchannels -@all \+ping /m);
+  assert.match(
+    text,
+    /^# {3}\| \d+: \+ user crawler reset on #[0-9a-f]{64} ~tieba:\* resetchannels -@all \+ping /m,
+  );
   assert.doesNotMatch(text, /PlanRedis|\+ requirepass/);
   // copies from the host, and a script passed as one word shown as text
   assert.match(text, /^rsync -a @repo@\/dist\/ worker1:\/opt\/crawl-lab\/ {2}# copy from this host$/m);

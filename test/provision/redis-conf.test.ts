@@ -298,8 +298,12 @@ test('a real redis-server accepts the lab configuration and demands the password
   assert.ok(existsSync(join(dir, 'appendonlydir')), 'append-only files are written');
 });
 
-test('issue 12/15: after lesson 4\'s hand edit, lab:up prints the password line going back to Debian\'s example as lesson 4 shows it, the password <redacted>', () => {
-  const handEdited = applyLabRedisConfig(PRISTINE, { password: PASSWORD, articleExact: false, port: 6379 }).text;
+test("issue 12/15: after lesson 4's hand edit, lab:up prints the password line going back to Debian's example as lesson 4 shows it, the password <redacted>", () => {
+  const handEdited = applyLabRedisConfig(PRISTINE, {
+    password: PASSWORD,
+    articleExact: false,
+    port: 6379,
+  }).text;
   const printed = redisConfLog(
     applyLabRedisConfig(handEdited, {
       password: PASSWORD,
