@@ -109,7 +109,14 @@ test('no password reaches a plan: the placeholder stands for it everywhere, env 
     if (name === 'article-exact') {
       assert.doesNotMatch(text, /requirepass|REDISCLI_AUTH/);
       assert.match(text, /WARNING: article_exact/);
-    } else assert.match(text, /env \$'REDISCLI_AUTH=<redis-password>' redis-cli/);
+    } else {
+      // issue 15 §5: the password is named beside the command, never as `env NAME=value` on it
+      assert.match(
+        text,
+        /^redis-cli .* ping\n# {3}environment, not on the command line: REDISCLI_AUTH=<redis-password>$/m,
+      );
+      assert.doesNotMatch(text, /env \$?'?(REDISCLI_AUTH|FERRETDB_SETUP_PASSWORD)/);
+    }
   }
   assert.ok(!existsSync(PLAN_STATE), 'planning creates no state folder');
 });
