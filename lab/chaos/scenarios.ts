@@ -2,7 +2,7 @@ import { type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import type { ItemSink } from '../items/sink.ts';
 import { startWorker, type WorkerRef, workersOf } from '../runner/workers.ts';
 import { chaosSettings, extraWorker } from './driver.ts';
-import { hostLinkOf, mongoService, redisService, setLink, signalWorker } from './faults.ts';
+import { hostLinkOf, mongoService, redisAdmin, redisService, setLink, signalWorker } from './faults.ts';
 import { CHAOS, type ScenarioName } from './plan.ts';
 
 /**
@@ -88,6 +88,25 @@ const redisRestart: Scenario = {
   },
 };
 
+const redisOom: Scenario = {
+  name: 'redis-oom',
+  fault: `Redis out of memory for ${CHAOS.redisOomMs / 1000} s (CONFIG SET maxmemory 1, policy noeviction: every write refused with OOM), then the old limit back`,
+  async inject({ lab, say }) {
+    const [, before = '0'] = (await redisAdmin(lab, ['config', 'get', 'maxmemory'])).split('\n');
+    const [, policy = ''] = (await redisAdmin(lab, ['config', 'get', 'maxmemory-policy'])).split('\n');
+    say(`CONFIG SET maxmemory 1 on ${masterOf(lab).name} (was ${before}, policy ${policy})`);
+    await redisAdmin(lab, ['config', 'set', 'maxmemory-policy', 'noeviction']);
+    await redisAdmin(lab, ['config', 'set', 'maxmemory', '1']);
+    try {
+      await sleep(CHAOS.redisOomMs);
+    } finally {
+      say(`CONFIG SET maxmemory ${before} (and maxmemory-policy ${policy})`);
+      await redisAdmin(lab, ['config', 'set', 'maxmemory', before]);
+      if (policy) await redisAdmin(lab, ['config', 'set', 'maxmemory-policy', policy]);
+    }
+  },
+};
+
 const networkCut: Scenario = {
   name: 'network-cut',
   fault: `cut worker1's network for ${CHAOS.networkCutMs / 1000} s (host end of its link down), then restore it`,
@@ -156,6 +175,7 @@ export const SCENARIO_LIST: readonly Scenario[] = [
   killWorker,
   restartAll,
   redisRestart,
+  redisOom,
   networkCut,
   mongoDown,
   addWorker,
