@@ -38,7 +38,7 @@ export async function ssh(args: readonly string[]): Promise<number> {
   const node = lab.nodes.find((n) => n.name === name);
   if (!node) {
     throw new ConfigError('CRAWL_E_USAGE', name ? `no node named "${name}"` : 'which node?', {
-      hint: `name one of the lab's nodes: ${names} (npm run lab:ssh -- <node> [-- <command...>])`,
+      hint: `name one of the lab's nodes: ${names} (npm run lab:ssh -- <node> [--stdin] [-- <command...>])`,
     });
   }
   if (command.length > 0) {
@@ -68,6 +68,7 @@ exit code are the command's). docs/lab-commands.md.
 
   --stdin   pass this command's standard input to the command on the node (e.g. a
             password piped in with printf, so it is on no command line)`,
+  options: { stdin: { type: 'boolean' } },
   positionals: true,
   run: (_args, argv) => ssh(argv),
 };
