@@ -8,13 +8,16 @@
  * written.
  *
  * C0 controls (U+0000–U+001F) except newline and tab, DEL (U+007F) and C1
- * controls (U+0080–U+009F) become visible `\u001b`-style escapes. The form is
+ * controls (U+0080–U+009F) become visible `\u001b`-style escapes, and so do
+ * the Unicode bidirectional overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069: "Trojan Source", text that displays in another order than
+ * it reads, e.g. a URL that shows one host and names another). The form is
  * also a JSON string escape, so a JSON line stays valid JSON and still decodes
  * to the original text. Newlines are kept (logs are multi-line); a tab only
  * moves the cursor right.
  */
 
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 const visible = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 

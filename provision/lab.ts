@@ -5,10 +5,11 @@ import { type LabConfig, type LabConfigOverrides, loadLabConfig } from './config
 import { type LabEnv, labEnv, REPO_ROOT } from './lab-env.ts';
 import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
+import { LAB_SPIDER, REDIS_CRAWLER_USER } from './redis-acl.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
 import { type LabSecrets, loadSecrets, readLabMode, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
-import { firewall } from './steps/firewall.ts';
+import { firewall, firewallOff } from './steps/firewall.ts';
 import { localStepVariants } from './steps/local-steps.ts';
 import { findMongoServerBinary, mongodbStep } from './steps/mongodb.ts';
 import { nodeDownload } from './steps/node-download.ts';
@@ -102,6 +103,25 @@ export function servicesOf(lab: Pick<Lab, 'machine'>, transport: Transport): Ser
   return serviceManagerFor(transport, lab.machine, layoutOf(transport).services);
 }
 
+/**
+ * The master's nftables table: on VMs and netns stand-ins unless
+ * firewall.mode is "off", which removes the table an earlier lab:up loaded.
+ * Never on this machine (local) or in a namespace without root (rootless).
+ */
+function firewallSteps(lab: Lab, ports: number[]): Step[] {
+  const { machine, config } = lab;
+  if (machine === 'local' || lab.provider.noRootSteps) return [];
+  if (config.firewall.mode === 'off') return [firewallOff()];
+  return [
+    firewall({
+      cidr: config.network.cidr,
+      ports,
+      ...(lab.provider.hostSource ? { alsoFrom: [lab.provider.hostSource] } : {}),
+      persist: machine === 'vm',
+    }),
+  ];
+}
+
 /** The article's steps, in order, then ours. */
 export function labSteps(lab: Lab): Step[] {
   const { config, secrets } = lab;
@@ -109,25 +129,19 @@ export function labSteps(lab: Lab): Step[] {
     port: config.redis.port,
     password: config.redis.articleExact ? undefined : secrets.redisPassword,
     articleExact: config.redis.articleExact,
+    // Redis's security advice: listen on the lab address and loopback only (not [::], not link-local)
+    bind: [masterOf(lab).ip, '127.0.0.1'],
+    // Redis users: default off, the crawl's keys and commands only, provisioning as an admin
+    acl: { adminPassword: secrets.redisAdminPassword, keys: [`${LAB_SPIDER}:*`] },
   };
   const { machine } = lab;
-  const fw = config.firewall.mode;
   const guarded = [config.redis.port, ...(config.mongodb.enabled ? [config.mongodb.port] : [])];
   const steps: Step[] = [
     redisInstall,
     redisConfigure(redis),
     redisToolsInstall,
     // before the reachability check, so the workers prove they get through it
-    ...((fw === 'on' && machine !== 'local') || (fw === 'auto' && machine === 'vm')
-      ? [
-          firewall({
-            cidr: config.network.cidr,
-            ports: guarded,
-            ...(lab.provider.hostSource ? { alsoFrom: [lab.provider.hostSource] } : {}),
-            persist: machine === 'vm',
-          }),
-        ]
-      : []),
+    ...firewallSteps(lab, guarded),
     redisReachable(redis),
     machine === 'vm'
       ? nodeDownload({
@@ -204,7 +218,7 @@ export function masterOf(lab: Pick<Lab, 'nodes'>): LabNode {
 }
 
 function redisUrl(lab: Lab, host: string, port: number): string {
-  const auth = lab.config.redis.articleExact ? '' : `:${lab.secrets.redisPassword}@`;
+  const auth = lab.config.redis.articleExact ? '' : `${REDIS_CRAWLER_USER}:${lab.secrets.redisPassword}@`;
   return `redis://${auth}${host}:${port}/0`;
 }
 

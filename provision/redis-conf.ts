@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { LabConfigError } from './config/errors.ts';
 import { SECRET_PATTERN } from './config/schema.ts';
+import { labAclLines, type RedisAclOptions } from './redis-acl.ts';
 
 /**
  * Pure text transformations of /etc/redis/redis.conf (Debian's file, or any
@@ -91,15 +92,27 @@ class Editor {
 }
 
 function redact(line: string): string {
-  return directiveOf(line)?.name === 'requirepass' ? 'requirepass <redacted>' : line;
+  const d = directiveOf(line);
+  if (d?.name === 'requirepass') return 'requirepass <redacted>';
+  // a user line's password hash (#...) or clear-text password (>...)
+  if (d?.name === 'user') return line.replace(/(^|\s)([#>])\S+/g, '$1$2<redacted>');
+  return line;
 }
 
-function articleEdits(editor: Editor): void {
+function articleEdits(editor: Editor, bind?: readonly string[]): void {
   let protectedSeen = false;
+  const wantedBind = bind?.join(' ');
+  let bindSet = false;
   editor.lines.forEach((line, i) => {
     const d = directiveOf(line);
-    // Edit 1: comment out every active bind, so Redis listens on all interfaces (Redis 7: `* -::*`).
-    if (d?.name === 'bind') editor.set(i, `# ${line.replace(/\r$/, '')}`);
+    // Edit 1: comment out every active bind, so Redis listens on all interfaces (Redis 7: `* -::*`);
+    // the lab instead binds the addresses it names (the first active bind line, the rest commented out).
+    if (d?.name === 'bind') {
+      if (wantedBind !== undefined && !bindSet) {
+        bindSet = true;
+        if (d.args !== wantedBind) editor.set(i, `bind ${wantedBind}`);
+      } else editor.set(i, `# ${line.replace(/\r$/, '')}`);
+    }
     // Edit 2: protected mode off, or Redis answers remote clients with DENIED when no password is set.
     if (d?.name === 'protected-mode') {
       protectedSeen = true;
@@ -108,6 +121,59 @@ function articleEdits(editor: Editor): void {
   });
   // Without the line Redis defaults to `protected-mode yes`, so say `no` explicitly.
   if (!protectedSeen) editor.append('protected-mode no');
+  if (wantedBind !== undefined && !bindSet) {
+    // no active bind: the line the article commented out (Debian's), else the end of the file
+    const mine = `# bind ${wantedBind}`;
+    const at = editor.lines.findIndex((line) => {
+      const t = line.trim();
+      return /^#\s*bind 127\.0\.0\.1 -::1$/.test(t) || t === mine;
+    });
+    if (at >= 0) editor.set(at, `bind ${wantedBind}`);
+    else editor.append(`bind ${wantedBind}`);
+  }
+}
+
+/** The lab's `user` lines: each user's first active line set, later ones for it commented out, missing ones appended. */
+function setUsers(editor: Editor, o: RedisAclOptions): void {
+  for (const want of labAclLines(o)) {
+    let found = false;
+    editor.lines.forEach((line, i) => {
+      const d = directiveOf(line);
+      if (d?.name !== 'user' || d.args.split(/\s+/)[0] !== want.user) return;
+      if (found) editor.set(i, `# user ${want.user} (a second line, replaced by the one above)`);
+      else if (line.trim() !== want.line) editor.set(i, want.line, want.shown);
+      found = true;
+    });
+    if (found) continue;
+    // a line article_exact commented out comes back where it was
+    const at = editor.lines.findIndex((l) => l.trim() === `# user ${want.user} (removed by article_exact)`);
+    if (at >= 0) editor.set(at, want.line, want.shown);
+    else editor.append(want.line, want.shown);
+  }
+}
+
+/** Article-exact: no Redis user but the built-in `default` (on, no password), as the article has it. */
+function removeUsers(editor: Editor): void {
+  editor.lines.forEach((line, i) => {
+    const d = directiveOf(line);
+    if (d?.name === 'user') editor.set(i, `# user ${d.args.split(/\s+/)[0]} (removed by article_exact)`);
+  });
+}
+
+/**
+ * Article-exact on a lab provisioned before with a password: the active
+ * requirepass goes back to Debian's commented example, so Redis really has no
+ * password again (the article's mode) and a later plain lab:up shows the same
+ * edit as the first one.
+ */
+function removePassword(editor: Editor): void {
+  let restored = false;
+  editor.lines.forEach((line, i) => {
+    if (directiveOf(line)?.name !== 'requirepass') return;
+    if (restored) editor.set(i, '# requirepass (removed by article_exact)');
+    else editor.set(i, '# requirepass foobared');
+    restored = true;
+  });
 }
 
 /**
@@ -128,6 +194,21 @@ export interface LabRedisOptions {
   articleExact: boolean;
   /** Redis port (lab.yaml redis.port). */
   port: number;
+  /**
+   * Outside articleExact: the addresses Redis listens on (the master's lab
+   * address and 127.0.0.1), replacing the article's commented-out bind, so
+   * Redis answers neither other interfaces nor IPv6 (link-local included).
+   * Undefined: the article's edit (bind commented out), as local labs bind
+   * their own loopback address afterwards.
+   */
+  bind?: readonly string[];
+  /**
+   * Outside articleExact: Redis users instead of `requirepass` (./redis-acl.ts):
+   * `default` off, the crawl's user with `password`, and an admin user.
+   * Undefined: `requirepass <password>` for the default user (the lesson's
+   * hand edit).
+   */
+  acl?: Omit<RedisAclOptions, 'crawlerPassword'>;
 }
 
 /**
@@ -140,7 +221,7 @@ export interface LabRedisOptions {
  * and `port <port>` when it is not already set so.
  */
 export function applyLabRedisConfig(text: string, options: LabRedisOptions): ConfResult {
-  const { password, articleExact, port } = options;
+  const { password, articleExact, port, bind } = options;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new LabConfigError('redis.port', `got ${port}, expected a whole number from 1 to 65535`, {
       value: port,
@@ -164,10 +245,26 @@ export function applyLabRedisConfig(text: string, options: LabRedisOptions): Con
       },
     );
   }
+  for (const address of bind ?? []) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address))
+      throw new LabConfigError('nodes[master].ip', `"${address}" is not an IPv4 address to bind Redis to`, {
+        value: address,
+        source: 'applyLabRedisConfig',
+        hint: "give the master an IPv4 address inside network.cidr, such as '192.168.56.10'",
+      });
+  }
   const editor = new Editor(text);
-  articleEdits(editor);
+  articleEdits(editor, articleExact ? undefined : bind);
   editor.directive('port', String(port));
-  if (!articleExact) {
+  if (articleExact) {
+    removePassword(editor);
+    removeUsers(editor);
+  } else if (options.acl) {
+    removePassword(editor);
+    setUsers(editor, { ...options.acl, crawlerPassword: password! });
+    editor.directive('appendonly', 'yes');
+    editor.directive('appendfsync', 'everysec');
+  } else {
     editor.directive('requirepass', password!, /^#\s*requirepass\s+\S+$/, true);
     editor.directive('appendonly', 'yes');
     editor.directive('appendfsync', 'everysec');

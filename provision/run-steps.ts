@@ -1,5 +1,5 @@
 import { CrawlError, type ErrorDetails, isCrawlError } from '../common/errors.ts';
-import { commandWords, shellLine } from './plan/render.ts';
+import { commandWords, secretEnvNote, shellLine } from './plan/render.ts';
 import { formatStepFailure, formatStepLine, type StepFailure } from './progress.ts';
 import { NodeCommandError } from './transports/errors.ts';
 import { SCRIPT_ARGV } from './transports/exec.ts';
@@ -174,17 +174,15 @@ function failureOf(
   if (isCrawlError(cause) && cause.hint) failure.hint = cause.hint;
   const failed = cause instanceof NodeCommandError || (last?.exitCode !== undefined && last.exitCode !== 0);
   if (last && failed) {
-    const words = commandWords(
-      {
-        kind: 'run',
-        argv: last.argv,
-        env: last.env,
-        internet: false,
-        answer: { exitCode: 0, stdout: '', stderr: '' },
-      },
-      [],
-    );
-    failure.command = shellLine(words);
+    const planned = {
+      kind: 'run' as const,
+      argv: last.argv,
+      env: last.env,
+      internet: false,
+      answer: { exitCode: 0, stdout: '', stderr: '' },
+    };
+    const env = secretEnvNote(planned, []);
+    failure.command = `${shellLine(commandWords(planned, []))}${env ? `  # ${env}` : ''}`;
     if (last.exitCode !== undefined) failure.exitCode = last.exitCode;
     failure.stderr = last.stderr;
   }

@@ -9,7 +9,10 @@ import { generateLabPassword } from './redis-conf.ts';
 export const STATE_DIR = DEFAULT_STATE_DIR;
 
 export interface LabSecrets {
+  /** The crawl's Redis user (`crawler`; the default user's requirepass in the lesson's hand edit). */
   redisPassword: string;
+  /** Provisioning's Redis user (`lab-admin`): always generated. */
+  redisAdminPassword: string;
   mongoPassword: string;
 }
 
@@ -25,7 +28,7 @@ function checkStoredSecrets(value: unknown, file: string): Partial<LabSecrets> {
       { hint: RESET_SECRETS },
     );
   const out: Partial<LabSecrets> = {};
-  for (const field of ['redisPassword', 'mongoPassword'] as const) {
+  for (const field of ['redisPassword', 'redisAdminPassword', 'mongoPassword'] as const) {
     const v = (value as Record<string, unknown>)[field];
     if (v === undefined) continue;
     if (typeof v !== 'string' || v === '')
@@ -68,6 +71,7 @@ export function loadSecrets(config: LabConfig, dir = STATE_DIR): LabSecrets {
       config.redis.password === 'auto'
         ? (stored.redisPassword ?? generateLabPassword())
         : config.redis.password,
+    redisAdminPassword: stored.redisAdminPassword ?? generateLabPassword(),
     mongoPassword:
       config.mongodb.password === 'auto'
         ? (stored.mongoPassword ?? generateLabPassword())

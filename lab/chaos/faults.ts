@@ -5,6 +5,7 @@ import { CrawlError } from '../../common/errors.ts';
 import { type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import { NODE_PATHS } from '../../provision/services.ts';
 import { ferretdbArgv, MONGO_SERVICE, mongoAnswersOn } from '../../provision/steps/mongodb-standin.ts';
+import { redisCliLogin } from '../../provision/steps/redis.ts';
 import type { Transport } from '../../provision/types.ts';
 
 /**
@@ -96,6 +97,37 @@ export async function mongoService(lab: Lab, action: 'stop' | 'start'): Promise<
 /** Stop or start the master's Redis the way an operator does (a clean shutdown writes the AOF). */
 export async function redisService(t: Transport, action: 'stop' | 'start'): Promise<void> {
   await t.run(['service', 'redis-server', action], { timeoutMs: 60_000 });
+}
+
+/**
+ * redis-cli on the master as provisioning's admin user (the crawl's user may
+ * not CONFIG): the password in the environment, never on the command line.
+ */
+export async function redisAdmin(lab: Lab, args: readonly string[]): Promise<string> {
+  const t = lab.provider.transport(masterOf(lab));
+  const login = redisCliLogin(
+    {
+      port: lab.config.redis.port,
+      password: lab.config.redis.articleExact ? undefined : lab.secrets.redisPassword,
+      articleExact: lab.config.redis.articleExact,
+      acl: { adminPassword: lab.secrets.redisAdminPassword, keys: [] },
+    },
+    'admin',
+  );
+  const r = await t.run(
+    [
+      'redis-cli',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(lab.config.redis.port),
+      ...login.args,
+      '--no-auth-warning',
+      ...args,
+    ],
+    { env: login.env, timeoutMs: 30_000 },
+  );
+  return r.stdout.trim();
 }
 
 /**

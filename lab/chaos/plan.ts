@@ -6,6 +6,8 @@
 export const CHAOS = Object.freeze({
   /** Redis stopped on the master for this long (issue 6). */
   redisDownMs: 10_000,
+  /** Redis out of memory (maxmemory below its use, noeviction) for this long (issue 15 §7). */
+  redisOomMs: 10_000,
   /** MongoDB unreachable for this long (issue 6). */
   mongoDownMs: 20_000,
   /** worker1's network cut for this long (issue 6). */
@@ -32,6 +34,7 @@ export const SCENARIOS = [
   'kill-worker',
   'restart-all',
   'redis-restart',
+  'redis-oom',
   'network-cut',
   'mongo-down',
   'add-worker',

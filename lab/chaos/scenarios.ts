@@ -2,7 +2,7 @@ import { type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import type { ItemSink } from '../items/sink.ts';
 import { startWorker, type WorkerRef, workersOf } from '../runner/workers.ts';
 import { chaosSettings, extraWorker } from './driver.ts';
-import { hostLinkOf, mongoService, redisService, setLink, signalWorker } from './faults.ts';
+import { hostLinkOf, mongoService, redisAdmin, redisService, setLink, signalWorker } from './faults.ts';
 import { CHAOS, type ScenarioName } from './plan.ts';
 
 /**
@@ -88,6 +88,39 @@ const redisRestart: Scenario = {
   },
 };
 
+/** What a worker logs while Redis refuses writes (crawler/errors.ts CRAWL_E_REDIS_OOM). */
+const OOM_SAID = /Redis is out of memory .* refuses writes/;
+
+const redisOom: Scenario = {
+  name: 'redis-oom',
+  fault: `Redis out of memory for ${CHAOS.redisOomMs / 1000} s (CONFIG SET maxmemory 1, policy noeviction: every write refused with OOM), then the old limit back`,
+  async inject({ lab, say }) {
+    const [, before = '0'] = (await redisAdmin(lab, ['config', 'get', 'maxmemory'])).split('\n');
+    const [, policy = ''] = (await redisAdmin(lab, ['config', 'get', 'maxmemory-policy'])).split('\n');
+    say(`CONFIG SET maxmemory 1 on ${masterOf(lab).name} (was ${before}, policy ${policy})`);
+    await redisAdmin(lab, ['config', 'set', 'maxmemory-policy', 'noeviction']);
+    await redisAdmin(lab, ['config', 'set', 'maxmemory', '1']);
+    let silent: string[] = [];
+    try {
+      await sleep(CHAOS.redisOomMs);
+      // while the fault lasts every worker must have said why it waits (the crawler's CRAWL_E_REDIS_OOM line)
+      const logs = await Promise.all(
+        workersOf(lab).map(async (w) => ({ w, log: await servicesOf(lab, t(lab, w)).log(w.service, 400) })),
+      );
+      silent = logs.filter(({ log }) => !OOM_SAID.test(log)).map(({ w }) => w.id);
+      say(
+        `${logs.length - silent.length} of ${logs.length} workers said Redis is out of memory and they wait`,
+      );
+    } finally {
+      say(`CONFIG SET maxmemory ${before} (and maxmemory-policy ${policy})`);
+      await redisAdmin(lab, ['config', 'set', 'maxmemory', before]);
+      if (policy) await redisAdmin(lab, ['config', 'set', 'maxmemory-policy', policy]);
+    }
+    if (silent.length > 0)
+      throw new Error(`no out-of-memory message from ${silent.join(', ')} while Redis refused writes`);
+  },
+};
+
 const networkCut: Scenario = {
   name: 'network-cut',
   fault: `cut worker1's network for ${CHAOS.networkCutMs / 1000} s (host end of its link down), then restore it`,
@@ -156,6 +189,7 @@ export const SCENARIO_LIST: readonly Scenario[] = [
   killWorker,
   restartAll,
   redisRestart,
+  redisOom,
   networkCut,
   mongoDown,
   addWorker,

@@ -4,6 +4,7 @@ import { quote } from 'zx';
 import { redact } from '../../common/redact.ts';
 import { hostRedisUrl, type Lab, masterOf } from '../../provision/lab.ts';
 import { layoutOf } from '../../provision/layout.ts';
+import { REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
 import { unitName } from '../../provision/steps/systemd.ts';
 import type { LabNode, MachineKind } from '../../provision/types.ts';
 import { labItemSink } from '../items/sink.ts';
@@ -152,6 +153,11 @@ export async function labEnvLines(lab: Lab): Promise<string[]> {
     // the workers' view: the master's address on the lab network (lesson 4's redis-cli -h from a worker)
     `export LAB_MASTER_IP=${quote(masterOf(lab).ip)}`,
   ];
-  if (!lab.config.redis.articleExact) lines.push(`export REDISCLI_AUTH=${quote(lab.secrets.redisPassword)}`);
+  // redis-cli logs in as the crawl's Redis user: --user "$LAB_REDIS_USER", the password from REDISCLI_AUTH
+  if (!lab.config.redis.articleExact)
+    lines.push(
+      `export LAB_REDIS_USER=${quote(REDIS_CRAWLER_USER)}`,
+      `export REDISCLI_AUTH=${quote(lab.secrets.redisPassword)}`,
+    );
   return lines;
 }

@@ -104,7 +104,7 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
   site: { port: 8080, seed: SITE_DEFAULTS.seed, latencyMs: SITE_DEFAULTS.latencyMs },
   /** node: '' = https://nodejs.org/dist (provision/node-dist.ts NODE_DEFAULT_MIRROR) */
   mirrors: { apt: '', npm: '', node: '' },
-  /** @default 'auto' (the firewall rule on VMs; stand-ins and local stay open) */
+  /** @default 'auto' (the firewall rule on VMs and netns stand-ins; never on local or rootless labs) */
   firewall: { mode: 'auto' },
   /** lab:up installs the chosen provider's host packages (root + apt), each named first */
   host: { installPackages: true },

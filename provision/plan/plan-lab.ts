@@ -19,11 +19,13 @@ import { type Redaction, redactText, renderCommand } from './render.ts';
 /** Passwords the planned steps get instead of the real ones (valid lab passwords, so the steps accept them). */
 export const PLAN_SECRETS: LabSecrets = {
   redisPassword: 'PlanRedisPassword0',
+  redisAdminPassword: 'PlanRedisAdminPassword0',
   mongoPassword: 'PlanMongoPassword0',
 };
 
 export const PLAN_REDACTIONS: readonly Redaction[] = [
   { secret: PLAN_SECRETS.redisPassword, placeholder: '<redis-password>' },
+  { secret: PLAN_SECRETS.redisAdminPassword, placeholder: '<redis-admin-password>' },
   { secret: PLAN_SECRETS.mongoPassword, placeholder: '<mongo-password>' },
 ];
 
@@ -96,6 +98,7 @@ export async function planLab(o: PlanOptions): Promise<LabPlan> {
     ...(o.secrets
       ? [
           { secret: o.secrets.redisPassword, placeholder: '<redis-password>' },
+          { secret: o.secrets.redisAdminPassword, placeholder: '<redis-admin-password>' },
           { secret: o.secrets.mongoPassword, placeholder: '<mongo-password>' },
         ]
       : []),

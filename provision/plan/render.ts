@@ -34,15 +34,34 @@ export function shellLine(words: readonly string[]): string {
   return words.map((w, i) => (i === 0 && w.includes('=') && quote(w) === w ? `$'${w}'` : quote(w))).join(' ');
 }
 
-/** The argv a plan line stands for: `env NAME=value ...` first when the command gets extra environment. */
-export function commandWords(command: PlannedCommand, redactions: readonly Redaction[]): string[] {
-  const env = Object.entries(command.env).map(([name, value]) => {
+/** Each extra environment value as shown: a known secret by its placeholder, a secret-looking name's value as <secret>. */
+function shownEnv(command: PlannedCommand, redactions: readonly Redaction[]) {
+  return Object.entries(command.env).map(([name, value]) => {
     const shown = redactText(value, redactions);
-    const hidden = shown === value && SECRET_ENV_NAME.test(name) ? '<secret>' : shown;
-    return `${name}=${hidden}`;
+    const secret = shown !== value || SECRET_ENV_NAME.test(name);
+    return { name, shown: secret && shown === value ? '<secret>' : shown, secret };
   });
+}
+
+/**
+ * The argv a plan line stands for: `env NAME=value ...` first when the command
+ * gets extra environment that is not secret (DEBIAN_FRONTEND). Secret values
+ * never travel on a command line (the transports set them from stdin or the
+ * process environment), so the line leaves them out: `secretEnvNote` names them.
+ */
+export function commandWords(command: PlannedCommand, redactions: readonly Redaction[]): string[] {
+  const env = shownEnv(command, redactions)
+    .filter((e) => !e.secret)
+    .map((e) => `${e.name}=${e.shown}`);
   const argv = command.argv.map((w) => redactText(w, redactions));
   return env.length > 0 ? ['env', ...env, ...argv] : argv;
+}
+
+/** The secret environment a command gets, as a comment (never on its command line), or undefined. */
+export function secretEnvNote(command: PlannedCommand, redactions: readonly Redaction[]): string | undefined {
+  const secret = shownEnv(command, redactions).filter((e) => e.secret);
+  if (secret.length === 0) return undefined;
+  return `environment, not on the command line: ${secret.map((e) => `${e.name}=${e.shown}`).join(' ')}`;
 }
 
 /** Comment lines showing text, each prefixed so it stays a comment however it starts. */
@@ -87,6 +106,8 @@ export function renderCommand(command: PlannedCommand, redactions: readonly Reda
   else if (command.note) notes.push(`fresh machine: ${command.note}`);
   const line = shellLine(commandWords(command, redactions));
   const out = [notes.length > 0 ? `${line}  # ${notes.join('; ')}` : line];
+  const env = secretEnvNote(command, redactions);
+  if (env) out.push(`#   ${env}`);
   // a script passed as one word (bash -c) is exact above and readable here
   command.argv.forEach((word, i) => {
     if (word.includes('\n'))

@@ -168,3 +168,34 @@ export function firewall(o: FirewallOptions): Step {
     },
   };
 }
+
+/**
+ * `firewall.mode: "off"`: the lab's table goes, with its boot-time unit and
+ * file where an earlier lab:up persisted them. Only our own table is touched;
+ * a master without nft (never had the table) is left as it is.
+ */
+export function firewallOff(): Step {
+  return {
+    id: 'firewall-off',
+    appliesTo: (n: LabNode) => n.role === 'master',
+    async run({ transport, log }) {
+      const live = await transport.run(['nft', 'list', 'table', 'inet', FIREWALL_TABLE], { nothrow: true });
+      const file = await transport.run(['test', '-e', FIREWALL_FILE], { nothrow: true });
+      const unit = `/etc/systemd/system/${FIREWALL_UNIT}`;
+      const unitThere = await transport.run(['test', '-e', unit], { nothrow: true });
+      if (live.exitCode !== 0 && file.exitCode !== 0 && unitThere.exitCode !== 0) return { status: 'ok' };
+      if (unitThere.exitCode === 0) {
+        await transport.run(['systemctl', 'disable', '--quiet', FIREWALL_UNIT], {
+          nothrow: true,
+          timeoutMs: 60_000,
+        });
+        await transport.run(['rm', '-f', unit]);
+        await transport.run(['systemctl', 'daemon-reload'], { nothrow: true, timeoutMs: 60_000 });
+      }
+      if (file.exitCode === 0) await transport.run(['rm', '-f', FIREWALL_FILE]);
+      if (live.exitCode === 0) await transport.run(['nft', 'delete', 'table', 'inet', FIREWALL_TABLE]);
+      log(`firewall.mode is off: removed the nftables table inet ${FIREWALL_TABLE}`);
+      return { status: 'changed' };
+    },
+  };
+}

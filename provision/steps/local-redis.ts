@@ -68,7 +68,7 @@ async function sourceConf(t: Transport): Promise<{ text: string; from: string }>
 }
 
 async function pong(t: Transport, host: string, o: RedisStepOptions, log: (line: string) => void) {
-  return (await pingAfterLoading(t, host, o, log)).stdout.trim() === 'PONG';
+  return (await pingAfterLoading(t, host, { ...o, as: 'admin' }, log)).stdout.trim() === 'PONG';
 }
 
 /** Redis on the master: configure the copy, (re)start it when it changed or is not running, wait for PONG. */
@@ -85,6 +85,7 @@ export function localRedisConfigure(o: RedisStepOptions): Step {
         password: o.password,
         articleExact: o.articleExact,
         port: o.port,
+        ...(o.acl ? { acl: o.acl } : {}),
       });
       const local = applyLocalRedisPaths(article.text, {
         bind: node.ip,

@@ -12,7 +12,9 @@ import { serviceManagerFor } from './systemd.ts';
  * so the host's MongoDB-protocol server binary (FerretDB with its SQLite
  * backend, built by npm test's set-up step) is copied to the master and run there as a
  * supervised service on the master's lab address, with a user and password
- * like the VMs' (the password through the environment, never argv).
+ * (the password through the environment, never argv). Unlike the VMs' user
+ * (readWrite on the items database), FerretDB 1.x enforces no authorization:
+ * the user may run any command on any database (docs/mongodb.md).
  */
 
 export const MONGO_DATA_DIR = '/var/lib/crawl-lab/mongo';

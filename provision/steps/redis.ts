@@ -1,5 +1,6 @@
 import { DEFAULT_LOADING_TIMEOUT_S, isRedisLoading, redisUnreachableHint } from 'crawl-lab/admin';
 import { CrawlError } from '../../common/errors.ts';
+import { REDIS_ADMIN_USER, REDIS_CRAWLER_USER } from '../redis-acl.ts';
 import { applyLabRedisConfig } from '../redis-conf.ts';
 import type { LabNode, RunResult, Step, Transport } from '../types.ts';
 import { aptInstall } from './apt.ts';
@@ -12,6 +13,28 @@ export interface RedisStepOptions {
   password: string | undefined;
   /** Reproduce the article's open configuration (no password). */
   articleExact: boolean;
+  /** Outside articleExact: the addresses Redis listens on (the master's lab address, 127.0.0.1). */
+  bind?: readonly string[];
+  /**
+   * Outside articleExact: Redis users instead of requirepass (../redis-acl.ts):
+   * `password` is the crawl user's; provisioning's own PING logs in as the admin.
+   */
+  acl?: { adminPassword: string; keys: readonly string[] };
+}
+
+/** Whose PING: the crawl's user (the workers' check) or provisioning's admin (on the master). */
+export type RedisLogin = 'crawler' | 'admin';
+
+/** redis-cli's login for `as`: `--user` on the command line (a name, not a secret), the password in REDISCLI_AUTH. */
+export function redisCliLogin(
+  o: RedisStepOptions,
+  as: RedisLogin,
+): { args: string[]; env: Record<string, string> } {
+  if (o.articleExact || !o.password) return { args: [], env: {} };
+  if (!o.acl) return { args: [], env: { REDISCLI_AUTH: o.password } };
+  const [user, password] =
+    as === 'admin' ? [REDIS_ADMIN_USER, o.acl.adminPassword] : [REDIS_CRAWLER_USER, o.password];
+  return { args: ['--user', user], env: { REDISCLI_AUTH: password } };
 }
 
 const isMaster = (n: LabNode) => n.role === 'master';
@@ -30,12 +53,12 @@ export const redisToolsInstall: Step = {
   run: async ({ transport }) => ({ status: await aptInstall(transport, ['redis-tools']) }),
 };
 
-async function pingOnce(transport: Transport, host: string, o: RedisStepOptions) {
-  return transport.run(['redis-cli', '-h', host, '-p', String(o.port), '--no-auth-warning', 'ping'], {
-    nothrow: true,
-    env: o.password ? { REDISCLI_AUTH: o.password } : {},
-    timeoutMs: 10_000,
-  });
+async function pingOnce(transport: Transport, host: string, o: RedisStepOptions, as: RedisLogin) {
+  const login = redisCliLogin(o, as);
+  return transport.run(
+    ['redis-cli', '-h', host, '-p', String(o.port), ...login.args, '--no-auth-warning', 'ping'],
+    { nothrow: true, env: login.env, timeoutMs: 10_000 },
+  );
 }
 
 /**
@@ -58,14 +81,14 @@ export function redisConfLog(changed: readonly string[], label = 'redis.conf'): 
 export async function pingAfterLoading(
   transport: Transport,
   host: string,
-  o: RedisStepOptions & { loadingTimeoutS?: number; pollMs?: number },
+  o: RedisStepOptions & { loadingTimeoutS?: number; pollMs?: number; as?: RedisLogin },
   log: (line: string) => void,
 ): Promise<RunResult> {
   const timeoutS = o.loadingTimeoutS ?? DEFAULT_LOADING_TIMEOUT_S;
   const started = Date.now();
   let toldAt: number | undefined;
   for (;;) {
-    const r = await pingOnce(transport, host, o);
+    const r = await pingOnce(transport, host, o, o.as ?? 'crawler');
     if (!isRedisLoading(`${r.stdout}\n${r.stderr}`)) {
       if (toldAt !== undefined)
         log(
@@ -104,11 +127,14 @@ export function redisConfigure(o: RedisStepOptions): Step {
     id: 'redis-configure',
     appliesTo: isMaster,
     async run({ transport, log }) {
+      const admin = { ...o, as: 'admin' as const };
       const current = (await transport.run(['cat', REDIS_CONF])).stdout;
       const wanted = applyLabRedisConfig(current, {
         password: o.password,
         articleExact: o.articleExact,
         port: o.port,
+        ...(o.bind ? { bind: o.bind } : {}),
+        ...(o.acl ? { acl: o.acl } : {}),
       });
       const changed = wanted.text !== current;
       if (changed) {
@@ -116,10 +142,10 @@ export function redisConfigure(o: RedisStepOptions): Step {
         // tee rewrites the file in place, keeping its owner (redis) and mode (640)
         await transport.run(['tee', REDIS_CONF], { input: wanted.text });
         await transport.run(['service', 'redis-server', 'restart'], { timeoutMs: 60_000 });
-      } else if ((await pingAfterLoading(transport, '127.0.0.1', o, log)).stdout.trim() !== 'PONG') {
+      } else if ((await pingAfterLoading(transport, '127.0.0.1', admin, log)).stdout.trim() !== 'PONG') {
         await transport.run(['service', 'redis-server', 'start'], { timeoutMs: 60_000 });
       }
-      const pong = await pingAfterLoading(transport, '127.0.0.1', o, log);
+      const pong = await pingAfterLoading(transport, '127.0.0.1', admin, log);
       if (pong.stdout.trim() !== 'PONG') {
         throw new CrawlError(
           'CRAWL_E_PROVISION',

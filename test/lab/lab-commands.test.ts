@@ -43,7 +43,7 @@ test('lab:up --dry-run prints the plan, exits 0, never prints the lab password a
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^# lab:up --dry-run: .* Nothing has run\.$/m);
   assert.match(r.stdout, /^## master: step redis-configure \(changed\)$/m);
-  assert.match(r.stdout, /requirepass <redis-password>/);
+  assert.match(r.stdout, /user crawler reset on #[0-9a-f]{64} ~tieba:\*/);
   assert.ok(
     !r.stdout.includes(redisPassword) && !r.stderr.includes(redisPassword),
     'the password never printed',

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FIREWALL_TABLE, firewall, firewallTable } from '../../provision/steps/firewall.ts';
+import { FIREWALL_TABLE, firewall, firewallOff, firewallTable } from '../../provision/steps/firewall.ts';
 import { execArgv, SCRIPT_ARGV } from '../../provision/transports/exec.ts';
 import type { LabNode, RunOptions, RunResult, Transport } from '../../provision/types.ts';
 import { isRoot, node } from './netns-support.ts';
@@ -191,4 +191,12 @@ test('on the master only the lab network reaches Redis and MongoDB ports; an out
   assert.deepEqual(await moved.run(ctx), { status: 'changed' });
   assert.equal(await probe(NS.out, '10.57.12.10', 6379), 'open');
   assert.equal(await probe(NS.worker, '10.57.2.10', 6379), 'timeout');
+
+  // issue 15 §3: firewall.mode "off" removes the lab's table, and only it; a second run has nothing to do
+  const off = firewallOff();
+  assert.deepEqual(await off.run(ctx), { status: 'changed' });
+  const left = (await transport.run(['nft', 'list', 'tables'])).stdout;
+  assert.ok(!left.includes(FIREWALL_TABLE), left);
+  assert.equal(await probe(NS.out, '10.57.2.10', 6379), 'open', 'the outsider gets in again');
+  assert.deepEqual(await off.run(ctx), { status: 'ok' });
 });

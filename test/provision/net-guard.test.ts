@@ -120,7 +120,11 @@ test('with no lab up, lab:crawl and lab:status refuse 192.168.56.10 before openi
     machine: 'standin',
     labId: 'intg',
     stateDir: join(dir, 'state'),
-    secrets: { redisPassword: 'GuardTestPassword0', mongoPassword: 'GuardTestPassword1' },
+    secrets: {
+      redisPassword: 'GuardTestPassword0',
+      redisAdminPassword: 'GuardTestPassword2',
+      mongoPassword: 'GuardTestPassword1',
+    },
     log: () => {},
   };
   const crawl = await socketsDuring(() =>

@@ -55,8 +55,9 @@ await runLabCommand({ name: 'up', usage: 'up.mjs: lab:up plus probes', run: asyn
   const lab = await openLab({ log: (l) => console.error(l) });
   const [master, worker] = [lab.nodes[0], lab.nodes[1]];
   const t = (n) => lab.provider.transport(n);
+  // with a password: as the crawl's Redis user (lab:up switches the default user off, issue 15 §3)
   const ping = async (n, host, env = {}) =>
-    (await t(n).run(['redis-cli', '-h', host, '-p', '6379', '--no-auth-warning', 'ping'], { nothrow: true, env, timeoutMs: 5000 })).stdout.trim() ||
+    (await t(n).run(['redis-cli', '-h', host, '-p', '6379', ...(env.REDISCLI_AUTH ? ['--user', 'crawler'] : []), '--no-auth-warning', 'ping'], { nothrow: true, env, timeoutMs: 5000 })).stdout.trim() ||
     'no answer';
   await lab.provider.up(lab.nodes);
   const hosts = {};

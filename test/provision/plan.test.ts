@@ -68,6 +68,7 @@ test('the plan covers the provider, then every step on every node it applies to,
       'master:redis-configure:changed',
       'worker1:redis-tools-install:changed',
       'worker2:redis-tools-install:changed',
+      'master:firewall:changed',
       'worker1:redis-reachable:ok',
       'worker2:redis-reachable:ok',
       'master:node-runtime:changed',
@@ -87,10 +88,14 @@ test('the plan covers the provider, then every step on every node it applies to,
     /^dpkg-query -W \$'-f=\$\{Status\}' redis-server {2}# fresh machine: exit 1, not installed$/m,
   );
   assert.match(text, /^env DEBIAN_FRONTEND=noninteractive apt-get .* install .* redis-server/m);
-  // the article's two edits, as a diff of Debian's file, and the lab's password line redacted
-  assert.match(text, /^# {3}\| 87: \+ # bind 127\.0\.0\.1 -::1$/m);
+  // the article's edit 2 and, instead of edit 1, the lab's bind (issue 15 §3), as a diff of Debian's file; the password line redacted
+  assert.match(text, /^# {3}\| 87: \+ bind 192\.168\.56\.10 127\.0\.0\.1$/m);
   assert.match(text, /^# {3}\| 111: \+ protected-mode no$/m);
-  assert.match(text, /^# {3}\| \d+: \+ requirepass <redis-password>$/m);
+  assert.match(
+    text,
+    /^# {3}\| \d+: \+ user crawler reset on #[0-9a-f]{64} ~tieba:\* resetchannels -@all \+ping /m,
+  );
+  assert.doesNotMatch(text, /PlanRedis|\+ requirepass/);
   // copies from the host, and a script passed as one word shown as text
   assert.match(text, /^rsync -a @repo@\/dist\/ worker1:\/opt\/crawl-lab\/ {2}# copy from this host$/m);
   assert.match(text, /^# {3}\| nohup setsid sh -c/m);
@@ -104,7 +109,14 @@ test('no password reaches a plan: the placeholder stands for it everywhere, env 
     if (name === 'article-exact') {
       assert.doesNotMatch(text, /requirepass|REDISCLI_AUTH/);
       assert.match(text, /WARNING: article_exact/);
-    } else assert.match(text, /env \$'REDISCLI_AUTH=<redis-password>' redis-cli/);
+    } else {
+      // issue 15 §5: the password is named beside the command, never as `env NAME=value` on it
+      assert.match(
+        text,
+        /^redis-cli .* ping\n# {3}environment, not on the command line: REDISCLI_AUTH=<redis-password>$/m,
+      );
+      assert.doesNotMatch(text, /env \$?'?(REDISCLI_AUTH|FERRETDB_SETUP_PASSWORD)/);
+    }
   }
   assert.ok(!existsSync(PLAN_STATE), 'planning creates no state folder');
 });

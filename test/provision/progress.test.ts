@@ -164,7 +164,9 @@ test('failures never print secrets: env values behind secret names and URL passw
     },
   };
   const text = (await failure(t, step)).explain();
-  assert.match(text, /env \$'REDISCLI_AUTH=<secret>' sh -c/);
+  // issue 15 §5: the secret is named beside the command, never as `env NAME=value` on it
+  assert.match(text, /sh -c .*# environment, not on the command line: REDISCLI_AUTH=<secret>/);
+  assert.doesNotMatch(text, /env \$?'?REDISCLI_AUTH/);
   assert.match(text, /redis:\/\/:\*\*\*@10\.0\.0\.1/);
   // an argv word is the caller's to keep secret (the lab passes passwords through env only)
   assert.equal(text.split(secret).length - 1, 1, 'only the argv word shows it; env and stderr do not');

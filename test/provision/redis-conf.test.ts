@@ -107,6 +107,53 @@ test('article_exact gives exactly the article edits; another port changes only t
   assert.equal(checkRedisConf(moved).port, 16379);
 });
 
+test("issue 15 §3: outside article_exact Redis binds the master's lab address and 127.0.0.1 on Debian's bind line, idempotently", () => {
+  const options = { password: PASSWORD, articleExact: false, port: 6379, bind: ['10.71.15.10', '127.0.0.1'] };
+  const { text, changed } = applyLabRedisConfig(PRISTINE, options);
+  assert.deepEqual(diffLines(PRISTINE, text), [87, 111, 1036, 1379]);
+  assert.equal(line(text, 87), 'bind 10.71.15.10 127.0.0.1');
+  assert.ok(changed.includes('87: bind 127.0.0.1 -::1 -> bind 10.71.15.10 127.0.0.1'), changed.join('\n'));
+  assert.deepEqual(applyLabRedisConfig(text, options).changed, []);
+  assert.deepEqual(checkRedisConf(text).activeBind, ['bind 10.71.15.10 127.0.0.1']);
+  // after the article's edit 1 (lesson 4), the commented line becomes the lab's bind again
+  const lesson4 = applyArticleEdits(PRISTINE).text;
+  assert.equal(line(applyLabRedisConfig(lesson4, options).text, 87), 'bind 10.71.15.10 127.0.0.1');
+  assert.throws(
+    () => applyLabRedisConfig(PRISTINE, { ...options, bind: ['0.0.0.0 ::'] }),
+    (e: LabConfigError) => e.key === 'nodes[master].ip' && /0\.0\.0\.0 ::/.test(e.message),
+  );
+});
+
+test('issue 15 §5: article_exact on a lab that had a password removes requirepass and the bind; a plain lab:up puts both back', () => {
+  const secure = { password: PASSWORD, articleExact: false, port: 6379, bind: ['10.71.15.10', '127.0.0.1'] };
+  const exact = { articleExact: true, port: 6379, bind: secure.bind };
+  const provisioned = applyLabRedisConfig(PRISTINE, secure).text;
+  const opened = applyLabRedisConfig(provisioned, exact);
+  assert.ok(!opened.text.includes(PASSWORD), 'no trace of the password is left in the file');
+  assert.equal(line(opened.text, 1036), '# requirepass foobared', "Debian's example again");
+  assert.equal(line(opened.text, 87), '# bind 10.71.15.10 127.0.0.1');
+  assert.ok(
+    opened.changed.includes('1036: requirepass <redacted> -> # requirepass foobared'),
+    opened.changed.join('\n'),
+  );
+  assert.deepEqual(checkRedisConf(opened.text), {
+    protectedModeOff: true,
+    activeBind: [],
+    articleEdits: true,
+    requirepass: false,
+    appendonly: true,
+    port: 6379,
+  });
+  assert.deepEqual(
+    applyLabRedisConfig(opened.text, exact).changed,
+    [],
+    'a second article-exact lab:up changes nothing',
+  );
+  const back = applyLabRedisConfig(opened.text, secure);
+  assert.equal(back.text, provisioned, 'back to the same file as the first plain lab:up');
+  assert.ok(back.changed.includes('1036: # requirepass foobared -> requirepass <redacted>'));
+});
+
 test('a missing, malformed or contradictory password is refused naming redis.password', () => {
   const codeOf = (fn: () => unknown) =>
     assert.throws(fn, (e: unknown) => e instanceof LabConfigError && e.code === 'CRAWL_E_LAB_CONFIG');
@@ -251,15 +298,25 @@ test('a real redis-server accepts the lab configuration and demands the password
   assert.ok(existsSync(join(dir, 'appendonlydir')), 'append-only files are written');
 });
 
-test('issue 12: lab:up prints the password edit as lesson 4 shows it: Debian\'s "# requirepass foobared" example, the password <redacted>', () => {
+test("issue 12/15: after lesson 4's hand edit, lab:up prints the password line going back to Debian's example as lesson 4 shows it, the password <redacted>", () => {
+  const handEdited = applyLabRedisConfig(PRISTINE, {
+    password: PASSWORD,
+    articleExact: false,
+    port: 6379,
+  }).text;
   const printed = redisConfLog(
-    applyLabRedisConfig(PRISTINE, { password: PASSWORD, articleExact: false, port: 6379 }).changed,
+    applyLabRedisConfig(handEdited, {
+      password: PASSWORD,
+      articleExact: false,
+      port: 6379,
+      acl: { adminPassword: 'adminPass456', keys: ['tieba:*'] },
+    }).changed,
   );
   const shown = printed.find((l) => l.includes('requirepass'));
-  assert.equal(shown, 'redis.conf: 1036: # requirepass foobared -> requirepass <redacted>');
+  assert.equal(shown, 'redis.conf: 1036: requirepass <redacted> -> # requirepass foobared');
   assert.ok(!printed.join('\n').includes(PASSWORD), 'the password itself is never printed');
   const lesson = readFileSync(new URL('../../docs/tutorial/en/04-redis-install.md', import.meta.url), 'utf8');
-  const expected = /`redis\.conf: \d+: (# requirepass foobared -> requirepass <redacted>)`/.exec(lesson)?.[1];
+  const expected = /`redis\.conf: \d+: (requirepass <redacted> -> # requirepass foobared)`/.exec(lesson)?.[1];
   assert.ok(expected, 'lesson 4 shows the requirepass edit');
   assert.ok(shown?.endsWith(`: ${expected}`), `lab:up and lesson 4 agree: ${shown}`);
 });

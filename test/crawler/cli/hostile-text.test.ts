@@ -14,9 +14,10 @@ import { sharedRedis } from '../../helpers/redis.ts';
 const SPIDER = 'test/fixtures/spiders/graph-spider.ts';
 const redis = sharedRedis();
 
-// OSC "set window title", CSI "clear screen" (7-bit and the 8-bit C1 form), a carriage return, DEL
-const HOSTILE = '\x1b]0;pwned\x07\x1b[2J\x9b2J\rX\x7f';
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+// OSC "set window title", CSI "clear screen" (7-bit and the 8-bit C1 form), a carriage return, DEL,
+// and the bidi override and isolate that make text display in another order ("Trojan Source")
+const HOSTILE = '\x1b]0;pwned\x07\x1b[2J\x9b2J\rX\x7f\u202eevil\u2066';
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 function assertSafe(text: string, where: string): void {
   const at = text.search(RAW_CONTROL);
@@ -35,6 +36,7 @@ test('the logger escapes control characters in the message and fields, in text a
     assert.equal(lines.length, 1);
     assertSafe(lines[0]!, `a ${format} log line`);
     assert.ok(lines[0]!.includes('\\u001b]0;pwned\\u0007'), lines[0]);
+    assert.ok(lines[0]!.includes('\\u202eevil\\u2066'), lines[0]);
     if (format === 'json') {
       // the escaped form is a JSON escape: the line parses and gives the original text back
       const obj = JSON.parse(lines[0]!) as Record<string, unknown>;

@@ -59,7 +59,7 @@ before(
     await labUp(lab);
     outcome = await chaosRuns(lab, SCENARIO_LIST, (l) => lines.push(l));
   },
-  { timeout: 600_000 },
+  { timeout: 720_000 }, // nine crawls (baseline and eight scenarios)
 );
 
 after(async () => {

@@ -147,12 +147,25 @@ test('qemu: three real VMs: lab:up (image cache reused), the article Redis seque
   took = Date.now();
   await runSteps([redisInstall, redisToolsInstall], lab.nodes, tr, (l) => lines.push(l));
   const redisPort = lab.config.redis.port;
+  // with a password: as the crawl's Redis user (lab:up switches the default user off, issue 15 §3)
   const pingFrom1 = (password?: string) =>
-    w1.run(['redis-cli', '-h', master.ip, '-p', String(redisPort), '--no-auth-warning', 'ping'], {
-      nothrow: true,
-      env: password ? { REDISCLI_AUTH: password } : {},
-      timeoutMs: 30_000,
-    });
+    w1.run(
+      [
+        'redis-cli',
+        '-h',
+        master.ip,
+        '-p',
+        String(redisPort),
+        ...(password ? ['--user', 'crawler'] : []),
+        '--no-auth-warning',
+        'ping',
+      ],
+      {
+        nothrow: true,
+        env: password ? { REDISCLI_AUTH: password } : {},
+        timeoutMs: 30_000,
+      },
+    );
   const fromWorker1 = [master, worker1];
   const open_ = { port: redisPort, password: undefined, articleExact: true };
   const refused = async (hint: RegExp) =>
@@ -262,11 +275,24 @@ test('qemu: three real VMs: lab:up (image cache reused), the article Redis seque
   assert.match((await m2.run(['nft', 'list', 'table', 'inet', 'crawl_lab'])).stdout, /tcp dport/);
   const w1b = lab.provider.transport(nodeOf('worker1'));
   const pingAgain = (env: Record<string, string>) =>
-    w1b.run(['redis-cli', '-h', master.ip, '-p', String(redisPort), '--no-auth-warning', 'ping'], {
-      nothrow: true,
-      env,
-      timeoutMs: 30_000,
-    });
+    w1b.run(
+      [
+        'redis-cli',
+        '-h',
+        master.ip,
+        '-p',
+        String(redisPort),
+        '--user',
+        'crawler',
+        '--no-auth-warning',
+        'ping',
+      ],
+      {
+        nothrow: true,
+        env,
+        timeoutMs: 30_000,
+      },
+    );
   assert.match((await pingAgain({})).stdout, /NOAUTH/);
   assert.equal((await pingAgain({ REDISCLI_AUTH: password })).stdout.trim(), 'PONG');
 

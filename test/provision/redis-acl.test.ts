@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { REDIS_ADMIN_USER, REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
+import { applyLabRedisConfig, checkRedisConf } from '../../provision/redis-conf.ts';
+import { freePort } from '../helpers/redis.ts';
+
+/**
+ * Issue 15 §3: outside article_exact, redis.conf gets Redis users instead of a
+ * requirepass: `default` off, the crawl's user limited to the crawl's keys and
+ * commands, provisioning's admin user. Checked on a real redis-server started
+ * with the edited Debian file.
+ */
+const run = promisify(execFile);
+const PRISTINE = readFileSync('/etc/redis/redis.conf', 'utf8');
+const CRAWLER = 'crawlerPass123';
+const ADMIN = 'adminPass456';
+const OPTIONS = {
+  password: CRAWLER,
+  articleExact: false,
+  port: 6379,
+  bind: ['127.0.0.1'],
+  acl: { adminPassword: ADMIN, keys: ['tieba:*'] },
+};
+
+test('the lab writes three user lines with password hashes, no requirepass, and logs no password or hash; a second run changes nothing', () => {
+  const { text, changed } = applyLabRedisConfig(PRISTINE, OPTIONS);
+  assert.ok(!text.includes(CRAWLER) && !text.includes(ADMIN), 'no clear-text password in redis.conf');
+  assert.equal(checkRedisConf(text).requirepass, false);
+  const users = text.split('\n').filter((l) => l.startsWith('user '));
+  assert.deepEqual(
+    users.map((l) => l.split(' ')[1]),
+    ['default', REDIS_CRAWLER_USER, REDIS_ADMIN_USER],
+  );
+  assert.match(users[0]!, /^user default reset off$/);
+  assert.match(users[1]!, / ~tieba:\* resetchannels -@all \+ping /);
+  assert.doesNotMatch(users[1]!, /\+@all|~\*|\+flushall|\+config|\+keys/);
+  const log = changed.join('\n');
+  assert.doesNotMatch(log, /#[0-9a-f]{64}/, 'hashes are shown as <sha256 of the password>');
+  assert.deepEqual(applyLabRedisConfig(text, OPTIONS).changed, []);
+  // another password: the user's line changes in place, the old hash is not logged
+  const rotated = applyLabRedisConfig(text, { ...OPTIONS, password: 'otherPass789' });
+  assert.equal(rotated.changed.length, 1, rotated.changed.join('\n'));
+  assert.doesNotMatch(rotated.changed[0]!, /#[0-9a-f]{64}/);
+  // article_exact afterwards: the users go, the default user is the article's again (on, no password)
+  const exact = applyLabRedisConfig(text, { articleExact: true, port: 6379 }).text;
+  assert.equal(exact.split('\n').filter((l) => /^\s*user /.test(l)).length, 0);
+  assert.equal(applyLabRedisConfig(exact, OPTIONS).text, text, 'and back again');
+});
+
+test('on a real redis-server: default is off, the crawl user reaches its keys and commands only, the admin everything', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-redis-acl-'));
+  const port = await freePort();
+  const conf = join(dir, 'redis.conf');
+  writeFileSync(conf, applyLabRedisConfig(PRISTINE, { ...OPTIONS, port }).text);
+  const server = spawn(
+    'redis-server',
+    [
+      conf,
+      '--daemonize',
+      'no',
+      '--pidfile',
+      '',
+      '--logfile',
+      '',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  server.stdout.on('data', (d) => (output += d));
+  t.after(() => {
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => output.includes('Ready to accept connections') && resolve();
+    server.stdout.on('data', onData);
+    server.once('exit', (code) =>
+      reject(new Error(`redis-server refused the config (exit ${code}):\n${output}`)),
+    );
+  });
+  const cli = async (env: Record<string, string>, ...args: string[]) => {
+    const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--no-auth-warning', ...args], {
+      env: { ...process.env, ...env },
+    }).catch((e: { stdout: string; stderr: string }) => e);
+    return `${r.stdout}${r.stderr}`.trim();
+  };
+  const crawler = (...args: string[]) =>
+    cli({ REDISCLI_AUTH: CRAWLER }, '--user', REDIS_CRAWLER_USER, ...args);
+  const admin = (...args: string[]) => cli({ REDISCLI_AUTH: ADMIN }, '--user', REDIS_ADMIN_USER, ...args);
+
+  assert.match(await cli({}, 'ping'), /NOAUTH/, 'no login: refused');
+  assert.match(
+    await cli({ REDISCLI_AUTH: CRAWLER }, 'ping'),
+    /WRONGPASS|AUTH failed/,
+    'the default user is off',
+  );
+  assert.equal(await crawler('ping'), 'PONG');
+  assert.equal(await crawler('set', 'tieba:x', '1'), 'OK');
+  assert.equal(await crawler('eval', "return redis.call('INCR', KEYS[1])", '1', 'tieba:n'), '1');
+  for (const refused of [
+    ['set', 'other:x', '1'],
+    ['eval', "return redis.call('SET', KEYS[1], 1)", '1', 'other:y'],
+    ['flushall'],
+    ['config', 'get', 'dir'],
+    ['keys', '*'],
+    ['acl', 'list'],
+    ['shutdown', 'nosave'],
+  ])
+    assert.match(await crawler(...refused), /NOPERM|No permissions/, refused.join(' '));
+  assert.equal(await admin('config', 'get', 'maxmemory'), 'maxmemory\n0');
+  assert.match(await admin('acl', 'whoami'), new RegExp(REDIS_ADMIN_USER));
+});
