@@ -49,6 +49,8 @@ export type ErrorCode =
   | 'CRAWL_E_HTTP_RETRYABLE'
   // back off without penalty: Redis refuses writes for now (out of memory); wait, nothing is lost
   | 'CRAWL_E_REDIS_OOM'
+  // Redis cannot write its snapshot or append-only file (disk full) and refuses writes: waited out
+  | 'CRAWL_E_REDIS_MISCONF'
   // items and the crawl as a whole
   | 'CRAWL_E_DROP_ITEM'
   | 'CRAWL_E_CLOSE_SPIDER'

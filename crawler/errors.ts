@@ -28,9 +28,25 @@ export class RetryableError extends CrawlError {
  */
 export class BackOff extends CrawlError {}
 
-/** The one place that reads Redis's out-of-memory reply text (the protocol gives no code). */
-export function redisOutOfMemory(error: unknown): BackOff | undefined {
+/**
+ * The one place that reads the reply text of a Redis that refuses writes for
+ * now (the protocol gives no code): out of memory (OOM), or unable to write its
+ * snapshot or append-only file, a full or unwritable disk (MISCONF).
+ */
+export function redisRefusesWrites(error: unknown): BackOff | undefined {
   const text = error instanceof Error ? error.message : '';
+  if (/^MISCONF\b/m.test(text) || /\bMISCONF /.test(text))
+    return new BackOff(
+      'CRAWL_E_REDIS_MISCONF',
+      `Redis cannot write its data to disk (${/\bMISCONF ([^\n]*)/.exec(text)?.[1]?.slice(0, 160) ?? 'MISCONF'}) and refuses writes`,
+      {
+        hint:
+          'this worker waits and tries again, nothing is lost; free disk space where Redis keeps its files ' +
+          "(on the master: df -h /var/lib/redis; redis-cli INFO persistence shows the last save's status), " +
+          'then Redis takes writes again at its next successful save (redis-cli BGSAVE starts one now)',
+        cause: error,
+      },
+    );
   if (!/\bOOM command not allowed\b/.test(text)) return undefined;
   return new BackOff(
     'CRAWL_E_REDIS_OOM',

@@ -1,3 +1,4 @@
+import { BackOff } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Pipeline } from '../pipelines/pipeline.ts';
 import type { Outcome, Scheduler } from '../scheduler/types.ts';
@@ -57,7 +58,10 @@ export class AckBatcher {
           this.stats.restore(delta);
           this.#failures++;
           const wait = Math.min(5000, 100 * 2 ** this.#failures);
-          this.log.warn('could not store results, retrying', { error: String(error), retryInMs: wait });
+          // Redis refusing writes for now (out of memory, disk full) is said once by the worker's back-off gate
+          if (error instanceof BackOff)
+            this.log.debug('could not store results, retrying', { error: String(error), retryInMs: wait });
+          else this.log.warn('could not store results, retrying', { error: String(error), retryInMs: wait });
           await new Promise((r) => setTimeout(r, wait));
         }
       }

@@ -1,9 +1,9 @@
-import { isCrawlError } from '../errors.ts';
+import { BackOff } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /**
- * Rides through a Redis that refuses writes for a while (CRAWL_E_REDIS_OOM,
- * a BackOff error), the way a worker rides through a Redis restart: it says
+ * Rides through a Redis that refuses writes for a while (a BackOff error:
+ * CRAWL_E_REDIS_OOM out of memory, CRAWL_E_REDIS_MISCONF disk full), the way a worker rides through a Redis restart: it says
  * why once per episode (with the fix), waits longer each time (up to 5 s),
  * and says when Redis takes writes again. Nothing is retried or counted.
  */
@@ -20,7 +20,7 @@ export class BackOffGate {
 
   /** How long to wait before trying again, or undefined when the error is not a back-off (rethrow it). */
   waitMs(error: unknown): number | undefined {
-    if (!isCrawlError(error) || error.code !== 'CRAWL_E_REDIS_OOM') return undefined;
+    if (!(error instanceof BackOff)) return undefined;
     if (this.#since === undefined) {
       this.#since = Date.now();
       this.#log.warn(`${error.explain()}\n  (this worker waits and tries again)`);

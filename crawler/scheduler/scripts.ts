@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { redisOutOfMemory } from '../errors.ts';
+import { redisRefusesWrites } from '../errors.ts';
 import type { Settings } from '../settings/defaults.ts';
 import { roleOf } from './key-types.ts';
 import { type CrawlKeys, scriptKeys } from './keys.ts';
@@ -81,8 +81,8 @@ export class Scripts {
  * reply (lua/common.lua check_type) becomes a ConfigError naming the key and the fix.
  */
 export function translateScriptError(error: unknown, ctx: Pick<ScriptContext, 'keys' | 'settings'>): unknown {
-  const oom = redisOutOfMemory(error);
-  if (oom) return oom;
+  const refused = redisRefusesWrites(error);
+  if (refused) return refused;
   const text = error instanceof Error ? error.message : '';
   const m = /CRAWL_WRONGTYPE (\S+) (\w+) (\w+)/.exec(text);
   if (!m) return error;
