@@ -5,7 +5,8 @@
  * which the lab serves from the master. The lab deploys both; the benchmarks
  * measure the first.
  */
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { compileSpider } from 'crawl-lab/admin';
 import { build } from 'esbuild';
@@ -13,12 +14,32 @@ import { REPO_ROOT } from '../../provision/lab-env.ts';
 
 export const DIST = `${REPO_ROOT}dist`;
 
+/**
+ * Builds into a fresh folder beside dist/ and then swaps it in, so a lab:up
+ * copying dist/ to the nodes, a worker starting from it or `npx crawl` never
+ * sees a half-written or missing dist/ while another command rebuilds it (two
+ * labs of one checkout can build at once: seen as a lab whose crawl stopped
+ * after a few pages while a second lab rebuilt dist/).
+ */
 export async function buildCrawler(): Promise<string> {
-  rmSync(DIST, { recursive: true, force: true });
-  mkdirSync(`${DIST}/lua`, { recursive: true });
+  const next = `${DIST}.building-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    await buildInto(next);
+    const old = `${DIST}.old-${process.pid}-${randomBytes(3).toString('hex')}`;
+    if (existsSync(DIST)) renameSync(DIST, old);
+    renameSync(next, DIST);
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    rmSync(next, { recursive: true, force: true });
+  }
+  return `${DIST}/crawl.mjs`;
+}
+
+async function buildInto(out: string): Promise<void> {
+  mkdirSync(`${out}/lua`, { recursive: true });
   await build({
     entryPoints: [`${REPO_ROOT}crawler/cli/main.ts`],
-    outfile: `${DIST}/crawl.mjs`,
+    outfile: `${out}/crawl.mjs`,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -30,17 +51,16 @@ export async function buildCrawler(): Promise<string> {
       js: "import { createRequire as __crawlRequire } from 'node:module'; const require = __crawlRequire(import.meta.url);",
     },
   });
-  cpSync(`${REPO_ROOT}crawler/scheduler/lua`, `${DIST}/lua`, { recursive: true });
+  cpSync(`${REPO_ROOT}crawler/scheduler/lua`, `${out}/lua`, { recursive: true });
   await build({
     entryPoints: [`${REPO_ROOT}lab/site/main.ts`],
-    outfile: `${DIST}/site.mjs`,
+    outfile: `${out}/site.mjs`,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
   });
-  return `${DIST}/crawl.mjs`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildCrawler } from '../../lab/build/bundle.ts';
+import { ensureDist } from '../../lab/build/dist.ts';
 import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { labSteps, labUp } from '../../provision/lab.ts';
 import { runSteps } from '../../provision/run-steps.ts';
@@ -30,7 +30,7 @@ test('lab:up provisions three stand-in hosts with the article steps; the crawl m
   const temp = tempLab(t, { labId: 'e2e', yaml: CONFIG });
   const lines: string[] = [];
   const lab = await temp.open((l) => lines.push(l));
-  await buildCrawler();
+  await ensureDist();
   await lab.provider.up(lab.nodes);
   const transport = (n: (typeof lab.nodes)[number]) => lab.provider.transport(n);
   const master = lab.nodes.find((n) => n.role === 'master')!;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildCrawler } from '../../lab/build/bundle.ts';
+import { ensureDist } from '../../lab/build/dist.ts';
 import type { CrawlResult } from '../../lab/commands/crawl.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { assertCrawlSummary, isRoot, pidsWith, runAsNobody } from '../provision/netns-support.ts';
@@ -46,7 +46,7 @@ console.log(JSON.stringify({ choice: lab.choice, ips: lab.nodes.map((n) => n.ip)
 test('the local provider brings the lab up without root, re-runs without changes, crawls the mini site exactly (truth check: a lost item, a duplicated item and a page fetched twice are each named, exit 1) and destroy leaves nothing', {
   timeout: 300_000,
 }, async (t) => {
-  if (isRoot) await buildCrawler();
+  if (isRoot) await ensureDist();
   const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-local-e2e-'));
   const [redisPort, sitePort] = [await freePort(), await freePort()];
   writeFileSync(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { buildCrawler } from '../../lab/build/bundle.ts';
+import { ensureDist } from '../../lab/build/dist.ts';
 import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { type Lab, labUp, masterOf, openLab } from '../../provision/lab.ts';
 import { REDIS_ADMIN_USER, REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
@@ -89,7 +89,7 @@ test('issue 15: lab:up switches a provisioned netns lab to article-exact and bac
 }, async (t) => {
   const temp = tempLab(t, { labId: 'h15a', yaml: threeNodeYaml(NET, REST) });
   const where = { configPath: temp.configPath, stateDir: temp.stateDir, labId: 'h15a', log: () => {} };
-  await buildCrawler();
+  await ensureDist();
 
   // 1. the lab's default: password, bind, firewall
   const secure = await openLab({ ...where, articleExact: false });

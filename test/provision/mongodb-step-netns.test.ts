@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { buildCrawler } from '../../lab/build/bundle.ts';
+import { ensureDist } from '../../lab/build/dist.ts';
 import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { labUp, masterOf } from '../../provision/lab.ts';
 import { labMongoUri } from '../../provision/steps/mongodb-standin.ts';
@@ -29,7 +29,7 @@ test('on netns stand-ins lab:up runs MongoDB (FerretDB) on the master and lab:cr
   const temp = tempLab(t, { labId: 'mgo', yaml: CONFIG });
   const lines: string[] = [];
   const lab = await temp.open((l) => lines.push(l));
-  await buildCrawler();
+  await ensureDist();
   const first = await labUp(lab);
   assert.deepEqual(
     first.filter((r) => r.step === 'mongodb').map((r) => [r.node, r.status]),

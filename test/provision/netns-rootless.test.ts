@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildCrawler } from '../../lab/build/bundle.ts';
+import { ensureDist } from '../../lab/build/dist.ts';
 import { tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
 import { AS_NOBODY, assertCrawlSummary, isRoot, runAsNobody } from './netns-support.ts';
 
@@ -108,7 +108,7 @@ test('without root the netns lab runs in a user namespace: separate hosts, Redis
   skip,
   timeout: 300_000,
 }, async (t) => {
-  if (isRoot) await buildCrawler();
+  if (isRoot) await ensureDist();
   const temp = tempLab(undefined, {
     labId: 'rl',
     yaml: threeNodeYaml(NET, 'crawl: { list_pages: 2 }\nmongodb: { enabled: false }'),

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildCrawler } from '../../../lab/build/bundle.ts';
+import { ensureDist } from '../../../lab/build/dist.ts';
 import { CHAOS } from '../../../lab/chaos/plan.ts';
 import type { ChaosResult } from '../../../lab/chaos/run.ts';
 import { SCENARIO_LIST } from '../../../lab/chaos/scenarios.ts';
@@ -55,7 +55,7 @@ before(
       stateDir: join(dir, 'state'),
       log: (l) => lines.push(l),
     });
-    await buildCrawler();
+    await ensureDist();
     await labUp(lab);
     outcome = await chaosRuns(lab, SCENARIO_LIST, (l) => lines.push(l));
   },
