@@ -20,7 +20,8 @@ import { waitForPort } from '../provision/ssh-lab.ts';
  * the lab then knows them only by address, user and key, like lab PCs:
  * openLab + labUp over SSH, then a small lab:crawl checked against the site's
  * ground truth. Stand-ins have no route out, so the packages the machines
- * "already have" (sshd, rsync, Redis) are installed while preparing them.
+ * "already have" (sshd, rsync, Redis, nftables for the firewall step) are
+ * installed while preparing them.
  */
 const isRoot = process.getuid?.() === 0;
 const skip =
@@ -113,7 +114,7 @@ test('provider: ssh brings the lab up over SSH on existing machines and crawls a
   await machines.up(machineNodes);
   for (const n of machineNodes) {
     const m = machines.transport(n);
-    await aptInstall(m, ['openssh-server', 'rsync', 'redis-server', 'redis-tools']);
+    await aptInstall(m, ['openssh-server', 'rsync', 'redis-server', 'redis-tools', 'nftables']);
     await m.run(['bash', '-euo', 'pipefail', '-c', START_SSHD, 'sshd', n.ip], {
       input: readFileSync(`${key}.pub`, 'utf8'),
     });
