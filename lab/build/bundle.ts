@@ -25,10 +25,20 @@ export async function buildCrawler(): Promise<string> {
   const next = `${DIST}.building-${process.pid}-${randomBytes(3).toString('hex')}`;
   try {
     await buildInto(next);
-    const old = `${DIST}.old-${process.pid}-${randomBytes(3).toString('hex')}`;
-    if (existsSync(DIST)) renameSync(DIST, old);
-    renameSync(next, DIST);
-    rmSync(old, { recursive: true, force: true });
+    // another build may swap its own in between our two renames: move it aside and try again
+    for (let attempt = 0; ; attempt++) {
+      const old = `${DIST}.old-${process.pid}-${randomBytes(3).toString('hex')}`;
+      try {
+        if (existsSync(DIST)) renameSync(DIST, old);
+        renameSync(next, DIST);
+        rmSync(old, { recursive: true, force: true });
+        break;
+      } catch (error) {
+        rmSync(old, { recursive: true, force: true });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= 5 || (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw error;
+      }
+    }
   } finally {
     rmSync(next, { recursive: true, force: true });
   }
