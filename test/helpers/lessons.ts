@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TUTORIAL_DIR } from '../../lab/commands/lesson.ts';
 import type { Lang } from '../../lab/lessons/model.ts';
@@ -21,6 +23,24 @@ export async function runLessons(
   lang: Lang = LESSONS_LANG,
 ): Promise<Record<number, number>> {
   const seconds: Record<number, number> = {};
+  // the lessons write their logs to "${TMPDIR:-/tmp}": a folder of this run's own, so two
+  // tutorials on two labs (netns and qemu, side by side in CI) never share a file
+  const tmp = mkdtempSync(join(tmpdir(), 'crawl-lab-lessons-'));
+  const runEnv = { ...env, TMPDIR: tmp };
+  try {
+    return await runEach(numbers, runEnv, diagnostic, lang, seconds);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function runEach(
+  numbers: readonly number[],
+  env: NodeJS.ProcessEnv,
+  diagnostic: (line: string) => void,
+  lang: Lang,
+  seconds: Record<number, number>,
+): Promise<Record<number, number>> {
   for (const n of numbers) {
     const lesson = loadLesson(lessonPath(TUTORIAL_DIR, lang, n));
     const transcript: string[] = [];
