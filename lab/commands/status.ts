@@ -12,6 +12,17 @@ function servicesOn(lab: Lab, role: string): string[] {
   ];
 }
 
+function reachable(
+  lab: Lab,
+  node: Lab['nodes'][number],
+): ReturnType<Lab['provider']['transport']> | undefined {
+  try {
+    return lab.provider.transport(node);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One line per node; `down` counts the nodes that do not answer. */
 export async function statusLines(lab: Lab): Promise<{ lines: string[]; down: number }> {
   const lines = [`provider: ${lab.choice.name}`];
@@ -22,14 +33,16 @@ export async function statusLines(lab: Lab): Promise<{ lines: string[]; down: nu
   );
   let down = 0;
   for (const node of lab.nodes) {
-    const t = lab.provider.transport(node);
+    // no transport yet (a VM lab never brought up, or destroyed: no ssh_config): not running either
+    const t = reachable(lab, node);
     const alive =
+      t !== undefined &&
       notUp === undefined &&
       (await t.run(['true'], { nothrow: true, timeoutMs: 10_000 }).then(
         (r) => r.exitCode === 0,
         () => false,
       ));
-    if (!alive) {
+    if (!alive || t === undefined) {
       down++;
       lines.push(`  ${node.name.padEnd(10)} ${node.ip.padEnd(15)} not running (npm run lab:up)`);
       continue;
