@@ -99,6 +99,18 @@ export interface RedisAclOptions {
   keys: readonly string[];
 }
 
+/**
+ * `default` is off and has no password, so nobody logs in as it: a new
+ * connection starts unauthenticated and must AUTH as a lab user. It keeps every
+ * right all the same, because Redis 7 (Debian 12's 7.0.15) replays the append-only file
+ * at start as `default`, and re-checks the rights of each command of a
+ * MULTI/EXEC against it: with `-@all` every transaction in the file (the
+ * crawler's queue and filter updates, and its Lua scripts, written as
+ * MULTI/EXEC) was refused while the rest loaded, and a Redis restart silently
+ * lost part of the crawl (redis/redis#14541, fixed upstream by #14545; valkey#3983).
+ */
+export const DEFAULT_USER_LINE = 'user default reset off ~* &* +@all';
+
 const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 export interface AclLine {
@@ -125,8 +137,7 @@ export function labAclLines(o: RedisAclOptions): AclLine[] {
   const adminRules = ['reset', 'on', `#${adminHash}`, '~*', '&*', '+@all'].join(' ');
   const hide = (text: string, hash: string) => text.replace(hash, '<sha256 of the password>');
   return [
-    // reset = off, no password, no keys, no commands: nobody logs in as `default`
-    { user: 'default', line: 'user default reset off', shown: 'user default reset off' },
+    { user: 'default', line: DEFAULT_USER_LINE, shown: DEFAULT_USER_LINE },
     {
       user: REDIS_CRAWLER_USER,
       line: `user ${REDIS_CRAWLER_USER} ${crawlerRules}`,

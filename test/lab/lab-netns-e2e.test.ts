@@ -67,7 +67,7 @@ test('lab:up provisions three stand-in hosts with the article steps; the crawl m
   const conf = (await m.run(['cat', REDIS_CONF])).stdout;
   assert.match(conf, /^protected-mode no$/m);
   assert.match(conf, /^bind 10\.57\.0\.10 127\.0\.0\.1$/m, "the lab's bind (issue 15 §3)");
-  assert.match(conf, /^user default reset off$/m);
+  assert.match(conf, /^user default reset off ~\* &\* \+@all$/m);
   assert.match(conf, /^user crawler reset on #[0-9a-f]{64} ~tieba:\* /m);
   assert.doesNotMatch(conf, /^\s*requirepass/m);
   assert.ok(!lines.join('\n').includes(lab.secrets.redisPassword), 'the password is never printed');

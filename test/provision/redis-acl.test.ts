@@ -3,9 +3,10 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
-import { REDIS_ADMIN_USER, REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
+import { Redis } from 'ioredis';
+import { DEFAULT_USER_LINE, REDIS_ADMIN_USER, REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
 import { applyLabRedisConfig, checkRedisConf } from '../../provision/redis-conf.ts';
 import { freePort } from '../helpers/redis.ts';
 
@@ -36,7 +37,7 @@ test('the lab writes three user lines with password hashes, no requirepass, and 
     users.map((l) => l.split(' ')[1]),
     ['default', REDIS_CRAWLER_USER, REDIS_ADMIN_USER],
   );
-  assert.match(users[0]!, /^user default reset off$/);
+  assert.equal(users[0], DEFAULT_USER_LINE);
   assert.match(users[1]!, / ~tieba:\* resetchannels -@all \+ping /);
   assert.doesNotMatch(users[1]!, /\+@all|~\*|\+flushall|\+config|\+keys/);
   const log = changed.join('\n');
@@ -52,36 +53,21 @@ test('the lab writes three user lines with password hashes, no requirepass, and 
   assert.equal(applyLabRedisConfig(exact, OPTIONS).text, text, 'and back again');
 });
 
-test('on a real redis-server: default is off, the crawl user reaches its keys and commands only, the admin everything', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-redis-acl-'));
-  const port = await freePort();
-  const conf = join(dir, 'redis.conf');
-  writeFileSync(conf, applyLabRedisConfig(PRISTINE, { ...OPTIONS, port }).text);
+/** redis-server with the lab's edited Debian file, in `dir`; resolves once it accepts connections. */
+async function startLabRedis(
+  t: TestContext,
+  conf: string,
+  dir: string,
+  persistence: string[],
+): Promise<{ stop: () => Promise<void>; output: () => string }> {
   const server = spawn(
     'redis-server',
-    [
-      conf,
-      '--daemonize',
-      'no',
-      '--pidfile',
-      '',
-      '--logfile',
-      '',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
+    [conf, '--daemonize', 'no', '--pidfile', '', '--logfile', '', '--dir', dir, '--save', '', ...persistence],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   server.stdout.on('data', (d) => (output += d));
-  t.after(() => {
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => server.kill('SIGKILL'));
   await new Promise<void>((resolve, reject) => {
     const onData = () => output.includes('Ready to accept connections') && resolve();
     server.stdout.on('data', onData);
@@ -89,6 +75,24 @@ test('on a real redis-server: default is off, the crawl user reaches its keys an
       reject(new Error(`redis-server refused the config (exit ${code}):\n${output}`)),
     );
   });
+  return {
+    output: () => output,
+    // SIGTERM, as `service redis-server stop` sends: Redis fsyncs its append-only file and exits
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.once('exit', () => resolve());
+        server.kill('SIGTERM');
+      }),
+  };
+}
+
+test('on a real redis-server: default is off, the crawl user reaches its keys and commands only, the admin everything', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-redis-acl-'));
+  const port = await freePort();
+  const conf = join(dir, 'redis.conf');
+  writeFileSync(conf, applyLabRedisConfig(PRISTINE, { ...OPTIONS, port }).text);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await startLabRedis(t, conf, dir, ['--appendonly', 'no']);
   const cli = async (env: Record<string, string>, ...args: string[]) => {
     const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--no-auth-warning', ...args], {
       env: { ...process.env, ...env },
@@ -120,4 +124,35 @@ test('on a real redis-server: default is off, the crawl user reaches its keys an
     assert.match(await crawler(...refused), /NOPERM|No permissions/, refused.join(' '));
   assert.equal(await admin('config', 'get', 'maxmemory'), 'maxmemory\n0');
   assert.match(await admin('acl', 'whoami'), new RegExp(REDIS_ADMIN_USER));
+});
+
+test("on a real redis-server: a restart replays the crawl user's transactions and scripts from the append-only file (the default user is off but not stripped)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-redis-aof-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const conf = join(dir, 'redis.conf');
+  writeFileSync(conf, applyLabRedisConfig(PRISTINE, { ...OPTIONS, port }).text);
+  const aof = ['--appendonly', 'yes', '--appendfsync', 'always'];
+  const first = await startLabRedis(t, conf, dir, aof);
+  const login = { host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 };
+  const crawler = new Redis({ ...login, username: REDIS_CRAWLER_USER, password: CRAWLER });
+  await crawler.connect();
+  // what the crawler writes: transactions (ioredis multi) and Lua scripts (written to the file as MULTI/EXEC)
+  await crawler.multi().sadd('tieba:dupefilter', 'fp1', 'fp2').lpush('tieba:requests', 'r1').exec();
+  await crawler.eval(
+    "redis.call('HINCRBY', KEYS[1], 'pages', 3); return redis.call('SADD', KEYS[2], 'fp3')",
+    2,
+    'tieba:stats',
+    'tieba:dupefilter',
+  );
+  crawler.disconnect();
+  await first.stop();
+  const second = await startLabRedis(t, conf, dir, aof);
+  const admin = new Redis({ ...login, username: REDIS_ADMIN_USER, password: ADMIN });
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  assert.deepEqual((await admin.smembers('tieba:dupefilter')).sort(), ['fp1', 'fp2', 'fp3']);
+  assert.deepEqual(await admin.lrange('tieba:requests', 0, -1), ['r1']);
+  assert.equal(await admin.hget('tieba:stats', 'pages'), '3');
+  assert.doesNotMatch(second.output(), /NOPERM|CRITICAL/, 'Redis refused nothing while it loaded the file');
 });
