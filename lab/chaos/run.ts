@@ -1,4 +1,4 @@
-import { STAT, statValue } from 'crawl-lab';
+import { CrawlError, STAT, statValue } from 'crawl-lab';
 import type { Lab } from '../../provision/lab.ts';
 import type { ItemSink } from '../items/sink.ts';
 import { type GroundTruth, type StoreCheck, storeIsExact } from '../runner/truth-check.ts';
@@ -76,6 +76,12 @@ export async function runChaos(
           });
       },
     });
+  } catch (error) {
+    // a crawl that never ends fails this scenario, named, and the next one still runs from a reset crawl
+    if (!(error instanceof CrawlError)) throw error;
+    await running;
+    o.say(`${name}: ${error.message}`);
+    return { ...base, status: 'fail', problems: [error.message] };
   } finally {
     // whatever happened, the fault is undone before the next scenario (its restore steps run in finally)
     await running;
