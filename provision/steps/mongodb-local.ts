@@ -1,9 +1,8 @@
-import { CrawlError } from '../../common/errors.ts';
 import { layoutOf } from '../layout.ts';
 import type { LabNode, Step } from '../types.ts';
 import type { MongoStepOptions } from './mongodb.ts';
 import { NO_SERVER_WHY } from './mongodb-binary.ts';
-import { ferretdbArgv, MONGO_SERVICE, mongoAnswersOn, privateFiles } from './mongodb-standin.ts';
+import { ferretdbArgv, MONGO_SERVICE, mongoServiceUp, privateFiles } from './mongodb-standin.ts';
 import { supervisedServices } from './systemd.ts';
 
 /**
@@ -17,7 +16,8 @@ export function localMongodb(o: MongoStepOptions): Step {
   return {
     id: 'mongodb',
     appliesTo: (n: LabNode) => n.role === 'master',
-    async run({ transport: t, node, log }) {
+    async run(ctx) {
+      const { transport: t, node, log } = ctx;
       if (!o.serverBinary)
         return { status: 'skipped', why: `${NO_SERVER_WHY}: items go to JSON-lines files` };
       const layout = layoutOf(t);
@@ -34,19 +34,12 @@ export function localMongodb(o: MongoStepOptions): Step {
         { FERRETDB_SETUP_PASSWORD: o.password },
         { onRestart: (why) => log(`restarted ${MONGO_SERVICE}: ${why}`) },
       );
-      if (outcome === 'running' && (await mongoAnswersOn(t, at))) return { status: 'ok' };
-      if (await mongoAnswersOn(t, at, 10_000)) {
-        log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);
-        return { status: 'changed' };
-      }
-      const tail = (await services.log(MONGO_SERVICE, 15)).trim();
-      throw new CrawlError(
-        'CRAWL_E_PROVISION',
-        `MongoDB on ${node.name} does not answer at ${node.ip}:${o.port}${tail ? `: ${tail}` : ''}`,
-        {
-          hint: `see its log (npm run lab:logs -- ${node.name} ${MONGO_SERVICE}); delete ${dataDir} and run lab:up again if the password changed`,
-        },
-      );
+      return mongoServiceUp(ctx, services, outcome, {
+        at,
+        user: o.user,
+        what: 'MongoDB',
+        fix: `delete ${dataDir} and run lab:up again if the password changed`,
+      });
     },
   };
 }

@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
 import { CrawlError } from '../../common/errors.ts';
 import { layoutOf } from '../layout.ts';
+import type { StartOutcome } from '../services.ts';
 import type { StepContext, StepStatus, Transport } from '../types.ts';
 import type { MongoStepOptions } from './mongodb.ts';
-import { serviceManagerFor } from './systemd.ts';
+import { type ServiceManager, serviceManagerFor } from './systemd.ts';
 
 /**
  * MongoDB on a stand-in master (netns): no MongoDB packages reach this machine,
@@ -147,18 +148,35 @@ export async function provisionMongoStandin(
       onRestart: (why) => log(`restarted ${MONGO_SERVICE}: ${why}`),
     },
   );
-  if (outcome === 'running' && (await mongoAnswersOn(t, at))) return { status: 'ok' };
-  // the master asks itself (one command, retrying for 10 s): nothing dials it from this host
-  if (await mongoAnswersOn(t, at, 10_000)) {
-    log(`FerretDB (MongoDB protocol, SQLite) on ${node.ip}:${o.port}, user ${o.user}`);
+  return mongoServiceUp(ctx, services, outcome, {
+    at,
+    user: o.user,
+    what: 'the MongoDB stand-in',
+    fix: `if the user or password changed, delete ${MONGO_DATA_DIR} on the master and run lab:up again`,
+  });
+}
+
+/**
+ * After the MongoDB service's start: `ok` when it ran already and answers,
+ * `changed` once it answers (the master asks itself, one command retrying for
+ * 10 s: nothing dials it from this host), else a provisioning error with the
+ * end of its log and `fix`.
+ */
+export async function mongoServiceUp(
+  { transport: t, node, log }: StepContext,
+  services: Pick<ServiceManager, 'log'>,
+  outcome: StartOutcome,
+  o: { at: { ip: string; port: number }; what: string; fix: string; user?: string },
+): Promise<StepStatus> {
+  if (outcome === 'running' && (await mongoAnswersOn(t, o.at))) return { status: 'ok' };
+  if (await mongoAnswersOn(t, o.at, 10_000)) {
+    log(`FerretDB (MongoDB protocol, SQLite) on ${o.at.ip}:${o.at.port}${o.user ? `, user ${o.user}` : ''}`);
     return { status: 'changed' };
   }
   const tail = (await services.log(MONGO_SERVICE, 15)).trim();
   throw new CrawlError(
     'CRAWL_E_PROVISION',
-    `the MongoDB stand-in on ${node.name} does not answer at ${node.ip}:${o.port}${tail ? `: ${tail}` : ''}`,
-    {
-      hint: `see its log (npm run lab:logs -- ${node.name} ${MONGO_SERVICE}); if the user or password changed, delete ${MONGO_DATA_DIR} on the master and run lab:up again`,
-    },
+    `${o.what} on ${node.name} does not answer at ${o.at.ip}:${o.at.port}${tail ? `: ${tail}` : ''}`,
+    { hint: `see its log (npm run lab:logs -- ${node.name} ${MONGO_SERVICE}); ${o.fix}` },
   );
 }
