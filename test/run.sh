@@ -4,9 +4,8 @@
 # fast tier (every test file not listed in test/e2e-tier*.txt) with files run
 # concurrently, then the end-to-end tier (labs, VMs, lessons, chaos, a fresh machine)
 # two lanes side by side, each one file at a time: test/e2e-tier.txt, and
-# test/e2e-tier-vms.txt (its lines prefixed "[vms] "); then the files listed in
-# test/e2e-tier-solo.txt, alone. Each tier's wall time is
-# printed at its end.
+# test/e2e-tier-vms.txt (its lines prefixed "[vms] "). Each tier's and lane's
+# wall time is printed at its end.
 # Usage: npm test [-- test/some.test.ts ...]   (the files given, one at a time)
 #        npm test -- --fast | --e2e            (one tier; also npm run test:fast / test:e2e)
 set -euo pipefail
@@ -21,8 +20,7 @@ esac
 if [ "$#" -gt 0 ]; then exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"; fi
 mapfile -t e2e < <(grep -v '^#' test/e2e-tier.txt | grep .)
 mapfile -t vms < <(grep -v '^#' test/e2e-tier-vms.txt | grep .)
-mapfile -t solo < <(grep -v '^#' test/e2e-tier-solo.txt | grep .)
-mapfile -t fast < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort | grep -vxF -f <(printf '%s\n' "${e2e[@]}" "${vms[@]}" "${solo[@]}"))
+mapfile -t fast < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort | grep -vxF -f <(printf '%s\n' "${e2e[@]}" "${vms[@]}"))
 jobs=$(node -e 'console.log(Math.max(2, require("node:os").availableParallelism()))')
 status=0
 if [ "$tier" != e2e ]; then
@@ -33,13 +31,16 @@ fi
 if [ "$tier" != fast ]; then
   start=$SECONDS
   # the second lane in the background, its lines marked; pipefail carries its exit status
-  (run 1 "${vms[@]}" 2>&1 | sed -u 's/^/[vms] /') &
+  (
+    failed=0
+    run 1 "${vms[@]}" 2>&1 | sed -u 's/^/[vms] /' || failed=1
+    echo "npm test: end-to-end lane 2, ${#vms[@]} files, one at a time: $((SECONDS - start)) s"
+    exit "$failed"
+  ) &
   lane=$!
   run 1 "${e2e[@]}" || status=1
   echo "npm test: end-to-end lane 1, ${#e2e[@]} files, one at a time: $((SECONDS - start)) s"
   wait "$lane" || status=1
-  # then the files that run alone (test/e2e-tier-solo.txt)
-  run 1 "${solo[@]}" || status=1
-  echo "npm test: end-to-end tier, $((${#solo[@]} + ${#e2e[@]} + ${#vms[@]})) files (two lanes, then alone): $((SECONDS - start)) s"
+  echo "npm test: end-to-end tier, $((${#e2e[@]} + ${#vms[@]})) files (two lanes): $((SECONDS - start)) s"
 fi
 exit "$status"

@@ -11,12 +11,11 @@ const listed = (file: string) =>
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith('#'));
 
-test('every line of test/e2e-tier.txt, test/e2e-tier-vms.txt and test/e2e-tier-solo.txt names an existing test file, in one list, once', () => {
+test('every line of test/e2e-tier.txt and test/e2e-tier-vms.txt names an existing test file, in one list, once', () => {
   const labs = listed('test/e2e-tier.txt');
   const vms = listed('test/e2e-tier-vms.txt');
-  const solo = listed('test/e2e-tier-solo.txt');
-  assert.ok(labs.length > 0 && vms.length > 0 && solo.length > 0);
-  const all = [...labs, ...vms, ...solo];
+  assert.ok(labs.length > 0 && vms.length > 0);
+  const all = [...labs, ...vms];
   assert.equal(new Set(all).size, all.length, 'no file listed twice, nor in both lanes');
   for (const file of all) {
     assert.match(file, /^test\/.*\.test\.ts$/, file);
