@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { formatItems } from '../../lab/items/export.ts';
+import { labScript } from '../helpers/lab-script.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { pidsWith } from '../provision/netns-support.ts';
 
@@ -15,7 +14,6 @@ import { pidsWith } from '../provision/netns-support.ts';
  * current one and the summary says which; `npm run lab:items` gathers one
  * crawl's items from every node into one file, as JSON lines, JSON or CSV.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 test('CSV: a column per field, key first, nested values as JSON, quotes doubled', () => {
   const csv = formatItems(
@@ -32,27 +30,6 @@ test('CSV: a column per field, key first, nested values as JSON, quotes doubled'
   assert.equal(formatItems([{ key: 'k' }], 'jsonl'), '{"key":"k"}\n');
   assert.deepEqual(JSON.parse(formatItems([{ key: 'k' }], 'json')), [{ key: 'k' }]);
 });
-
-function lab(script: string, args: string[], env: Record<string, string>, cwd = ROOT) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    // tsx by its full address: the child may run in a folder without node_modules
-    const tsx = import.meta.resolve('tsx');
-    const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'scripts/lab', script), ...args], {
-      env: { ...process.env, ...env },
-      cwd,
-    });
-    let stdout = '';
-    let stderr = '';
-    // decoded as a stream: a character split across two chunks stays whole
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface Result {
   ok: boolean;
@@ -90,15 +67,15 @@ mongodb: { enabled: false }
     CRAWL_LAB_CACHE: join(dir, 'cache'),
   };
   t.after(async () => {
-    await lab('destroy.ts', [], env);
+    await labScript('destroy.ts', [], env);
     for (const pid of pidsWith(dir)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  const up = await lab('up.ts', ['--no-install'], env);
+  const up = await labScript('up.ts', ['--no-install'], env);
   assert.equal(up.code, 0, up.stderr);
 
   const crawl = async (...args: string[]) => {
-    const r = await lab('crawl.ts', ['--json', ...args], env);
+    const r = await labScript('crawl.ts', ['--json', ...args], env);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Result;
   };
@@ -135,7 +112,7 @@ mongodb: { enabled: false }
 
   const documents = second.truth.store.expected;
   assert.ok(documents > 0);
-  const jsonl = await lab('items.ts', [], env, dir);
+  const jsonl = await labScript('items.ts', [], env, dir);
   assert.equal(jsonl.code, 0, jsonl.stderr);
   const jsonlFile = join(dir, `items-${second.crawl.crawlId}.jsonl`);
   assert.match(
@@ -150,7 +127,7 @@ mongodb: { enabled: false }
   assert.equal(new Set(records.map((r) => r.key)).size, documents, 'one record per item key');
 
   const csvFile = join(dir, 'out.csv');
-  const csv = await lab(
+  const csv = await labScript(
     'items.ts',
     ['--format', 'csv', '--out', csvFile, '--crawl', first.crawl.crawlId],
     env,
@@ -160,18 +137,18 @@ mongodb: { enabled: false }
   assert.match(rows[0]!, /^key,/);
   assert.equal(rows.length - 1, first.truth.store.expected);
 
-  const json = await lab('items.ts', ['--format', 'json', '--out', '-'], env);
+  const json = await labScript('items.ts', ['--format', 'json', '--out', '-'], env);
   assert.equal(json.code, 0, json.stderr);
   assert.deepEqual(JSON.parse(json.stdout), records);
 
-  const none = await lab('items.ts', ['--crawl', '20000101-000000'], env);
+  const none = await labScript('items.ts', ['--crawl', '20000101-000000'], env);
   assert.equal(none.code, 1);
   assert.match(
     none.stderr,
     /^lab:items: no items of crawl 20000101-000000 in .*\(the current crawl is \d{8}-\d{6}/m,
   );
 
-  const bad = await lab('items.ts', ['--format', 'xml'], env);
+  const bad = await labScript('items.ts', ['--format', 'xml'], env);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--format "xml" is not valid\n {2}fix: use one of jsonl, json, csv/);
 });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { labScript } from '../helpers/lab-script.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { pidsWith } from '../provision/netns-support.ts';
 
@@ -14,25 +13,6 @@ import { pidsWith } from '../provision/netns-support.ts';
  * site.latency_ms and crawl.list_pages change and lab:up runs again: the site
  * must be restarted with the new flags and reported as changed, not "ok".
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Out {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function labScript(script: string, env: NodeJS.ProcessEnv): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'scripts/lab', script)],
-      { cwd: ROOT, env: { ...process.env, ...env, FORCE_COLOR: '0' }, timeout: 240_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** The step line lab:up printed for `step` on `node`: its status word. */
 function statusOf(out: string, node: string, step: string): string | undefined {
@@ -70,12 +50,12 @@ mongodb: { enabled: false }
   writeFileSync(config, yaml(0, 2));
   const env = { LAB_CONFIG: config, LAB_STATE: join(dir, 'state'), LAB_ID: 'fa2' };
   t.after(async () => {
-    await labScript('destroy.ts', env);
+    await labScript('destroy.ts', [], env);
     for (const pid of pidsWith(dir)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const first = await labScript('up.ts', env);
+  const first = await labScript('up.ts', [], env);
   assert.equal(first.code, 0, first.stderr + first.stdout);
   const before = siteArgv(dir);
   assert.equal(flag(before, '--latency-ms'), '0');
@@ -84,12 +64,12 @@ mongodb: { enabled: false }
       .listPages;
   assert.equal(await truth(), 2);
 
-  const same = await labScript('up.ts', env);
+  const same = await labScript('up.ts', [], env);
   assert.equal(same.code, 0, same.stderr);
   assert.equal(statusOf(same.stdout, 'master', 'mini-tieba-site'), 'ok', same.stdout);
 
   writeFileSync(config, yaml(5, 3));
-  const edited = await labScript('up.ts', env);
+  const edited = await labScript('up.ts', [], env);
   assert.equal(edited.code, 0, edited.stderr + edited.stdout);
   const all = edited.stdout + edited.stderr;
   assert.equal(statusOf(edited.stdout, 'master', 'mini-tieba-site'), 'changed', all);
@@ -103,16 +83,16 @@ mongodb: { enabled: false }
   const deployed = findFiles(join(dir, 'state'), 'crawl.mjs').filter((f) => f.includes('worker1'));
   assert.equal(deployed.length, 1, `worker1's deployed crawler: ${deployed}`);
   appendFileSync(deployed[0]!, '\n// an older build\n');
-  const stale = await labScript('crawl.ts', env);
+  const stale = await labScript('crawl.ts', [], env);
   assert.equal(stale.code, 1, stale.stdout + stale.stderr);
   assert.match(
     stale.stderr + stale.stdout,
     /the crawler on worker1 \(an older or other build\) is not this checkout's build/,
   );
   assert.match(stale.stderr + stale.stdout, /npm run lab:up/);
-  const redeploy = await labScript('up.ts', env);
+  const redeploy = await labScript('up.ts', [], env);
   assert.equal(statusOf(redeploy.stdout, 'worker1', 'crawler-deploy'), 'changed', redeploy.stdout);
-  const crawl = await labScript('crawl.ts', env);
+  const crawl = await labScript('crawl.ts', [], env);
   assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
   assert.match(crawl.stdout, /matches the site's ground truth/);
 });

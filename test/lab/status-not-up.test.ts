@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { labScript } from '../helpers/lab-script.ts';
 import { qemuMissing } from '../helpers/qemu-lab.ts';
 
 /**
@@ -13,7 +12,6 @@ import { qemuMissing } from '../helpers/qemu-lab.ts';
  * stand-ins, instead of failing on the missing ssh_config (seen in lesson 10
  * on qemu VMs, after lab:destroy). Nothing boots.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const why = qemuMissing();
 
 test('lab:status on a qemu lab that is not up: each node "not running (npm run lab:up)", exit 1', {
@@ -38,15 +36,8 @@ mongodb: { enabled: false }
     LAB_CONFIG: join(dir, 'lab.yaml'),
     LAB_STATE: join(dir, 'state'),
   };
-  const r = await new Promise<{ code: number; out: string }>((resolve) =>
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'scripts/lab/status.ts')],
-      { cwd: ROOT, env },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-    ),
-  );
+  const run = await labScript('status.ts', [], env);
+  const r = { code: run.code, out: run.stdout + run.stderr };
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /master +10\.71\.24\.10 +not running \(npm run lab:up\)/);
   assert.match(r.out, /worker1 +10\.71\.24\.11 +not running \(npm run lab:up\)/);

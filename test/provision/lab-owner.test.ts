@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runDoctor } from '../../provision/doctor/run.ts';
 import { DEFAULT_LAB_ID, defaultLabId, labEnv, REPO_ROOT } from '../../provision/lab-env.ts';
 import { claimLab } from '../../provision/owner.ts';
 import { NetnsProvider } from '../../provision/providers/netns/provider.ts';
+import { labScript } from '../helpers/lab-script.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
 
@@ -17,7 +16,6 @@ import { isRoot, leftovers, node, pidsWith } from './netns-support.ts';
  * LAB_ID is the checkout's own, and lab:up, lab:down and lab:destroy refuse a
  * LAB_ID another checkout's lab holds, naming that checkout; lab:doctor lists it.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 test('the default LAB_ID is per checkout: 7 characters, starts with the folder name, stable, LAB_ID still wins', () => {
   const a = defaultLabId('/home/ann/crawl-lab');
@@ -32,25 +30,6 @@ test('the default LAB_ID is per checkout: 7 characters, starts with the folder n
   assert.equal(labEnv({}, {}).labId, DEFAULT_LAB_ID);
   assert.equal(labEnv({}, { LAB_ID: 'fbx' }).labId, 'fbx');
 });
-
-function labCommand(script: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/lab', script), ...args], {
-      env: { ...process.env, ...env },
-      cwd: ROOT,
-    });
-    let stdout = '';
-    let stderr = '';
-    // decoded as a stream: a character split across two chunks stays whole
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('a second checkout (another LAB_STATE) with the same LAB_ID: lab:up, lab:down and lab:destroy refuse, name the owner and touch nothing; lab:doctor lists the lab', {
   timeout: 300_000,
@@ -80,12 +59,12 @@ mongodb: { enabled: false }
   };
   const second = { ...first, LAB_STATE: join(dir, 'second') };
   t.after(async () => {
-    await labCommand('destroy.ts', [], first);
+    await labScript('destroy.ts', [], first);
     for (const pid of pidsWith(dir)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const up = await labCommand('up.ts', ['--no-install'], first);
+  const up = await labScript('up.ts', ['--no-install'], first);
   assert.equal(up.code, 0, up.stderr);
   const claim = JSON.parse(readFileSync(join(cache, 'labs', 'fbown.json'), 'utf8')) as Record<string, string>;
   assert.equal(claim['stateDir'], first.LAB_STATE);
@@ -99,7 +78,7 @@ mongodb: { enabled: false }
     ['down.ts', []],
     ['destroy.ts', []],
   ] as const) {
-    const r = await labCommand(script, [...args], second);
+    const r = await labScript(script, [...args], second);
     assert.equal(r.code, 2, `${script}: ${r.stdout}${r.stderr}`);
     assert.match(
       r.stderr,
@@ -122,7 +101,7 @@ mongodb: { enabled: false }
   const own = await runDoctor({ configPath: first.LAB_CONFIG, env: { ...process.env, ...first } });
   assert.doesNotMatch(own.checks.find((c) => c.id === 'other-labs')?.message ?? '', /fbown \(/);
 
-  const destroy = await labCommand('destroy.ts', [], first);
+  const destroy = await labScript('destroy.ts', [], first);
   assert.equal(destroy.code, 0, destroy.stderr);
   assert.ok(!existsSync(join(cache, 'labs', 'fbown.json')), "destroy drops its lab's claim");
 });
