@@ -1,5 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startHttp, type TestServer } from './http.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = fileURLToPath(new URL('../../crawler/cli/main.ts', import.meta.url));
@@ -61,4 +66,25 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** A site of two pages on 127.0.0.1: `/` links to `/1`; closed after the test. */
+export async function twoPageSite(t: TestContext): Promise<TestServer> {
+  const srv = await startHttp((q, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
+  );
+  t.after(() => srv.close());
+  return srv;
+}
+
+/**
+ * A spider file `name` holding `source`, in a temporary folder of its own
+ * outside the repository (removed after the test), as a user writes one.
+ */
+export function spiderFile(t: TestContext, name: string, source: string): { dir: string; spider: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-spider-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spider = join(dir, name);
+  writeFileSync(spider, source);
+  return { dir, spider };
 }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { crawlCli } from '../../helpers/crawl-cli.ts';
+import { crawlCli, spiderFile, twoPageSite } from '../../helpers/crawl-cli.ts';
 import { startHttp } from '../../helpers/http.ts';
 import { sharedRedis, startRedis } from '../../helpers/redis.ts';
 
@@ -171,15 +170,10 @@ test('a wrong Redis password is explained', async (t) => {
 });
 
 test('issue 13: at logLevel=debug each request logs one line with method, url, status, bytes, ms and worker; none at info', async (t) => {
-  const srv = await startHttp((q, res) =>
-    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
-  );
-  t.after(() => srv.close());
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-debug-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spider = join(dir, 'links.ts');
-  writeFileSync(
-    spider,
+  const srv = await twoPageSite(t);
+  const { spider } = spiderFile(
+    t,
+    'links.ts',
     `import { defineSpider } from 'crawl-lab';
 export default defineSpider({
   name: 'links',
@@ -235,11 +229,9 @@ test('issue 13: response.$ on a JSON response fails with CRAWL_E_NOT_TEXT, said 
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}'),
   );
   t.after(() => srv.close());
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-not-html-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spider = join(dir, 'titles.ts');
-  writeFileSync(
-    spider,
+  const { spider } = spiderFile(
+    t,
+    'titles.ts',
     `import { defineSpider } from 'crawl-lab';
 export default defineSpider({
   name: 'titles',
@@ -263,15 +255,10 @@ export default defineSpider({
 });
 
 test('issue 13: --output appends to the file; --overwrite replaces it (Scrapy -O)', async (t) => {
-  const srv = await startHttp((q, res) =>
-    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
-  );
-  t.after(() => srv.close());
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-overwrite-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spider = join(dir, 'pages.ts');
-  writeFileSync(
-    spider,
+  const srv = await twoPageSite(t);
+  const { dir, spider } = spiderFile(
+    t,
+    'pages.ts',
     `import { defineSpider } from 'crawl-lab';
 export default defineSpider({
   name: 'pages',

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { crawlCli, waitFor } from '../../helpers/crawl-cli.ts';
+import { crawlCli, spiderFile, twoPageSite, waitFor } from '../../helpers/crawl-cli.ts';
 import { startHttp } from '../../helpers/http.ts';
 
 /** A two-page site and a spider yielding one item per page (a comma, a quote, a nested object). */
 async function setUp(t: import('node:test').TestContext) {
-  const srv = await startHttp((q, res) =>
-    res.writeHead(200, { 'content-type': 'text/html' }).end(q.url === '/' ? '<a href="/1">one</a>' : 'x'),
-  );
-  t.after(() => srv.close());
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-formats-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spider = join(dir, 'pages.ts');
-  writeFileSync(
-    spider,
+  const srv = await twoPageSite(t);
+  const { dir, spider } = spiderFile(
+    t,
+    'pages.ts',
     `import { defineSpider } from 'crawl-lab';
 export default defineSpider({
   name: 'pages',
@@ -102,11 +96,9 @@ test('issue 13: a worker stopped by SIGTERM closes its items.json array: the fil
       .end(`<a href="/${n + 1}">a</a><a href="/${n + 2}">b</a>`);
   });
   t.after(() => srv.close());
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-json-stop-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spider = join(dir, 'endless.ts');
-  writeFileSync(
-    spider,
+  const { dir, spider } = spiderFile(
+    t,
+    'endless.ts',
     `export default {
   name: 'endless',
   startUrls: [${JSON.stringify(srv.url)}],

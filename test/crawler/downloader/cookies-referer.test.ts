@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { CookieJar } from '../../../crawler/downloader/middlewares/cookies.ts';
-import { crawlCli } from '../../helpers/crawl-cli.ts';
+import { crawlCli, spiderFile } from '../../helpers/crawl-cli.ts';
 import { startHttp } from '../../helpers/http.ts';
 
 test('the cookie jar honours Domain, Path, Max-Age, Expires and Secure', () => {
@@ -56,11 +53,9 @@ async function site(t: import('node:test').TestContext) {
     else res.writeHead(200, { 'content-type': 'text/html' }).end('x');
   });
   t.after(() => Promise.all([srv.close(), other.close()]));
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-cookies-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spider = join(dir, 'c.ts');
-  writeFileSync(
-    spider,
+  const { spider } = spiderFile(
+    t,
+    'c.ts',
     `export default {
   name: 'c',
   startUrls: [${JSON.stringify(srv.url)}],
@@ -108,11 +103,9 @@ test('issue 13: a start URL with its own meta.cookiejar is one session: the page
     else res.writeHead(200, { 'content-type': 'text/html' }).end('x');
   });
   t.after(() => srv.close());
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-jars-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spider = join(dir, 'jars.ts');
-  writeFileSync(
-    spider,
+  const { spider } = spiderFile(
+    t,
+    'jars.ts',
     `export default {
   name: 'jars',
   startUrls: ['a', 'b'].map((u) => ({ url: ${JSON.stringify(srv.origin)} + '/login?user=' + u, meta: { cookiejar: u } })),
