@@ -45,12 +45,13 @@ find "$dir" -mindepth 1 -delete
 cp -a "$stage/." "$dir/"
 echo left`;
 
-/** Write zeros into `dir/filler` until the disk is full; print the disk's size and what is free. */
+/** Write zeros into `dir/filler` until the disk is full; print the disk's size, what was free before and what is free now. */
 const FILL = `
 dir=$1; filler=$2
+before=$(df -B1 --output=avail "$dir" | tail -n 1)
 if err=$(dd if=/dev/zero of="$dir/$filler" bs=64k 2>&1); then echo "dd ended without filling $dir" >&2; exit 3; fi
 case $err in *'No space left on device'*) ;; *) echo "$err" >&2; exit 4 ;; esac
-df -B1 --output=size,avail "$dir" | tail -n 1`;
+echo "$(df -B1 --output=size "$dir" | tail -n 1) $before $(df -B1 --output=avail "$dir" | tail -n 1)"`;
 
 const FREE = `
 dir=$1; filler=$2
@@ -79,7 +80,7 @@ async function bash(t: Transport, what: string, script: string, args: readonly s
 }
 
 function space(line: string): DiskSpace {
-  const [size = NaN, free = NaN] = line.split(/\s+/).map(Number);
+  const [size = NaN, free = NaN] = line.trim().split(/\s+/).map(Number);
   return { sizeBytes: size, freeBytes: free };
 }
 
@@ -94,9 +95,12 @@ export async function leaveSmallDisk(t: Transport, dir: string): Promise<boolean
   return out === 'left';
 }
 
-/** Fill the disk under `dir` to the last byte. */
-export async function fillDisk(t: Transport, dir: string): Promise<DiskSpace> {
-  return space(await bash(t, `fill the disk of ${dir}`, FILL, [dir, FILLER]));
+/** Fill the disk under `dir` to the last byte; `filledBytes`: what the filler took (what was free). */
+export async function fillDisk(t: Transport, dir: string): Promise<DiskSpace & { filledBytes: number }> {
+  const [size = '', before = '', after = ''] = (
+    await bash(t, `fill the disk of ${dir}`, FILL, [dir, FILLER])
+  ).split(/\s+/);
+  return { ...space(`${size} ${after}`), filledBytes: Number(before) - Number(after) };
 }
 
 /** Delete the filler again. */
@@ -111,6 +115,10 @@ export interface Persistence {
   aofLastWrite: string;
   /** 'ok' or 'err' (the last snapshot failed; with stop-writes-on-bgsave-error Redis refuses writes) */
   rdbLastSave: string;
+  /** An append-only file rewrite runs or waits for a snapshot to end. */
+  aofRewriting: boolean;
+  /** 'ok' or 'err': the last append-only file rewrite. */
+  aofLastRewrite: string;
 }
 
 export function persistenceOf(info: string): Persistence {
@@ -119,5 +127,7 @@ export function persistenceOf(info: string): Persistence {
     aofEnabled: field('aof_enabled') === '1',
     aofLastWrite: field('aof_last_write_status'),
     rdbLastSave: field('rdb_last_bgsave_status'),
+    aofRewriting: field('aof_rewrite_in_progress') === '1' || field('aof_rewrite_scheduled') === '1',
+    aofLastRewrite: field('aof_last_bgrewrite_status'),
   };
 }

@@ -63,7 +63,9 @@ test('Redis on a full small tmpfs fails its append-only file writes and refuses 
   assert.equal((await persistence()).aofLastWrite, 'ok');
 
   const full = await fillDisk(host, dir);
-  assert.deepEqual(full, { sizeBytes: 4 * 1024 * 1024, freeBytes: 0 });
+  assert.equal(full.sizeBytes, 4 * 1024 * 1024);
+  assert.equal(full.freeBytes, 0);
+  assert.ok(full.filledBytes > 3 * 1024 * 1024, JSON.stringify(full));
   assert.ok(existsSync(join(dir, FILLER)));
   // the append-only file's last page may still have room: a write bigger than a page cannot fit
   await admin.set('overflow', 'x'.repeat(8192)).catch(() => {});
