@@ -3,7 +3,15 @@ import { type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import { workersOf } from '../runner/workers.ts';
 import { redisAdmin, redisService } from './faults.ts';
 import { CHAOS } from './plan.ts';
-import { FILLER, fillDisk, freeDisk, leaveSmallDisk, persistenceOf, smallDisk } from './redis-disk.ts';
+import {
+  FILLER,
+  fillDisk,
+  freeDisk,
+  leaveSmallDisk,
+  onSmallDisk,
+  persistenceOf,
+  smallDisk,
+} from './redis-disk.ts';
 import type { Scenario } from './scenarios.ts';
 
 /**
@@ -90,6 +98,17 @@ export const redisDiskFull: Scenario = {
     if (lab.config.redis.articleExact)
       return "needs Redis's append-only file (redis.article_exact: true leaves appendonly off)";
     return undefined;
+  },
+  async heal({ lab, say }) {
+    const t = lab.provider.transport(masterOf(lab));
+    const dir = await redisDir(lab);
+    // interrupted (Ctrl-C) mid-fault or before its undo: the filler and the tmpfs are still there
+    await freeDisk(t, dir);
+    if (!(await onSmallDisk(t, dir))) return;
+    say(
+      `${dir} is still on the tmpfs of an interrupted redis-disk-full run: back onto ${masterOf(lab).name}'s disk`,
+    );
+    await withRedisStopped(lab, () => leaveSmallDisk(t, dir));
   },
   async prepare({ lab, say }) {
     const t = lab.provider.transport(masterOf(lab));

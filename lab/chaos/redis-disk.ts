@@ -89,6 +89,12 @@ export async function smallDisk(t: Transport, dir: string, mb: number): Promise<
   await bash(t, `put ${dir} on a ${mb} MB tmpfs`, SMALL_DISK, [dir, String(mb), SMALL_DISK_SOURCE]);
 }
 
+/** Whether `dir` is on our tmpfs (a run of redis-disk-full in progress, or one interrupted before its undo). */
+export async function onSmallDisk(t: Transport, dir: string): Promise<boolean> {
+  const r = await t.run(['findmnt', '-n', '-o', 'SOURCE', '--mountpoint', dir], { nothrow: true });
+  return r.stdout.trim() === SMALL_DISK_SOURCE;
+}
+
 /** The tmpfs off `dir`, its files kept on the disk; false when `dir` was not on our tmpfs. Run while Redis is stopped. */
 export async function leaveSmallDisk(t: Transport, dir: string): Promise<boolean> {
   const out = await bash(t, `take ${dir} off its tmpfs`, LEAVE_SMALL_DISK, [dir, SMALL_DISK_SOURCE, FILLER]);

@@ -34,6 +34,8 @@ export interface Scenario {
    * may restart here); returns what undoes it, run after the crawl whatever happened.
    */
   prepare?: (ctx: Pick<FaultContext, 'lab' | 'say'>) => Promise<() => Promise<void>>;
+  /** Undoes what a run interrupted before its restore (Ctrl-C) left behind; lab:chaos runs it before the baseline. */
+  heal?: (ctx: Pick<FaultContext, 'lab' | 'say'>) => Promise<void>;
   inject: (ctx: FaultContext) => Promise<void>;
 }
 
