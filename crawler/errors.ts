@@ -35,18 +35,30 @@ export class BackOff extends CrawlError {}
  */
 export function redisRefusesWrites(error: unknown): BackOff | undefined {
   const text = error instanceof Error ? error.message : '';
-  if (/^MISCONF\b/m.test(text) || /\bMISCONF /.test(text))
+  if (/^MISCONF\b/m.test(text) || /\bMISCONF /.test(text)) {
+    // without the " script: <sha>, on @user_script:<line>." Redis adds when a script's write was refused
+    const why =
+      /\bMISCONF ([^\n]*)/
+        .exec(text)?.[1]
+        ?.replace(/ script: [0-9a-f]+, on @\S+$/, '')
+        .slice(0, 160) ?? 'MISCONF';
+    // "Errors writing to the AOF file: <errno text>" (Redis 7) or a snapshot that failed
+    const aof = /\bAOF\b/.test(why);
     return new BackOff(
       'CRAWL_E_REDIS_MISCONF',
-      `Redis cannot write its data to disk (${/\bMISCONF ([^\n]*)/.exec(text)?.[1]?.slice(0, 160) ?? 'MISCONF'}) and refuses writes`,
+      `Redis cannot write its data to disk (${why}) and refuses writes`,
       {
         hint:
           'this worker waits and tries again, nothing is lost; free disk space where Redis keeps its files ' +
-          "(on the master: df -h /var/lib/redis; redis-cli INFO persistence shows the last save's status), " +
-          'then Redis takes writes again at its next successful save (redis-cli BGSAVE starts one now)',
+          '(on the master: df -h /var/lib/redis; redis-cli INFO persistence shows aof_last_write_status and ' +
+          'rdb_last_bgsave_status), then ' +
+          (aof
+            ? 'Redis writes its append-only file again within a second and takes writes'
+            : 'Redis takes writes again at its next successful save (redis-cli BGSAVE starts one now)'),
         cause: error,
       },
     );
+  }
   if (!/\bOOM command not allowed\b/.test(text)) return undefined;
   return new BackOff(
     'CRAWL_E_REDIS_OOM',

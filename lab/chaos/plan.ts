@@ -8,6 +8,13 @@ export const CHAOS = Object.freeze({
   redisDownMs: 10_000,
   /** Redis out of memory (maxmemory below its use, noeviction) for this long (issue 15 §7). */
   redisOomMs: 10_000,
+  /** Redis's disk full (its append-only file cannot be written) for this long (issue 15 §7). */
+  redisDiskFullMs: 10_000,
+  /**
+   * Size of the tmpfs Redis's folder is on during redis-disk-full, MB: room for
+   * the crawl's append-only file and snapshot, and little to fill.
+   */
+  redisDiskMb: 32,
   /** MongoDB unreachable for this long (issue 6). */
   mongoDownMs: 20_000,
   /** worker1's network cut for this long (issue 6). */
@@ -35,6 +42,7 @@ export const SCENARIOS = [
   'restart-all',
   'redis-restart',
   'redis-oom',
+  'redis-disk-full',
   'network-cut',
   'mongo-down',
   'add-worker',

@@ -50,6 +50,14 @@ export async function runChaos(
   let faultError: unknown;
   let faultOver = false;
   const trigger = Math.ceil(CHAOS.injectAt * o.truth.pages);
+  const indent = (l: string) => o.say(`         ${l}`);
+  let undo: (() => Promise<void>) | undefined;
+  try {
+    undo = await scenario?.prepare?.({ lab, say: indent });
+  } catch (e) {
+    return { ...base, status: 'fail', problems: [`preparing the fault failed: ${String(e)}`] };
+  }
+  let undoError: unknown;
   let drive: DriveResult;
   try {
     drive = await driveCrawl(lab, o.sink, {
@@ -65,7 +73,7 @@ export async function runChaos(
         o.say(`${(elapsed / 1000).toFixed(0).padStart(4)} s  FAULT ${scenario.name}: ${scenario.fault}`);
         const startedAt = Date.now() - elapsed;
         running = scenario
-          .inject({ lab, sink: o.sink, say: (l) => o.say(`         ${l}`), addWorker: (w) => extra.push(w) })
+          .inject({ lab, sink: o.sink, say: indent, addWorker: (w) => extra.push(w) })
           .catch((e: unknown) => {
             faultError = e;
           })
@@ -85,8 +93,12 @@ export async function runChaos(
   } finally {
     // whatever happened, the fault is undone before the next scenario (its restore steps run in finally)
     await running;
+    await undo?.().catch((e: unknown) => {
+      undoError = e;
+    });
   }
   const problems: string[] = [];
+  if (undoError) problems.push(`undoing the fault's preparation failed: ${String(undoError)}`);
   if (scenario && !fault) problems.push('the crawl ended before the fault could be injected');
   if (faultError) problems.push(`injecting the fault failed: ${String(faultError)}`);
   if (!drive.finished) problems.push('the crawl state in Redis is not finished (queue or leases left)');

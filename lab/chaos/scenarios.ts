@@ -4,6 +4,7 @@ import { startWorker, type WorkerRef, workersOf } from '../runner/workers.ts';
 import { chaosSettings, extraWorker } from './driver.ts';
 import { hostLinkOf, mongoService, redisAdmin, redisService, setLink, signalWorker } from './faults.ts';
 import { CHAOS, type ScenarioName } from './plan.ts';
+import { redisDiskFull } from './redis-disk-full.ts';
 
 /**
  * One fault each. `inject` starts when the crawl is a fifth done and resolves
@@ -28,6 +29,13 @@ export interface Scenario {
   pending?: (lab: Lab, sink: ItemSink) => string | undefined;
   /** Workers allowed to end with a non-zero exit (the one killed on purpose). */
   killed?: (lab: Lab) => string[];
+  /**
+   * Sets the lab up for the fault before the crawl, which is reset after it (Redis
+   * may restart here); returns what undoes it, run after the crawl whatever happened.
+   */
+  prepare?: (ctx: Pick<FaultContext, 'lab' | 'say'>) => Promise<() => Promise<void>>;
+  /** Undoes what a run interrupted before its restore (Ctrl-C) left behind; lab:chaos runs it before the baseline. */
+  heal?: (ctx: Pick<FaultContext, 'lab' | 'say'>) => Promise<void>;
   inject: (ctx: FaultContext) => Promise<void>;
 }
 
@@ -190,6 +198,7 @@ export const SCENARIO_LIST: readonly Scenario[] = [
   restartAll,
   redisRestart,
   redisOom,
+  redisDiskFull,
   networkCut,
   mongoDown,
   addWorker,

@@ -13,14 +13,16 @@ type Admin = ReturnType<Awaited<ReturnType<typeof startRedis>>['client']>;
  * Redis refuse writes for a while (out of memory, a disk it cannot write): the
  * crawl is seeded, the fault starts once the worker is mid-crawl, and the
  * worker's result comes back after the fault ends, checked to have crawled
- * every page exactly once and never shown a raw ReplyError.
+ * every page exactly once and never shown a raw ReplyError. `redisArgs` go to
+ * redis-server (its `--dir`, `--appendonly`).
  */
 export async function crawlThroughFault(
   t: TestContext,
   prefix: string,
   fault: (admin: Admin) => Promise<void>,
+  redisArgs: string[] = [],
 ): Promise<CliResult> {
-  const redis = await startRedis();
+  const redis = await startRedis(redisArgs);
   t.after(() => redis.stop());
   const admin = redis.client();
   t.after(() => admin.disconnect());

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,6 +52,68 @@ test('a worker rides through Redis refusing writes with MISCONF (its snapshot ca
   });
   assert.match(r.stderr, /Redis cannot write its data to disk \(.*\) and refuses writes/);
   assert.match(r.stderr, /fix: .*free disk space .*df -h \/var\/lib\/redis/);
+  assert.equal(
+    r.stderr.match(/Redis cannot write its data to disk/g)?.length,
+    1,
+    `said once per episode:\n${r.stderr.slice(-4000)}`,
+  );
+});
+
+/**
+ * The same through Redis's own append-only file on a full disk (lab:chaos
+ * redis-disk-full's fault on this machine): Redis's folder is a 4 MB tmpfs,
+ * filled to the last byte mid-crawl. Redis 7 fails the write (ENOSPC) and
+ * refuses writes with "MISCONF Errors writing to the AOF file: No space left
+ * on device" until a retry succeeds, once a second, after the filler is gone.
+ */
+test('a worker rides through Redis refusing writes because its append-only file cannot be written (a full tmpfs) for 3 s, says why, and crawls every page once', {
+  skip: process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs',
+  timeout: 90_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-aof-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'crawl-lab-aof-full', dir]);
+  t.after(() => {
+    execFileSync('umount', ['-l', dir]); // lazy: the server may still be stopping
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const filler = join(dir, 'filler');
+  const aofStatus = async (admin: Parameters<Parameters<typeof crawlThroughFault>[2]>[0]) =>
+    /aof_last_write_status:(\w+)/.exec(await admin.info('persistence'))?.[1];
+  const r = await crawlThroughFault(
+    t,
+    'aoffull',
+    async (admin) => {
+      try {
+        writeFileSync(filler, Buffer.alloc(8 * 1024 * 1024));
+        assert.fail('the 4 MB disk took 8 MB');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+      await waitFor(
+        async () => (await aofStatus(admin)) === 'err',
+        20_000,
+        'a failed append-only file write',
+      );
+      await assert.rejects(
+        admin.set('aoffull:probe', '1'),
+        /MISCONF Errors writing to the AOF file: No space left on device/,
+        'Redis refuses writes now',
+      );
+      await sleep(3000);
+      rmSync(filler);
+      await waitFor(
+        async () => (await aofStatus(admin)) === 'ok',
+        20_000,
+        'the append-only file written again',
+      );
+    },
+    ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir],
+  );
+  assert.match(
+    r.stderr,
+    /Redis cannot write its data to disk \(Errors writing to the AOF file: No space left on device\) and refuses writes/,
+  );
+  assert.match(r.stderr, /fix: .*free disk space .*writes its append-only file again within a second/);
   assert.equal(
     r.stderr.match(/Redis cannot write its data to disk/g)?.length,
     1,

@@ -59,7 +59,7 @@ before(
     await labUp(lab);
     outcome = await chaosRuns(lab, SCENARIO_LIST, (l) => lines.push(l));
   },
-  { timeout: 720_000 }, // nine crawls (baseline and eight scenarios)
+  { timeout: 780_000 }, // ten crawls (baseline and nine scenarios)
 );
 
 after(async () => {
