@@ -51,35 +51,9 @@ async function redisAnswers(lab: Lab, ms = 60_000): Promise<void> {
   }
 }
 
-/**
- * The append-only file rewritten as one snapshot (BGREWRITEAOF, waited for):
- * Redis 7.0 with the `default` user off, as provisioned, refuses every
- * MULTI/EXEC block of an append-only file it loads at start (NOPERM, redis/redis
- * #14541), and script effects are such blocks. Rewritten first, a restart keeps
- * the crawl's state.
- */
-async function compactAof(lab: Lab, ms = 60_000): Promise<void> {
-  await redisAdmin(lab, ['bgrewriteaof']);
-  const until = Date.now() + ms;
-  let p = persistenceOf(await redisAdmin(lab, ['info', 'persistence']));
-  while (p.aofRewriting && Date.now() < until) {
-    await sleep(200);
-    p = persistenceOf(await redisAdmin(lab, ['info', 'persistence']));
-  }
-  if (p.aofRewriting || p.aofLastRewrite !== 'ok')
-    throw new CrawlError(
-      'CRAWL_E_PROVISION',
-      `Redis on ${masterOf(lab).name} did not rewrite its append-only file (${p.aofRewriting ? 'still rewriting' : `aof_last_bgrewrite_status:${p.aofLastRewrite}`})`,
-      {
-        hint: `see its log on the master (/var/log/redis/redis-server.log: npm run lab:ssh -- ${masterOf(lab).name})`,
-      },
-    );
-}
-
 /** Stop Redis cleanly (its files written), change its folder, start it whatever happened. */
 async function withRedisStopped(lab: Lab, change: () => Promise<unknown>): Promise<void> {
   const t = lab.provider.transport(masterOf(lab));
-  await compactAof(lab);
   await redisService(t, 'stop');
   try {
     await change();
