@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { connectAdmin } from 'crawl-lab/admin';
 import { isCrawlError } from '../../common/errors.ts';
 import { ensureDist } from '../../lab/build/dist.ts';
+import { statusLines } from '../../lab/commands/status.ts';
 import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { workerLaunch, workersOf } from '../../lab/runner/workers.ts';
 import { hostRedisCa, hostRedisUrl, type Lab, labUp, masterOf, redisUrlOf } from '../../provision/lab.ts';
@@ -97,6 +98,13 @@ test('issue 15 §3: a netns lab with redis.tls: true speaks TLS only, verified w
   assert.equal(mode(files.caKey), '600');
   assert.equal(mode(files.serverKey), '600');
   assert.equal(hostRedisCa(lab), files.caCert);
+  // lab:status says so
+  const status = await statusLines(lab);
+  assert.equal(status.down, 0, status.lines.join('\n'));
+  assert.ok(
+    status.lines.includes(`redis: TLS only (rediss://) on port 6379, lab CA ${files.caCert}`),
+    status.lines.join('\n'),
+  );
 
   // the master: TLS only, the key its Redis user's alone
   const m = lab.provider.transport(masterOf(lab));
