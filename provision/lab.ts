@@ -6,7 +6,7 @@ import { type LabEnv, labEnv, REPO_ROOT } from './lab-env.ts';
 import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
 import { LAB_SPIDER, REDIS_CRAWLER_USER } from './redis-acl.ts';
-import { ensureLabTls, labTlsFiles } from './redis-tls.ts';
+import { ensureLabTls, labTlsFiles, readLabTls } from './redis-tls.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
 import { type LabSecrets, loadSecrets, readLabMode, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
@@ -132,7 +132,7 @@ function firewallSteps(lab: Lab, ports: number[]): Step[] {
  * redis.tls: the lab CA and the master's certificate, made on first use (not by
  * --dry-run) in the lab's state folder, once per lab (../redis-tls.ts).
  */
-function tlsSource(lab: Lab): LabTlsSource | undefined {
+function tlsSource(lab: Lab, planned?: LabTlsSource): LabTlsSource | undefined {
   if (!lab.config.redis.tls) return undefined;
   if (lab.provider.noRootSteps)
     throw new ConfigError(
@@ -142,17 +142,21 @@ function tlsSource(lab: Lab): LabTlsSource | undefined {
         hint: 'use provider: netns as root, qemu, vagrant or ssh for a TLS lab, or set redis.tls: false in lab.yaml',
       },
     );
+  if (planned) return planned;
   let made: ReturnType<LabTlsSource> | undefined;
   return () => {
-    made ??= ensureLabTls(lab.stateDir, lab.labId, [masterOf(lab).ip, '127.0.0.1']);
+    made ??= ensureLabTls(lab.stateDir, lab.labId, [masterOf(lab).ip, '127.0.0.1']).then(readLabTls);
     return made;
   };
 }
 
-/** The article's steps, in order, then ours. */
-export function labSteps(lab: Lab): Step[] {
+/**
+ * The article's steps, in order, then ours. `planned.tls`: placeholder
+ * certificates for lab:up --dry-run (which must make no CA and show no key).
+ */
+export function labSteps(lab: Lab, planned: { tls?: LabTlsSource } = {}): Step[] {
   const { config, secrets } = lab;
-  const tls = tlsSource(lab);
+  const tls = tlsSource(lab, planned.tls);
   const redis = {
     port: config.redis.port,
     password: config.redis.articleExact ? undefined : secrets.redisPassword,

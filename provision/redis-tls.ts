@@ -37,6 +37,21 @@ export interface LabTlsFiles {
   serverKey: string;
 }
 
+/** What the nodes get: the PEM texts (the CA's key never leaves this host). */
+export interface LabTlsPem {
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+}
+
+export function readLabTls(f: LabTlsFiles): LabTlsPem {
+  return {
+    caCert: readFileSync(f.caCert, 'utf8'),
+    serverCert: readFileSync(f.serverCert, 'utf8'),
+    serverKey: readFileSync(f.serverKey, 'utf8'),
+  };
+}
+
 export function labTlsFiles(stateDir: string): LabTlsFiles {
   const dir = join(stateDir, 'tls');
   return {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { type LabTlsFiles, NODE_REDIS_CA, REDIS_TLS_NODE_FILES } from '../redis-tls.ts';
+import { type LabTlsPem, NODE_REDIS_CA, REDIS_TLS_NODE_FILES } from '../redis-tls.ts';
 import type { Step, Transport } from '../types.ts';
 
 /**
@@ -11,8 +10,12 @@ import type { Step, Transport } from '../types.ts';
  * its workers and redis-cli. Each file is written only when its content differs.
  */
 
-/** Lazily made host files (generated on first use, not by lab:up --dry-run). */
-export type LabTlsSource = () => Promise<LabTlsFiles>;
+/**
+ * The PEM texts, made on first use (lab:up); `lab:up --dry-run` passes
+ * placeholders instead (provision/plan/plan-lab.ts): a plan makes no CA and
+ * shows no key.
+ */
+export type LabTlsSource = () => Promise<LabTlsPem>;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -54,9 +57,9 @@ export async function installRedisTls(transport: Transport, source: LabTlsSource
   await transport.run(['chmod', '0700', dir]);
   const owner = 'redis:redis';
   return putFiles(transport, [
-    { path: REDIS_TLS_NODE_FILES.keyFile, content: readFileSync(f.serverKey, 'utf8'), mode: '0600', owner },
-    { path: REDIS_TLS_NODE_FILES.certFile, content: readFileSync(f.serverCert, 'utf8'), mode: '0644', owner },
-    { path: REDIS_TLS_NODE_FILES.caFile, content: readFileSync(f.caCert, 'utf8'), mode: '0644', owner },
+    { path: REDIS_TLS_NODE_FILES.keyFile, content: f.serverKey, mode: '0600', owner },
+    { path: REDIS_TLS_NODE_FILES.certFile, content: f.serverCert, mode: '0644', owner },
+    { path: REDIS_TLS_NODE_FILES.caFile, content: f.caCert, mode: '0644', owner },
   ]);
 }
 
@@ -70,7 +73,7 @@ export function redisTlsCa(source: LabTlsSource): Step {
       const dir = NODE_REDIS_CA.replace(/\/[^/]+$/, '');
       await transport.run(['install', '-d', '-m', '0755', dir]);
       const changed = await putFiles(transport, [
-        { path: NODE_REDIS_CA, content: readFileSync(f.caCert, 'utf8'), mode: '0644', owner: 'root:root' },
+        { path: NODE_REDIS_CA, content: f.caCert, mode: '0644', owner: 'root:root' },
       ]);
       return { status: changed ? 'changed' : 'ok' };
     },

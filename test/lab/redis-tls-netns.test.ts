@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { connectAdmin } from 'crawl-lab/admin';
@@ -167,4 +167,14 @@ test('issue 15 §3: a netns lab with redis.tls: true speaks TLS only, verified w
   for (const r of again.filter((r) => r.step.startsWith('redis-')))
     assert.notEqual(r.status, 'changed', `${r.step} on ${r.node}`);
   assert.equal(readFileSync(files.caCert, 'utf8'), ca);
+
+  // redis.tls: false again: the plaintext port comes back, every tls- line is commented out
+  writeFileSync(temp.configPath, YAML.replace('redis: { tls: true }', ''));
+  const plainLab = await temp.open();
+  const back = await labUp(plainLab);
+  assert.equal(back.find((r) => r.step === 'redis-configure')?.status, 'changed');
+  assert.ok(!back.some((r) => r.step === 'redis-tls-ca'));
+  assert.doesNotMatch((await m.run(['cat', REDIS_CONF])).stdout, /^\s*tls-/m);
+  assert.equal(await cliFromWorker(plainLab, [], 'ping'), 'PONG');
+  assert.match(redisUrlOf(plainLab), /^redis:\/\//);
 });
