@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { connectAdmin, redisTlsOptions } from 'crawl-lab/admin';
 import { isCrawlError } from '../../common/errors.ts';
+import { labSteps, openLab } from '../../provision/lab.ts';
 import { applyLabRedisConfig, checkRedisConf } from '../../provision/redis-conf.ts';
 import { ensureLabTls, labTlsFiles, REDIS_TLS_NODE_FILES } from '../../provision/redis-tls.ts';
 import { freePort } from '../helpers/redis.ts';
@@ -216,4 +217,27 @@ test('redisTlsOptions: nothing for redis://, TLS for rediss://, a CA file that c
       /redisCa/.test(e.message) &&
       /CRAWL_REDIS_CA/.test(e.hint ?? ''),
   );
+});
+
+test('redis.tls on the local provider is refused before anything runs: its nodes have no root', async (t) => {
+  const dir = tempDir(t, 'lab-tls-local-');
+  writeFileSync(
+    join(dir, 'lab.yaml'),
+    'provider: local\nredis: { tls: true }\nmongodb: { enabled: false }\n',
+  );
+  const lab = await openLab({
+    configPath: join(dir, 'lab.yaml'),
+    stateDir: join(dir, 'state'),
+    labId: 'tlsloc',
+    log: () => {},
+  });
+  assert.throws(
+    () => labSteps(lab),
+    (e: Error) =>
+      isCrawlError(e) &&
+      e.code === 'CRAWL_E_LAB_CONFIG' &&
+      /redis\.tls: true needs root on the nodes/.test(e.message) &&
+      /redis\.tls: false/.test(e.hint ?? ''),
+  );
+  assert.ok(!existsSync(join(dir, 'state', 'tls')), 'no CA was made');
 });
