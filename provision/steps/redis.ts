@@ -60,9 +60,9 @@ export const redisToolsInstall: Step = {
   run: async ({ transport }) => ({ status: await aptInstall(transport, ['redis-tools']) }),
 };
 
-/** redis-cli's TLS flags when Redis speaks TLS: the lab CA's certificate at `cacert` on that node. */
-export function redisCliTls(o: Pick<RedisStepOptions, 'tls'>, cacert = NODE_REDIS_CA): string[] {
-  return o.tls ? ['--tls', '--cacert', cacert] : [];
+/** redis-cli's TLS flags when Redis speaks TLS (`on`): the lab CA's certificate at `cacert` on that node. */
+export function redisCliTls(on: boolean, cacert = NODE_REDIS_CA): string[] {
+  return on ? ['--tls', '--cacert', cacert] : [];
 }
 
 async function pingOnce(
@@ -72,7 +72,7 @@ async function pingOnce(
   as: RedisLogin,
 ) {
   const login = redisCliLogin(o, as);
-  const tls = redisCliTls(o, o.cacert);
+  const tls = redisCliTls(o.tls !== undefined, o.cacert);
   return transport.run(
     ['redis-cli', '-h', host, '-p', String(o.port), ...tls, ...login.args, '--no-auth-warning', 'ping'],
     { nothrow: true, env: login.env, timeoutMs: 10_000 },

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { connectAdmin } from 'crawl-lab/admin';
 import { isCrawlError } from '../../common/errors.ts';
 import { ensureDist } from '../../lab/build/dist.ts';
+import { redisAdmin } from '../../lab/chaos/faults.ts';
 import { statusLines } from '../../lab/commands/status.ts';
 import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { workerLaunch, workersOf } from '../../lab/runner/workers.ts';
@@ -151,6 +152,9 @@ test('issue 15 §3: a netns lab with redis.tls: true speaks TLS only, verified w
   const raw = await plainPing(hostname, Number(port));
   assert.doesNotMatch(raw, /PONG/);
   t.diagnostic(`plain TCP PING from this host: ${JSON.stringify(raw)}`);
+
+  // lab:chaos's admin redis-cli on the master: over TLS too
+  assert.equal(await redisAdmin(lab, ['config', 'get', 'port']), 'port\n0', 'no plaintext port');
 
   // the crawl: workers, runner and watcher all over TLS; the truth check passes
   const result = await runCrawl(lab);
