@@ -136,7 +136,8 @@ export async function pingAfterLoading(
 
 /**
  * The article's two edits to /etc/redis/redis.conf (protected-mode no; the active
- * bind line commented out), plus, unless articleExact, a password; then restart.
+ * bind line commented out), plus, unless articleExact, a password (and with
+ * redis.tls the certificates and TLS-only lines); then restart.
  * The text transformation is pure (../redis-conf.ts); this step only reads,
  * writes when something changed, and restarts.
  */
