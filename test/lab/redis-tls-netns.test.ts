@@ -9,7 +9,15 @@ import { redisAdmin } from '../../lab/chaos/faults.ts';
 import { statusLines } from '../../lab/commands/status.ts';
 import { runCrawl } from '../../lab/runner/run-crawl.ts';
 import { workerLaunch, workersOf } from '../../lab/runner/workers.ts';
-import { hostRedisCa, hostRedisUrl, type Lab, labUp, masterOf, redisUrlOf } from '../../provision/lab.ts';
+import {
+  hostRedisCa,
+  hostRedisUrl,
+  type Lab,
+  labUp,
+  masterOf,
+  openLab,
+  redisUrlOf,
+} from '../../provision/lab.ts';
 import { REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
 import { labTlsFiles, NODE_REDIS_CA, REDIS_TLS_NODE_FILES } from '../../provision/redis-tls.ts';
 import { REDIS_CONF } from '../../provision/steps/redis.ts';
@@ -22,7 +30,9 @@ import { assertTruthExact } from '../provision/netns-support.ts';
  * port), every client (lab:up's own PINGs, the workers, the runner's admin and
  * watcher connections from this host) verifies Redis with the lab CA, and a
  * crawl matches the site's truth. A plain client gets no +PONG; a TLS client
- * without the lab CA fails verification. Two nodes to save time.
+ * without the lab CA fails verification. Then --article-exact turns it into
+ * the article's plain Redis (no TLS), and a plain lab:up with redis.tls off
+ * gives the lab's default. Two nodes to save time.
  * Lab id tlse2e, 10.57.20.0/24.
  */
 const skip = netnsSkip();
@@ -172,12 +182,28 @@ test('issue 15 §3: a netns lab with redis.tls: true speaks TLS only, verified w
     assert.notEqual(r.status, 'changed', `${r.step} on ${r.node}`);
   assert.equal(readFileSync(files.caCert, 'utf8'), ca);
 
-  // redis.tls: false again: the plaintext port comes back, every tls- line is commented out
+  // --article-exact on the TLS lab: the article's Redis exactly, no TLS (plain, no password)
+  const where = { configPath: temp.configPath, stateDir: temp.stateDir, labId: temp.labId, log: () => {} };
+  const exact = await openLab({ ...where, articleExact: true });
+  assert.equal(exact.config.redis.tls, false);
+  const opened = await labUp(exact);
+  assert.equal(opened.find((r) => r.step === 'redis-configure')?.status, 'changed');
+  assert.ok(!opened.some((r) => r.step === 'redis-tls-ca'));
+  const exactConf = (await m.run(['cat', REDIS_CONF])).stdout;
+  assert.doesNotMatch(exactConf, /^\s*tls-/m);
+  assert.match(exactConf, /^port 6379$/m);
+  const worker1 = lab.nodes.find((n) => n.role === 'worker')!;
+  const open = await lab.provider
+    .transport(worker1)
+    .run(['redis-cli', '-h', masterOf(lab).ip, 'ping'], { nothrow: true, timeoutMs: 10_000 });
+  assert.equal(open.stdout.trim(), 'PONG', 'the article: plain, no password');
+  assert.match(redisUrlOf(exact), /^redis:\/\//);
+
+  // redis.tls: false and the lab's default again: plain TCP with the crawl's user
   writeFileSync(temp.configPath, YAML.replace('redis: { tls: true }', ''));
-  const plainLab = await temp.open();
+  const plainLab = await openLab({ ...where, articleExact: false });
   const back = await labUp(plainLab);
   assert.equal(back.find((r) => r.step === 'redis-configure')?.status, 'changed');
-  assert.ok(!back.some((r) => r.step === 'redis-tls-ca'));
   assert.doesNotMatch((await m.run(['cat', REDIS_CONF])).stdout, /^\s*tls-/m);
   assert.equal(await cliFromWorker(plainLab, [], 'ping'), 'PONG');
   assert.match(redisUrlOf(plainLab), /^redis:\/\//);
