@@ -26,6 +26,8 @@ export type ErrorCode =
   // Redis is reading its dataset after a start and did not finish within redisLoadingTimeout
   | 'CRAWL_E_REDIS_LOADING'
   | 'CRAWL_E_LAB_CONFIG'
+  // rediss://: the CA file (redisCa) cannot be read, or lab:up could not make the lab's certificates
+  | 'CRAWL_E_REDIS_TLS'
   // the LAB_ID is another checkout's lab (provision/owner.ts): nothing was touched
   | 'CRAWL_E_LAB_NOT_OURS'
   // one request is ignored, never retried

@@ -4,7 +4,7 @@
  * lab's runner, dashboard, lessons, benchmarks). Deliberate re-exports only.
  */
 
-export { connectAdmin, unreachable } from './redis-admin.ts';
+export { type AdminConnectOptions, connectAdmin, unreachable } from './redis-admin.ts';
 export {
   classifyRedisFailure,
   isRedisLoading,
@@ -12,6 +12,7 @@ export {
   redisUnreachableHint,
 } from './redis-hints.ts';
 export { DEFAULT_LOADING_TIMEOUT_S, type LoadingWaitOptions } from './redis-loading.ts';
+export { redisTlsOptions } from './redis-tls.ts';
 export {
   type CrawlInspection,
   inspectCrawl,

@@ -3,6 +3,12 @@ import { redact, redactUrl, urlSecrets } from '../common/redact.ts';
 import { CrawlError, isCrawlError } from './errors.ts';
 import { redisUnreachableHint } from './redis-hints.ts';
 import { type LoadingWaitOptions, waitWhileLoading } from './redis-loading.ts';
+import { redisTlsOptions } from './redis-tls.ts';
+
+export interface AdminConnectOptions extends LoadingWaitOptions {
+  /** rediss:// only: the CA certificate file (the redisCa setting). @default '' (the system's CAs) */
+  ca?: string;
+}
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -12,8 +18,9 @@ const CONNECT_TIMEOUT_MS = 5000;
  * A Redis still loading its dataset after a start is waited for, bounded and
  * said (./redis-loading.ts).
  */
-export async function connectAdmin(url: string, loading: LoadingWaitOptions = {}): Promise<Redis> {
+export async function connectAdmin(url: string, loading: AdminConnectOptions = {}): Promise<Redis> {
   const client = new Redis(url, {
+    ...redisTlsOptions(url, loading.ca),
     lazyConnect: true,
     // our own wait for LOADING (bounded, told) instead of ioredis's silent one
     enableReadyCheck: false,

@@ -6,7 +6,16 @@
  */
 
 /** The causes a learner meets in lesson 4, in the order they are checked. */
-export type RedisFailure = 'loading' | 'refused' | 'protected-mode' | 'password' | 'no-answer';
+export type RedisFailure =
+  | 'loading'
+  | 'refused'
+  | 'protected-mode'
+  | 'password'
+  | 'no-answer'
+  // TLS (lab.yaml redis.tls): the certificate is not from a CA this client trusts
+  | 'tls-untrusted'
+  // a plain client on a TLS port (or the reverse): the server cuts the connection at once
+  | 'reset';
 
 /** Redis's reply while it reads its dump.rdb or appendonly file after a start: "LOADING Redis is loading the dataset in memory". */
 export function isRedisLoading(text: string): boolean {
@@ -20,6 +29,13 @@ export function classifyRedisFailure(text: string): RedisFailure | undefined {
   if (/DENIED/.test(text) || /protected mode/i.test(text)) return 'protected-mode';
   if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text)) return 'password';
   if (/ETIMEDOUT|EHOSTUNREACH|timed out|timeout|No route/i.test(text)) return 'no-answer';
+  if (
+    /self[- ]signed certificate|unable to (get|verify)[\w ]* certificate|certificate verify failed/i.test(
+      text,
+    )
+  )
+    return 'tls-untrusted';
+  if (/ECONNRESET|Connection reset by peer/i.test(text)) return 'reset';
   return undefined;
 }
 
@@ -41,6 +57,10 @@ export function redisUnreachableHint(text: string, host: string, port: number): 
       return 'Redis wants a password, and this one is missing or wrong: the lab keeps it in .lab/secrets.json; in a Redis URL it goes after a colon before @host (redis://:PASSWORD@host:port/0).';
     case 'no-answer':
       return `no answer from ${at}: check the address and that a firewall lets port ${port} through.`;
+    case 'tls-untrusted':
+      return `Redis at ${at} speaks TLS with a certificate from a CA this client does not trust: give the CA's certificate with --set redisCa=<file> or CRAWL_REDIS_CA (a lab with redis.tls keeps it in .lab/tls/ca.crt, and on its nodes in /etc/crawl-lab/redis-ca.crt); redis-cli: --tls --cacert <file>.`;
+    case 'reset':
+      return `Redis at ${at} cut the connection at once: if it speaks TLS (lab.yaml redis.tls: true) use a rediss:// URL with the lab CA (redis-cli: --tls --cacert <file>); with plain Redis, use redis://.`;
     default:
       return undefined;
   }

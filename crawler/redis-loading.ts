@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { CrawlError } from './errors.ts';
 import { redact } from './log.ts';
+import { redisTlsOptions } from './redis-tls.ts';
 import { SETTINGS } from './settings/defaults.ts';
 
 /**
@@ -99,8 +100,12 @@ export async function waitWhileLoading(
  * once when Redis cannot be reached at all: the caller's own retries and
  * messages deal with that.
  */
-export async function waitUntilLoaded(url: string, o: LoadingWaitOptions = {}): Promise<void> {
+export async function waitUntilLoaded(
+  url: string,
+  o: LoadingWaitOptions & { ca?: string } = {},
+): Promise<void> {
   const probe = new Redis(url, {
+    ...redisTlsOptions(url, o.ca),
     lazyConnect: true,
     enableReadyCheck: false,
     maxRetriesPerRequest: 0,

@@ -13,6 +13,7 @@ import { redisListSink } from './pipelines/redis-list-sink.ts';
 import type { PipelineStep } from './pipelines/types.ts';
 import { unreachable } from './redis-admin.ts';
 import { waitUntilLoaded } from './redis-loading.ts';
+import { redisTlsOptions } from './redis-tls.ts';
 import { keysFor } from './scheduler/keys.ts';
 import { MemoryScheduler } from './scheduler/memory-scheduler.ts';
 import { RedisScheduler } from './scheduler/redis-scheduler.ts';
@@ -30,8 +31,9 @@ export interface WorkerOptions {
 }
 
 /** A Redis client for workers: waits through outages instead of failing commands (pain point: outages). */
-export function connectRedis(url: string, log?: Logger): Redis {
+export function connectRedis(url: string, log?: Logger, ca = ''): Redis {
   const client: Redis = new Redis(url, {
+    ...redisTlsOptions(url, ca),
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(5000, 100 * 2 ** Math.min(times, 6)),
@@ -108,7 +110,7 @@ export function createWorker(options: WorkerOptions): {
   if (settings.redisUrl === 'memory') {
     scheduler = new MemoryScheduler({ settings, log: log.child('scheduler') });
   } else {
-    redis = connectRedis(settings.redisUrl, log.child('redis'));
+    redis = connectRedis(settings.redisUrl, log.child('redis'), settings.redisCa);
     scheduler = new RedisScheduler({
       redis,
       spider: spider.name,
@@ -192,6 +194,7 @@ export function createWorker(options: WorkerOptions): {
         // first contact: a Redis reading its dataset after a start is waited for, bounded and said
         if (redis)
           await waitUntilLoaded(settings.redisUrl, {
+            ca: settings.redisCa,
             timeoutS: settings.redisLoadingTimeout,
             log: (line) => log.warn(line),
           });

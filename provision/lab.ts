@@ -6,6 +6,7 @@ import { type LabEnv, labEnv, REPO_ROOT } from './lab-env.ts';
 import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
 import { LAB_SPIDER, REDIS_CRAWLER_USER } from './redis-acl.ts';
+import { ensureLabTls, labTlsFiles, readLabTls } from './redis-tls.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
 import { type LabSecrets, loadSecrets, readLabMode, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
@@ -14,6 +15,7 @@ import { localStepVariants } from './steps/local-steps.ts';
 import { findMongoServerBinary, mongodbStep } from './steps/mongodb.ts';
 import { nodeDownload } from './steps/node-download.ts';
 import { redisConfigure, redisInstall, redisReachable, redisToolsInstall } from './steps/redis.ts';
+import { type LabTlsSource, redisTlsCa } from './steps/redis-tls.ts';
 import { type ServiceManager, serviceManagerFor } from './steps/systemd.ts';
 import type { LabNode, MachineKind, Provider, ProviderInfo, Step, Transport } from './types.ts';
 
@@ -74,7 +76,11 @@ export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
   if (options.articleExact !== undefined)
     writeLabMode({ articleExact: options.articleExact }, where.stateDir);
   const exact = options.articleExact ?? readLabMode(where.stateDir)?.articleExact;
-  const overrides = { ...options.overrides, ...(exact ? { redis: { article_exact: true } } : {}) };
+  // the article's Redis has no TLS: --article-exact turns redis.tls off with everything else
+  const overrides = {
+    ...options.overrides,
+    ...(exact ? { redis: { article_exact: true, tls: false } } : {}),
+  };
   const config = loadLabConfig(where.configPath, overrides);
   const packages =
     options.packages === 'install' && !config.host.installPackages ? 'check' : options.packages;
@@ -122,9 +128,35 @@ function firewallSteps(lab: Lab, ports: number[]): Step[] {
   ];
 }
 
-/** The article's steps, in order, then ours. */
-export function labSteps(lab: Lab): Step[] {
+/**
+ * redis.tls: the lab CA and the master's certificate, made on first use (not by
+ * --dry-run) in the lab's state folder, once per lab (../redis-tls.ts).
+ */
+function tlsSource(lab: Lab, planned?: LabTlsSource): LabTlsSource | undefined {
+  if (!lab.config.redis.tls) return undefined;
+  if (lab.provider.noRootSteps)
+    throw new ConfigError(
+      'CRAWL_E_LAB_CONFIG',
+      `redis.tls: true needs root on the nodes, and this lab's provider (${lab.provider.name}) has none`,
+      {
+        hint: 'use provider: netns as root, qemu, vagrant or ssh for a TLS lab, or set redis.tls: false in lab.yaml',
+      },
+    );
+  if (planned) return planned;
+  let made: ReturnType<LabTlsSource> | undefined;
+  return () => {
+    made ??= ensureLabTls(lab.stateDir, lab.labId, [masterOf(lab).ip, '127.0.0.1']).then(readLabTls);
+    return made;
+  };
+}
+
+/**
+ * The article's steps, in order, then ours. `planned.tls`: placeholder
+ * certificates for lab:up --dry-run (which must make no CA and show no key).
+ */
+export function labSteps(lab: Lab, planned: { tls?: LabTlsSource } = {}): Step[] {
   const { config, secrets } = lab;
+  const tls = tlsSource(lab, planned.tls);
   const redis = {
     port: config.redis.port,
     password: config.redis.articleExact ? undefined : secrets.redisPassword,
@@ -133,6 +165,8 @@ export function labSteps(lab: Lab): Step[] {
     bind: [masterOf(lab).ip, '127.0.0.1'],
     // Redis users: default off, the crawl's keys and commands only, provisioning as an admin
     acl: { adminPassword: secrets.redisAdminPassword, keys: [`${LAB_SPIDER}:*`] },
+    // lab.yaml redis.tls: TLS only, certificates from the lab CA
+    ...(tls ? { tls } : {}),
   };
   const { machine } = lab;
   const guarded = [config.redis.port, ...(config.mongodb.enabled ? [config.mongodb.port] : [])];
@@ -140,6 +174,8 @@ export function labSteps(lab: Lab): Step[] {
     redisInstall,
     redisConfigure(redis),
     redisToolsInstall,
+    // every node's workers and redis-cli verify Redis with the lab CA
+    ...(tls ? [redisTlsCa(tls)] : []),
     // before the reachability check, so the workers prove they get through it
     ...firewallSteps(lab, guarded),
     redisReachable(redis),
@@ -219,7 +255,16 @@ export function masterOf(lab: Pick<Lab, 'nodes'>): LabNode {
 
 function redisUrl(lab: Lab, host: string, port: number): string {
   const auth = lab.config.redis.articleExact ? '' : `${REDIS_CRAWLER_USER}:${lab.secrets.redisPassword}@`;
-  return `redis://${auth}${host}:${port}/0`;
+  // redis.tls: clients speak TLS (verified with the lab CA: hostRedisCa, NODE_REDIS_CA on the nodes)
+  return `${lab.config.redis.tls ? 'rediss' : 'redis'}://${auth}${host}:${port}/0`;
+}
+
+/**
+ * The lab CA's certificate on this host, which clients here verify Redis
+ * with when redis.tls is on (lab:up made it); undefined with plain Redis.
+ */
+export function hostRedisCa(lab: Pick<Lab, 'config' | 'stateDir'>): string | undefined {
+  return lab.config.redis.tls ? labTlsFiles(lab.stateDir).caCert : undefined;
 }
 
 /** The Redis URL the workers use, on the lab network; the password stays out of logs (redacted) and argv (env). */

@@ -209,6 +209,42 @@ export interface LabRedisOptions {
    * hand edit).
    */
   acl?: Omit<RedisAclOptions, 'crawlerPassword'>;
+  /**
+   * Outside articleExact (lab.yaml redis.tls): Redis speaks TLS only on `port`
+   * (`tls-port`, `port 0`: no plaintext listener), with these files on the
+   * master; clients need not show a certificate (`tls-auth-clients no`: they
+   * log in with their Redis user). Undefined: plain TCP, and any active tls-*
+   * line an earlier lab:up wrote is commented out.
+   */
+  tls?: RedisTlsFiles;
+}
+
+/** Paths on the master of the server's certificate, its key and the lab CA's certificate. */
+export interface RedisTlsFiles {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** Paths go unquoted into redis.conf: absolute, no spaces or quotes. */
+const CONF_PATH = /^\/[A-Za-z0-9._/-]+$/;
+
+/** TLS only: the lab's port becomes `tls-port`, `port 0` closes the plaintext one; Debian's commented examples are reused. */
+function setTls(editor: Editor, port: number, files: RedisTlsFiles): void {
+  editor.directive('port', '0');
+  editor.directive('tls-port', String(port), /^#\s*tls-port\s+\d+$/);
+  editor.directive('tls-cert-file', files.certFile, /^#\s*tls-cert-file\s+\S+$/);
+  editor.directive('tls-key-file', files.keyFile, /^#\s*tls-key-file\s+\S+$/);
+  editor.directive('tls-ca-cert-file', files.caFile, /^#\s*tls-ca-cert-file\s+\S+$/);
+  editor.directive('tls-auth-clients', 'no', /^#\s*tls-auth-clients\s+no$/);
+}
+
+/** Plain TCP again (redis.tls false, or article_exact): every active tls-* line is commented out. */
+function removeTls(editor: Editor): void {
+  editor.lines.forEach((line, i) => {
+    const d = directiveOf(line);
+    if (d?.name.startsWith('tls-')) editor.set(i, `# ${line.trim()}`);
+  });
 }
 
 /**
@@ -253,9 +289,22 @@ export function applyLabRedisConfig(text: string, options: LabRedisOptions): Con
         hint: "give the master an IPv4 address inside network.cidr, such as '192.168.56.10'",
       });
   }
+  const tls = articleExact ? undefined : options.tls;
+  for (const [key, path] of Object.entries(tls ?? {})) {
+    if (!CONF_PATH.test(path))
+      throw new LabConfigError('redis.tls', `${key} "${path}" is not an absolute path without spaces`, {
+        value: path,
+        source: 'applyLabRedisConfig',
+        hint: "the certificate paths are written unquoted into redis.conf: use the lab's own (provision/tls/)",
+      });
+  }
   const editor = new Editor(text);
   articleEdits(editor, articleExact ? undefined : bind);
-  editor.directive('port', String(port));
+  if (tls) setTls(editor, port, tls);
+  else {
+    editor.directive('port', String(port));
+    removeTls(editor);
+  }
   if (articleExact) {
     removePassword(editor);
     removeUsers(editor);
@@ -281,8 +330,10 @@ export interface RedisConfCheck {
   articleEdits: boolean;
   requirepass: boolean;
   appendonly: boolean;
-  /** The port Redis will listen on (6379 when no `port` line). */
+  /** The port Redis will listen on (6379 when no `port` line): the tls-port when TLS is on. */
   port: number;
+  /** An active tls-port: Redis answers TLS there (and plain TCP only if `port` is not 0). */
+  tls: boolean;
 }
 
 /** Which edits a redis.conf has, for lab:doctor and the lessons. */
@@ -302,7 +353,8 @@ export function checkRedisConf(text: string): RedisConfCheck {
     articleEdits: protectedModeOff && activeBind.length === 0,
     requirepass: (last.get('requirepass') ?? '') !== '',
     appendonly: last.get('appendonly')?.toLowerCase() === 'yes',
-    port: Number(last.get('port') ?? 6379),
+    port: Number(last.get('tls-port') ?? last.get('port') ?? 6379),
+    tls: last.has('tls-port'),
   };
 }
 

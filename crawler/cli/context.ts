@@ -1,7 +1,7 @@
 import { urlSecrets } from '../../common/redact.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import type { LoadingWaitOptions } from '../redis-loading.ts';
+import type { AdminConnectOptions } from '../redis-admin.ts';
 import type { Settings } from '../settings/defaults.ts';
 import { resolveSettings } from '../settings/load.ts';
 import { loadSpider } from '../spiders/load.ts';
@@ -59,7 +59,11 @@ export async function commandContext(
   return { spider, settings, origin, log };
 }
 
-/** How a command waits for a Redis still loading its dataset: its setting, told on its log. */
-export function adminLoading(ctx: CommandContext): LoadingWaitOptions {
-  return { timeoutS: ctx.settings.redisLoadingTimeout, log: (line) => ctx.log.warn(line) };
+/** How a command connects: it waits for a Redis still loading its dataset (its setting, told on its log), rediss:// verified with redisCa. */
+export function adminLoading(ctx: CommandContext): AdminConnectOptions {
+  return {
+    timeoutS: ctx.settings.redisLoadingTimeout,
+    log: (line) => ctx.log.warn(line),
+    ca: ctx.settings.redisCa,
+  };
 }

@@ -41,6 +41,12 @@ export const SETTINGS = {
     },
     doc: "Redis holding the shared queue (REDIS_URL). 'memory' runs one worker with an in-process queue, no Redis.",
   }),
+  /** @default '' (the system's CAs) */
+  redisCa: spec({
+    default: '',
+    kind: { type: 'string', pattern: /^[^\0\n\r]{0,4096}$/, example: '/etc/crawl-lab/redis-ca.crt' },
+    doc: "rediss:// only: the PEM certificate of the CA that signed Redis's TLS certificate (CRAWL_REDIS_CA); empty = the system's CAs. The lab sets it when lab.yaml has redis.tls: true.",
+  }),
   /** @default 120 */
   redisLoadingTimeout: spec({
     default: 120,

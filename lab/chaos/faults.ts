@@ -3,9 +3,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CrawlError } from '../../common/errors.ts';
 import { type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
+import { REDIS_TLS_NODE_FILES } from '../../provision/redis-tls.ts';
 import { NODE_PATHS } from '../../provision/services.ts';
 import { ferretdbArgv, MONGO_SERVICE, mongoAnswersOn } from '../../provision/steps/mongodb-standin.ts';
-import { redisCliLogin } from '../../provision/steps/redis.ts';
+import { redisCliLogin, redisCliTls } from '../../provision/steps/redis.ts';
 import type { Transport } from '../../provision/types.ts';
 
 /**
@@ -121,6 +122,8 @@ export async function redisAdmin(lab: Lab, args: readonly string[]): Promise<str
       '127.0.0.1',
       '-p',
       String(lab.config.redis.port),
+      // redis.tls: verified with the CA beside the master's certificate
+      ...redisCliTls(lab.config.redis.tls, REDIS_TLS_NODE_FILES.caFile),
       ...login.args,
       '--no-auth-warning',
       ...args,

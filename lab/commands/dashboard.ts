@@ -1,5 +1,5 @@
 import { ConfigError } from 'crawl-lab';
-import { hostRedisUrl, openLab } from '../../provision/lab.ts';
+import { hostRedisCa, hostRedisUrl, openLab } from '../../provision/lab.ts';
 import { DASHBOARD_DEFAULTS } from '../dashboard/defaults.ts';
 import { hostSources, labHosts } from '../dashboard/lab-source.ts';
 import { startDashboard } from '../dashboard/server.ts';
@@ -36,7 +36,16 @@ export async function dashboard(o: { port?: string; host?: string }): Promise<nu
   // the page's feed dials the master's Redis from this host: through the provider's network guard
   const redisUrl = await hostRedisUrl(lab);
   const { nodes, logs } = hostSources(labHosts(lab));
-  const page = await startDashboard({ redisUrl, spider: SPIDER, nodes, logs, host, port });
+  const redisCa = hostRedisCa(lab);
+  const page = await startDashboard({
+    redisUrl,
+    ...(redisCa ? { redisCa } : {}),
+    spider: SPIDER,
+    nodes,
+    logs,
+    host,
+    port,
+  });
   console.log(
     `dashboard: ${page.url}  (${lab.nodes.length} nodes, provider ${lab.choice.name}; Ctrl-C stops it)`,
   );

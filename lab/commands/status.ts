@@ -1,6 +1,6 @@
 import { ConfigError } from 'crawl-lab';
 import { printLine } from '../../common/terminal.ts';
-import { type Lab, masterOf, openLab, servicesOf } from '../../provision/lab.ts';
+import { hostRedisCa, type Lab, masterOf, openLab, servicesOf } from '../../provision/lab.ts';
 import type { LabCommand } from './run-command.ts';
 
 /** The services lab:up and lab:crawl start on a node, by name. */
@@ -23,9 +23,18 @@ function reachable(
   }
 }
 
+/** How clients reach the master's Redis (from lab.yaml and the recorded mode; nothing is dialled). */
+export function redisModeLine(lab: Pick<Lab, 'config' | 'stateDir'>): string {
+  const { redis } = lab.config;
+  if (redis.articleExact) return `redis: plain TCP on port ${redis.port}, no password (article_exact)`;
+  const ca = hostRedisCa(lab);
+  if (ca) return `redis: TLS only (rediss://) on port ${redis.port}, lab CA ${ca}`;
+  return `redis: plain TCP on port ${redis.port} (redis.tls: false)`;
+}
+
 /** One line per node; `down` counts the nodes that do not answer. */
 export async function statusLines(lab: Lab): Promise<{ lines: string[]; down: number }> {
-  const lines = [`provider: ${lab.choice.name}`];
+  const lines = [`provider: ${lab.choice.name}`, redisModeLine(lab)];
   // the provider's network guard: where its machines do not hold the addresses, say so instead of probing
   const notUp = await lab.provider.hostEndpoint(masterOf(lab), lab.config.redis.port).then(
     () => undefined,
@@ -96,8 +105,8 @@ export const statusCommand: LabCommand = {
   name: 'status',
   usage: `npm run lab:status
 
-Each node: reachable or not, its services (site, workers) and their state.
-Exit 1 when a node does not answer.`,
+How clients reach Redis (TLS or plain TCP); each node: reachable or not,
+its services (site, workers) and their state. Exit 1 when a node does not answer.`,
   run: () => status(),
 };
 

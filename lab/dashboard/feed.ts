@@ -1,6 +1,6 @@
 import type { Settings } from 'crawl-lab';
 import { describeError } from 'crawl-lab';
-import { inspectCrawl, unreachable } from 'crawl-lab/admin';
+import { inspectCrawl, redisTlsOptions, unreachable } from 'crawl-lab/admin';
 import { Redis } from 'ioredis';
 import { redact } from '../../common/redact.ts';
 import { DASHBOARD_DEFAULTS } from './defaults.ts';
@@ -51,6 +51,8 @@ export class DashboardFeed {
     this.#secrets = secretsOf(options.redisUrl);
     this.#where = whereOf(options.redisUrl);
     this.#redis = new Redis(options.redisUrl, {
+      // rediss:// (lab.yaml redis.tls): verified with the lab CA
+      ...redisTlsOptions(options.redisUrl, options.settings.redisCa),
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       connectTimeout: 3000,

@@ -21,7 +21,9 @@ export interface DashboardOptions {
   host?: string;
   /** 0 picks a free port. @default DASHBOARD_DEFAULTS.port */
   port?: number;
-  /** Key prefix and the rest; default: the crawler defaults with this redisUrl. */
+  /** rediss:// (lab.yaml redis.tls): the lab CA's certificate file. @default '' (the system's CAs) */
+  redisCa?: string;
+  /** Key prefix and the rest; default: the crawler defaults with this redisUrl and redisCa. */
   settings?: Settings;
   /** @default DASHBOARD_DEFAULTS.pollMs */
   pollMs?: number;
@@ -63,7 +65,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   checkHost(host);
   checkPort(port);
   const settings =
-    options.settings ?? resolveSettings({ env: {}, flags: { redisUrl: options.redisUrl } }).settings;
+    options.settings ??
+    resolveSettings({
+      env: {},
+      flags: { redisUrl: options.redisUrl, ...(options.redisCa ? { redisCa: options.redisCa } : {}) },
+    }).settings;
   const pages = loadAssets();
   const feed = new DashboardFeed({ ...options, settings });
   const streams = new Set<ServerResponse>();

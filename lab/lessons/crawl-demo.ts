@@ -2,7 +2,7 @@ import { CrawlError, STAT, statValue } from 'crawl-lab';
 import { connectAdmin, inspectCrawl } from 'crawl-lab/admin';
 import { quote } from 'zx';
 import { redact } from '../../common/redact.ts';
-import { hostRedisUrl, type Lab, masterOf } from '../../provision/lab.ts';
+import { hostRedisCa, hostRedisUrl, type Lab, masterOf } from '../../provision/lab.ts';
 import { layoutOf } from '../../provision/layout.ts';
 import { REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
 import { unitName } from '../../provision/steps/systemd.ts';
@@ -42,8 +42,8 @@ function nodeOf(lab: Lab, name: string): LabNode {
  * `timeoutS` and returns the count it saw.
  */
 export async function waitForPages(lab: Lab, pages: number, timeoutS = 120): Promise<number> {
-  const settings = adminSettings(await hostRedisUrl(lab));
-  const admin = await connectAdmin(settings.redisUrl);
+  const settings = adminSettings(await hostRedisUrl(lab), hostRedisCa(lab));
+  const admin = await connectAdmin(settings.redisUrl, { ca: settings.redisCa });
   try {
     const until = Date.now() + timeoutS * 1000;
     let running = false;
@@ -153,6 +153,9 @@ export async function labEnvLines(lab: Lab): Promise<string[]> {
     // the workers' view: the master's address on the lab network (lesson 4's redis-cli -h from a worker)
     `export LAB_MASTER_IP=${quote(masterOf(lab).ip)}`,
   ];
+  // redis.tls: the crawl CLI verifies Redis with the lab CA (redis-cli: --tls --cacert "$CRAWL_REDIS_CA")
+  const ca = hostRedisCa(lab);
+  if (ca) lines.push(`export CRAWL_REDIS_CA=${quote(ca)}`);
   // redis-cli logs in as the crawl's Redis user: --user "$LAB_REDIS_USER", the password from REDISCLI_AUTH
   if (!lab.config.redis.articleExact)
     lines.push(

@@ -8,7 +8,7 @@ import {
   workerStat,
 } from 'crawl-lab';
 import { connectAdmin, resetCrawl, seedStartUrls } from 'crawl-lab/admin';
-import { hostRedisUrl, type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
+import { hostRedisCa, hostRedisUrl, type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import type { ServiceState } from '../../provision/services.ts';
 import { crawlOf } from '../items/crawls.ts';
 import { countItems, type ItemSink, labItemSink } from '../items/sink.ts';
@@ -117,23 +117,26 @@ export interface CrawlSummary {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Settings to read the crawl with (key names, queue class): the crawler's defaults plus the lab's Redis. */
-export function adminSettings(redisUrl: string): Settings {
-  return resolveSettings({ env: {}, flags: { redisUrl } }).settings;
+/**
+ * Settings to read the crawl with (key names, queue class): the crawler's
+ * defaults plus the lab's Redis, and with redis.tls the lab CA on this host.
+ */
+export function adminSettings(redisUrl: string, redisCa?: string): Settings {
+  return resolveSettings({ env: {}, flags: { redisUrl, ...(redisCa ? { redisCa } : {}) } }).settings;
 }
 
 export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<CrawlSummary> {
   const master = masterOf(lab);
   // the network guard first: Redis admin and /__truth dial the master from this host
   const redisUrl = await hostRedisUrl(lab);
-  const settings = adminSettings(redisUrl);
+  const settings = adminSettings(redisUrl, hostRedisCa(lab));
   const spider = o.worker?.spider ?? SPIDER;
   const workers = workersOf(lab);
   const all = () => [...workers, ...(o.extraWorkers?.() ?? [])];
   const sink = o.sink ?? (await labItemSink(lab));
   const checked = lab.config.crawl.target === 'mini-tieba';
   // after lab:down && lab:up the master's Redis may still be reading its dataset: waited for, said
-  const admin = await connectAdmin(redisUrl, { log: lab.log });
+  const admin = await connectAdmin(redisUrl, { log: lab.log, ca: settings.redisCa });
   let watch: ReturnType<typeof crawlWatcher> | undefined;
   try {
     // workers started from another build than this checkout's would exit at once on every node

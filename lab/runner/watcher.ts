@@ -28,7 +28,7 @@ export function crawlWatcher(
       for (;;) {
         const fresh = admin === undefined;
         try {
-          admin ??= await connectAdmin(redisUrl);
+          admin ??= await connectAdmin(redisUrl, { ca: settings.redisCa });
           const info = await inspectCrawl(admin, spider, settings);
           if (downSince !== undefined) on.onUp?.(Date.now() - downSince);
           downSince = undefined;

@@ -1,6 +1,7 @@
 import type { RunSummary } from 'crawl-lab';
 import { type Lab, redisUrlOf, servicesOf } from '../../provision/lab.ts';
 import { layoutOf } from '../../provision/layout.ts';
+import { NODE_REDIS_CA } from '../../provision/redis-tls.ts';
 import type { LabNode } from '../../provision/types.ts';
 import { crawlOf } from '../items/crawls.ts';
 import { type ItemSink, itemsFileOf } from '../items/sink.ts';
@@ -77,7 +78,9 @@ export function workerLaunch(
     ),
   ];
   // the Redis URL (with its password) goes through the environment, not the command line
-  return { argv, env: { REDIS_URL: redisUrlOf(lab), ...sinkEnv } };
+  // redis.tls: the workers verify Redis with the lab CA lab:up copied to every node
+  const tlsEnv: Record<string, string> = lab.config.redis.tls ? { CRAWL_REDIS_CA: NODE_REDIS_CA } : {};
+  return { argv, env: { REDIS_URL: redisUrlOf(lab), ...tlsEnv, ...sinkEnv } };
 }
 
 /**

@@ -78,7 +78,8 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
       cpus: NODE_DEFAULTS.cpus,
     },
   ],
-  redis: { port: 6379, password: 'auto', articleExact: false },
+  /** tls: @default false (plain TCP, as in the article; true: TLS with a lab CA made at lab:up) */
+  redis: { port: 6379, password: 'auto', articleExact: false, tls: false },
   mongodb: {
     enabled: true,
     port: 27017,

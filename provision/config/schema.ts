@@ -65,7 +65,7 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
       rule: "a network in CIDR form such as '192.168.56.0/24'",
     },
   },
-  redis: { port: PORT, password: SECRET, article_exact: BOOL },
+  redis: { port: PORT, password: SECRET, article_exact: BOOL, tls: BOOL },
   mongodb: {
     enabled: BOOL,
     port: PORT,

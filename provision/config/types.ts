@@ -41,6 +41,12 @@ export interface LabConfig {
     password: string;
     /** true = the article's open Redis (no password), with a printed warning. */
     articleExact: boolean;
+    /**
+     * true = Redis speaks TLS only (no plaintext port), with a certificate from
+     * a CA lab:up makes once in the lab's state folder; every client uses
+     * rediss:// and that CA. Never with articleExact.
+     */
+    tls: boolean;
   };
   mongodb: {
     enabled: boolean;

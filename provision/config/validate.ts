@@ -252,6 +252,17 @@ function checkPorts(config: LabConfig): void {
   });
 }
 
+/** The article's open Redis has no TLS: the two keys contradict each other. */
+function checkTls(config: LabConfig): void {
+  if (config.redis.tls && config.redis.articleExact) {
+    throw new LabConfigError('redis.tls', 'is true, but redis.article_exact is true too', {
+      value: true,
+      source: config.source,
+      hint: 'article_exact reproduces the article exactly: plain Redis without a password or TLS. Set one of them to false (npm run lab:up -- --article-exact turns TLS off by itself).',
+    });
+  }
+}
+
 /**
  * Defaults + validation of a parsed lab description (the YAML as plain data).
  * Throws LabConfigError (code CRAWL_E_LAB_CONFIG) naming the dotted key, the
@@ -287,5 +298,6 @@ export function validateLabConfig(raw: unknown, source: string): LabConfig {
   } as LabConfig;
   checkAddresses(config);
   checkPorts(config);
+  checkTls(config);
   return config;
 }

@@ -14,6 +14,7 @@ export type HostTool =
   | 'ip'
   | 'unshare'
   | 'nsenter'
+  | 'openssl'
   | 'vagrant';
 
 type Family = 'debian' | 'fedora' | 'arch' | 'alpine' | 'suse' | 'macos' | 'windows' | 'other';

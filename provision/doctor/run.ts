@@ -9,6 +9,7 @@ import type { ProviderInfo } from '../types.ts';
 import { diskCheck, localToolsCheck, memoryCheck, namespacesCheck, nodeCheck } from './checks-host.ts';
 import { itemsCheck } from './checks-items.ts';
 import { otherLabsCheck } from './checks-labs.ts';
+import { redisTlsCheck } from './checks-redis.ts';
 import {
   appleSiliconCheck,
   conflictCheck,
@@ -63,6 +64,7 @@ const CHECKS: Check[] = [
   namespacesCheck,
   localToolsCheck,
   itemsCheck,
+  redisTlsCheck,
   otherLabsCheck,
 ];
 

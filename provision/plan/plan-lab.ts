@@ -2,6 +2,7 @@ import type { LabConfig } from '../config/index.ts';
 import { labNodes } from '../config/index.ts';
 import { type Lab, labSteps } from '../lab.ts';
 import { labEnv } from '../lab-env.ts';
+import type { LabTlsPem } from '../redis-tls.ts';
 import type { LabSecrets } from '../state.ts';
 import type { LabNode, Provider, ProviderInfo, Step, StepStatus } from '../types.ts';
 import { debianPackageFiles, FreshMachine, OS_RELEASE } from './fresh-machine.ts';
@@ -21,6 +22,13 @@ export const PLAN_SECRETS: LabSecrets = {
   redisPassword: 'PlanRedisPassword0',
   redisAdminPassword: 'PlanRedisAdminPassword0',
   mongoPassword: 'PlanMongoPassword0',
+};
+
+/** redis.tls: what a plan writes instead of the lab's certificates and key (no CA is made for a plan). */
+export const PLAN_TLS: LabTlsPem = {
+  caCert: '<the lab CA certificate, made by lab:up in LAB_STATE/tls/ca.crt>\n',
+  serverCert: "<the master's Redis certificate, made by lab:up>\n",
+  serverKey: "<the master's Redis private key, made by lab:up (never shown)>\n",
 };
 
 export const PLAN_REDACTIONS: readonly Redaction[] = [
@@ -92,7 +100,7 @@ export async function planLab(o: PlanOptions): Promise<LabPlan> {
     secrets: PLAN_SECRETS,
     log: () => {},
   };
-  const steps = o.steps ?? labSteps(lab);
+  const steps = o.steps ?? labSteps(lab, { tls: () => Promise.resolve(PLAN_TLS) });
   const redactions = [
     ...PLAN_REDACTIONS,
     ...(o.secrets

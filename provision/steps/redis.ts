@@ -2,8 +2,10 @@ import { DEFAULT_LOADING_TIMEOUT_S, isRedisLoading, redisUnreachableHint } from 
 import { CrawlError } from '../../common/errors.ts';
 import { REDIS_ADMIN_USER, REDIS_CRAWLER_USER } from '../redis-acl.ts';
 import { applyLabRedisConfig } from '../redis-conf.ts';
+import { NODE_REDIS_CA, REDIS_TLS_NODE_FILES } from '../redis-tls.ts';
 import type { LabNode, RunResult, Step, Transport } from '../types.ts';
 import { aptInstall } from './apt.ts';
+import { installRedisTls, type LabTlsSource } from './redis-tls.ts';
 
 export const REDIS_CONF = '/etc/redis/redis.conf';
 
@@ -20,6 +22,11 @@ export interface RedisStepOptions {
    * `password` is the crawl user's; provisioning's own PING logs in as the admin.
    */
   acl?: { adminPassword: string; keys: readonly string[] };
+  /**
+   * lab.yaml redis.tls: Redis speaks TLS only, with certificates from the lab
+   * CA (made on first use, ../redis-tls.ts); every redis-cli here uses --tls.
+   */
+  tls?: LabTlsSource;
 }
 
 /** Whose PING: the crawl's user (the workers' check) or provisioning's admin (on the master). */
@@ -53,10 +60,21 @@ export const redisToolsInstall: Step = {
   run: async ({ transport }) => ({ status: await aptInstall(transport, ['redis-tools']) }),
 };
 
-async function pingOnce(transport: Transport, host: string, o: RedisStepOptions, as: RedisLogin) {
+/** redis-cli's TLS flags when Redis speaks TLS (`on`): the lab CA's certificate at `cacert` on that node. */
+export function redisCliTls(on: boolean, cacert = NODE_REDIS_CA): string[] {
+  return on ? ['--tls', '--cacert', cacert] : [];
+}
+
+async function pingOnce(
+  transport: Transport,
+  host: string,
+  o: RedisStepOptions & { cacert?: string },
+  as: RedisLogin,
+) {
   const login = redisCliLogin(o, as);
+  const tls = redisCliTls(o.tls !== undefined, o.cacert);
   return transport.run(
-    ['redis-cli', '-h', host, '-p', String(o.port), ...login.args, '--no-auth-warning', 'ping'],
+    ['redis-cli', '-h', host, '-p', String(o.port), ...tls, ...login.args, '--no-auth-warning', 'ping'],
     { nothrow: true, env: login.env, timeoutMs: 10_000 },
   );
 }
@@ -81,7 +99,7 @@ export function redisConfLog(changed: readonly string[], label = 'redis.conf'): 
 export async function pingAfterLoading(
   transport: Transport,
   host: string,
-  o: RedisStepOptions & { loadingTimeoutS?: number; pollMs?: number; as?: RedisLogin },
+  o: RedisStepOptions & { loadingTimeoutS?: number; pollMs?: number; as?: RedisLogin; cacert?: string },
   log: (line: string) => void,
 ): Promise<RunResult> {
   const timeoutS = o.loadingTimeoutS ?? DEFAULT_LOADING_TIMEOUT_S;
@@ -118,7 +136,8 @@ export async function pingAfterLoading(
 
 /**
  * The article's two edits to /etc/redis/redis.conf (protected-mode no; the active
- * bind line commented out), plus, unless articleExact, a password; then restart.
+ * bind line commented out), plus, unless articleExact, a password (and with
+ * redis.tls the certificates and TLS-only lines); then restart.
  * The text transformation is pure (../redis-conf.ts); this step only reads,
  * writes when something changed, and restarts.
  */
@@ -127,7 +146,14 @@ export function redisConfigure(o: RedisStepOptions): Step {
     id: 'redis-configure',
     appliesTo: isMaster,
     async run({ transport, log }) {
-      const admin = { ...o, as: 'admin' as const };
+      // the master's own redis-cli verifies Redis with the CA beside its certificate
+      const admin = { ...o, as: 'admin' as const, cacert: REDIS_TLS_NODE_FILES.caFile };
+      // certificates before the config that names them: Redis refuses to start without its files
+      const tlsChanged = o.tls && !o.articleExact ? await installRedisTls(transport, o.tls) : false;
+      if (tlsChanged)
+        log(
+          `TLS certificates for Redis written to ${REDIS_TLS_NODE_FILES.certFile.replace(/\/[^/]+$/, '/')}`,
+        );
       const current = (await transport.run(['cat', REDIS_CONF])).stdout;
       const wanted = applyLabRedisConfig(current, {
         password: o.password,
@@ -135,12 +161,13 @@ export function redisConfigure(o: RedisStepOptions): Step {
         port: o.port,
         ...(o.bind ? { bind: o.bind } : {}),
         ...(o.acl ? { acl: o.acl } : {}),
+        ...(o.tls ? { tls: REDIS_TLS_NODE_FILES } : {}),
       });
-      const changed = wanted.text !== current;
+      const changed = wanted.text !== current || tlsChanged;
       if (changed) {
         for (const line of redisConfLog(wanted.changed)) log(line);
         // tee rewrites the file in place, keeping its owner (redis) and mode (640)
-        await transport.run(['tee', REDIS_CONF], { input: wanted.text });
+        if (wanted.text !== current) await transport.run(['tee', REDIS_CONF], { input: wanted.text });
         await transport.run(['service', 'redis-server', 'restart'], { timeoutMs: 60_000 });
       } else if ((await pingAfterLoading(transport, '127.0.0.1', admin, log)).stdout.trim() !== 'PONG') {
         await transport.run(['service', 'redis-server', 'start'], { timeoutMs: 60_000 });

@@ -35,3 +35,13 @@ test('lab:up --dry-run --article-exact warns loudly and plans no password', () =
   assert.match(r.stdout, /WARNING: article_exact/);
   assert.doesNotMatch(r.stdout, /requirepass/);
 });
+
+test('issue 15 §3: --article-exact on a lab.yaml with redis.tls: true turns TLS off (the article has none); lab:up without it brings TLS back', async (t) => {
+  const where = tempLab(t);
+  writeFileSync(where.configPath, 'provider: local\nredis: { tls: true }\n');
+  assert.equal((await openLab(where)).config.redis.tls, true);
+  const exact = await openLab({ ...where, articleExact: true });
+  assert.deepEqual([exact.config.redis.articleExact, exact.config.redis.tls], [true, false]);
+  assert.equal((await openLab(where)).config.redis.tls, false, 'later commands follow the recorded mode');
+  assert.equal((await openLab({ ...where, articleExact: false })).config.redis.tls, true);
+});

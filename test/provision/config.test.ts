@@ -93,7 +93,7 @@ test('overrides win over the file, merge key by key, and are validated like the 
   const file = tempFile(t, 'lab.yaml', 'provider: vagrant\nredis: { port: 6390, article_exact: true }\n');
   const config = loadLabConfig(file, { provider: 'netns', redis: { article_exact: false } }, {});
   assert.equal(config.provider, 'netns');
-  assert.deepEqual(config.redis, { port: 6390, password: 'auto', articleExact: false });
+  assert.deepEqual(config.redis, { port: 6390, password: 'auto', articleExact: false, tls: false });
   const text = rejects(() => loadLabConfig(file, { provider: 'docker' }, {}), 'provider');
   assert.match(text, /with overrides/);
 });
@@ -346,4 +346,15 @@ test('a lab.yaml over the size cap is refused before it is parsed, naming its si
   assert.ok(Date.now() - started < 500, 'refused at once, not after parsing');
   const justUnder = tempFile(t, 'ok.yaml', `# ${'x'.repeat(1000)}\nprovider: auto\n`);
   assert.equal(loadLabConfig(justUnder, {}, {}).provider, 'auto');
+});
+
+test('redis.tls: off by default, a YAML boolean when given, never with article_exact', () => {
+  assert.equal(validateLabConfig({}, 'lab.yaml').redis.tls, false);
+  assert.equal(LAB_DEFAULTS.redis.tls, false);
+  assert.equal(validateLabConfig(parseLabYaml('redis:\n  tls: yes\n', 'x'), 'x').redis.tls, true);
+  assert.equal(validateLabConfig({ redis: { tls: true } }, 'lab.yaml').redis.tls, true);
+  rejects(v({ redis: { tls: 'true' } }), 'redis.tls', '"true"', 'true or false');
+  rejects(v({ redis: { tls: 1 } }), 'redis.tls', '1 (number)', 'true or false');
+  rejects(v({ redis: { tsl: true } }), 'redis.tsl', 'did you mean tls?');
+  rejects(v({ redis: { tls: true, article_exact: true } }), 'redis.tls', 'article_exact', '--article-exact');
 });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { installHint, osFamily } from '../../provision/doctor/install-hints.ts';
 import { type DoctorReport, formatDoctor, runDoctor } from '../../provision/doctor/run.ts';
+import { ensureLabTls } from '../../provision/redis-tls.ts';
 import { isRoot } from './netns-support.ts';
 
 /**
@@ -227,4 +228,43 @@ test('lab:doctor names the provider auto really picks: netns over qemu under TCG
   assert.match(out, /provider netns\s+usable/, out);
   assert.match(out, /real VMs: set provider: qemu \(about \d+ minutes per lab:up here/, out);
   assert.match(out, /lab:doctor: (ready for provider netns|provider netns) \(auto\)/, out);
+});
+
+test('issue 15 §3: lab:doctor says whether Redis speaks TLS, with the lab CA once lab:up made it; TLS on the local provider or without openssl FAILs', async (t) => {
+  const dir = tempDir(t);
+  const stateDir = join(dir, 'state');
+  const run = (yaml: string, path = process.env['PATH'] ?? '') => {
+    writeFileSync(join(dir, 'lab.yaml'), yaml);
+    return runDoctor({
+      configPath: join(dir, 'lab.yaml'),
+      stateDir,
+      env: { PATH: path, CRAWL_LAB_CACHE: join(dir, 'cache') },
+    });
+  };
+  const off = check(await run('provider: netns\n'), 'redis-tls');
+  assert.equal(off.status, 'ok');
+  assert.match(off.message, /^Redis TLS off \(redis\.tls: false\).*clear text/);
+
+  const fresh = check(await run('provider: netns\nredis: { tls: true }\n'), 'redis-tls');
+  assert.equal(fresh.status, 'ok');
+  assert.match(
+    fresh.message,
+    /^Redis TLS on \(redis\.tls: true\): rediss:\/\/ on port 6379, no plaintext port; the lab CA is made at the next lab:up/,
+  );
+  await ensureLabTls(stateDir, 'tlsdoc', ['192.168.56.10', '127.0.0.1']);
+  const made = check(await run('provider: netns\nredis: { tls: true }\n'), 'redis-tls');
+  assert.match(
+    made.message,
+    new RegExp(`lab CA ${join(stateDir, 'tls', 'ca.crt')} \\(valid until \\d{4}-\\d\\d-\\d\\d\\)$`),
+  );
+
+  const local = check(await run('provider: local\nredis: { tls: true }\n'), 'redis-tls');
+  assert.equal(local.status, 'fail');
+  assert.match(local.fix ?? '', /needs root on the nodes/);
+  const noOpenssl = check(
+    await run('provider: netns\nredis: { tls: true }\n', join(dir, 'empty')),
+    'redis-tls',
+  );
+  assert.equal(noOpenssl.status, 'fail');
+  assert.match(noOpenssl.fix ?? '', /openssl/);
 });

@@ -18,6 +18,7 @@ export const PLAN_CASES: [name: string, config: string][] = [
   ['article-exact', join(PLANS, 'article-exact.yaml')],
   ['vagrant', join(PLANS, 'vagrant.yaml')],
   ['ssh', join(PLANS, 'ssh.yaml')],
+  ['tls', join(PLANS, 'tls.yaml')],
 ];
 
 export const PLAN_STATE = '/var/tmp/crawl-lab-plan-state';

@@ -120,3 +120,15 @@ test('no password reaches a plan: the placeholder stands for it everywhere, env 
   }
   assert.ok(!existsSync(PLAN_STATE), 'planning creates no state folder');
 });
+
+test('issue 15 §3: a redis.tls plan writes placeholders, never a private key, and makes no CA', async () => {
+  const { text } = await planOf(join(PLANS, 'tls.yaml'));
+  assert.doesNotMatch(text, /BEGIN|PRIVATE KEY-/);
+  assert.match(text, /^dd of=\/etc\/redis\/tls\/redis\.key status=none$/m);
+  assert.match(text, /<the master's Redis private key, made by lab:up \(never shown\)>/);
+  assert.match(
+    text,
+    /^redis-cli -h 192\.168\.56\.10 -p 6379 --tls --cacert \/etc\/crawl-lab\/redis-ca\.crt /m,
+  );
+  assert.ok(!existsSync(PLAN_STATE), 'the plan made nothing in the state folder (no CA)');
+});

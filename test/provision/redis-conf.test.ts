@@ -67,6 +67,7 @@ test('checkRedisConf tells which of the article edits are present', () => {
     requirepass: false,
     appendonly: false,
     port: 6379,
+    tls: false,
   });
   const half = PRISTINE.replace(/^protected-mode yes$/m, 'protected-mode no');
   assert.equal(checkRedisConf(half).protectedModeOff, true);
@@ -91,6 +92,7 @@ test("the lab's default adds requirepass on the example line and append-only per
     requirepass: true,
     appendonly: true,
     port: 6379,
+    tls: false,
   });
   // A new password replaces the active one in place.
   const rotated = applyLabRedisConfig(text, { ...options, password: 'otherpass456' });
@@ -143,6 +145,7 @@ test('issue 15 §5: article_exact on a lab that had a password removes requirepa
     requirepass: false,
     appendonly: true,
     port: 6379,
+    tls: false,
   });
   assert.deepEqual(
     applyLabRedisConfig(opened.text, exact).changed,
