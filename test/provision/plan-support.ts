@@ -25,7 +25,10 @@ export const PLAN_STATE = '/var/tmp/crawl-lab-plan-state';
 
 export async function planOf(configPath: string): Promise<{ plan: LabPlan; text: string }> {
   const config = loadLabConfig(configPath);
-  const { provider } = await planProvider(config, { labId: 'plan', stateDir: PLAN_STATE, configPath });
+  // auto's pick depends on this machine (Vagrant with a working libvirtd, while the real Vagrant
+  // test runs, picks vagrant): the snapshot is the stand-ins' plan, as on a machine without a hypervisor
+  const pinned = config.provider === 'auto' ? { ...config, provider: 'netns' as const } : config;
+  const { provider } = await planProvider(pinned, { labId: 'plan', stateDir: PLAN_STATE, configPath });
   // detect()'s answer depends on this machine (root or not): snapshots use a fixed one
   const choice = {
     name: provider.name,
