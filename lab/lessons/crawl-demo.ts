@@ -2,7 +2,7 @@ import { CrawlError, STAT, statValue } from 'crawl-lab';
 import { connectAdmin, inspectCrawl } from 'crawl-lab/admin';
 import { quote } from 'zx';
 import { redact } from '../../common/redact.ts';
-import { hostRedisCa, hostRedisUrl, type Lab, masterOf } from '../../provision/lab.ts';
+import { hostRedisCa, hostRedisUrl, type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
 import { layoutOf } from '../../provision/layout.ts';
 import { REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
 import { unitName } from '../../provision/steps/systemd.ts';
@@ -10,7 +10,7 @@ import type { LabNode, MachineKind } from '../../provision/types.ts';
 import { labItemSink } from '../items/sink.ts';
 import { adminSettings } from '../runner/run-crawl.ts';
 import { SPIDER } from '../runner/target.ts';
-import { startWorker, workerLaunch } from '../runner/workers.ts';
+import { startWorker, type WorkerRef, workerLaunch } from '../runner/workers.ts';
 import { shown, sshLine } from './show.ts';
 
 /**
@@ -124,7 +124,30 @@ export async function addWorker(
   say(shown(sshLine(node.name, ['env', ...envArgs, ...argv])));
   say(`  (*** is the lab's Redis password; the lab runs this in the background as service ${service})`);
   await startWorker(lab, ref, sink);
-  return `${node.name}: worker ${id} started (service ${service}; log: npm run lab:logs -- ${node.name} ${service})`;
+  const started = `${node.name}: worker ${id} started (service ${service}; log: npm run lab:logs -- ${node.name} ${service})`;
+  // a worker starts in seconds on stand-ins, but node in an emulated VM can take a minute: wait until it
+  // has joined the crawl (its first heartbeat) or ended, so what follows (crawl stats) sees it
+  const joined = await waitForJoin(lab, ref);
+  return `${started}\n${node.name}: worker ${id} ${joined ? 'joined the crawl' : 'has not joined the crawl yet (see its log)'}`;
+}
+
+/** True once worker `ref` has registered in the crawl, or its service has ended; false after `timeoutS`. */
+async function waitForJoin(lab: Lab, ref: WorkerRef, timeoutS = 240): Promise<boolean> {
+  const settings = adminSettings(await hostRedisUrl(lab), hostRedisCa(lab));
+  const admin = await connectAdmin(settings.redisUrl, { ca: settings.redisCa });
+  const services = servicesOf(lab, lab.provider.transport(ref.node));
+  try {
+    const until = Date.now() + timeoutS * 1000;
+    while (Date.now() < until) {
+      const info = await inspectCrawl(admin, SPIDER, settings);
+      if (info.workers.some((w) => w.id === ref.id)) return true;
+      if ((await services.state(ref.service)).state !== 'running') return true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return false;
+  } finally {
+    admin.disconnect();
+  }
 }
 
 /** SIGTERM every lab worker at once: each hands its leases back to the queue and exits 0. */
