@@ -1,4 +1,5 @@
 import type { LabConfig } from '../config/index.ts';
+import type { HostEnv } from '../host-probe.ts';
 import { cacheDir, REPO_ROOT } from '../lab-env.ts';
 import { detectProviders, makeProvider } from '../providers/registry.ts';
 import type { Provider, ProviderInfo } from '../types.ts';
@@ -14,6 +15,8 @@ export interface PlanWhere {
   stateDir: string;
   /** lab.yaml's path, which the Vagrantfile reads (LAB_CONFIG in the vagrant commands). */
   configPath?: string;
+  /** Host environment for tool lookups (PATH). @default process.env */
+  env?: HostEnv;
 }
 
 /** "chosen in lab.yaml; <why>", or what it would run when this machine cannot. */
@@ -34,6 +37,7 @@ export async function planProvider(
     cacheDir: cacheDir(),
     root: REPO_ROOT,
     ...(where.configPath ? { configPath: where.configPath } : {}),
+    ...(where.env ? { env: where.env } : {}),
   };
   if (config.provider !== 'auto') {
     const [{ provider, info }] = (await detectProviders(ctx, [config.provider])) as [

@@ -28,7 +28,14 @@ export async function planOf(configPath: string): Promise<{ plan: LabPlan; text:
   // auto's pick depends on this machine (Vagrant with a working libvirtd, while the real Vagrant
   // test runs, picks vagrant): the snapshot is the stand-ins' plan, as on a machine without a hypervisor
   const pinned = config.provider === 'auto' ? { ...config, provider: 'netns' as const } : config;
-  const { provider } = await planProvider(pinned, { labId: 'plan', stateDir: PLAN_STATE, configPath });
+  // and the vagrant plan is the one of a machine without a hypervisor, whatever runs here
+  const env = config.provider === 'vagrant' ? { env: { ...process.env, PATH: '/nonexistent' } } : {};
+  const { provider } = await planProvider(pinned, {
+    labId: 'plan',
+    stateDir: PLAN_STATE,
+    configPath,
+    ...env,
+  });
   // detect()'s answer depends on this machine (root or not): snapshots use a fixed one
   const choice = {
     name: provider.name,
