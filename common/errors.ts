@@ -66,7 +66,9 @@ export type ErrorCode =
   // lab:crawl: a node runs another build of the crawler than this checkout's (run lab:up)
   | 'CRAWL_E_STALE_CRAWLER'
   // this host lacks a program the lab or the tests need, and it was not installed
-  | 'CRAWL_E_PREREQ';
+  | 'CRAWL_E_PREREQ'
+  // the operator pressed Ctrl-C: the command stopped after undoing what it had changed
+  | 'CRAWL_E_INTERRUPTED';
 
 const BRAND = Symbol.for('crawl-lab.error');
 

@@ -30,6 +30,8 @@ export interface DriveHooks {
   extraWorkers?: () => readonly WorkerRef[];
   /** The ground truth the runner checks the crawl against (computed once for every scenario). */
   truth?: GroundTruth;
+  /** Aborted on Ctrl-C: the crawl stops at its next tick (CRAWL_E_INTERRUPTED). */
+  signal?: AbortSignal;
 }
 
 export type DriveResult = CrawlSummary & { timeline: Tick[] };
@@ -54,6 +56,7 @@ export async function driveCrawl(lab: Lab, sink: ItemSink, hooks: DriveHooks): P
     ...(hooks.holding ? { holding: hooks.holding } : {}),
     ...(hooks.extraWorkers ? { extraWorkers: hooks.extraWorkers } : {}),
     ...(hooks.truth ? { truth: hooks.truth } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
     onTick: (t) => hooks.onTick?.(toTick(t), t.elapsedMs),
   });
   return { ...summary, timeline: summary.ticks.map(toTick) };

@@ -31,6 +31,8 @@ export interface ChaosOptions {
   /** The lab's item store for every run (decided once: a MongoDB down mid-run must not switch it). */
   sink: ItemSink;
   say: (line: string) => void;
+  /** Aborted on Ctrl-C: the crawl stops, the fault in progress and the preparation are undone, then CRAWL_E_INTERRUPTED. */
+  signal?: AbortSignal;
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -62,13 +64,14 @@ export async function runChaos(
   try {
     drive = await driveCrawl(lab, o.sink, {
       truth: o.truth,
+      ...(o.signal ? { signal: o.signal } : {}),
       extraWorkers: () => extra,
       holding: () => running !== undefined && !faultOver,
       onTick(tick, elapsed) {
         const rate =
           tick.pages === undefined ? 'Redis not answering' : `pages ${tick.pages}/${o.truth.pages}`;
         o.say(`${(elapsed / 1000).toFixed(0).padStart(4)} s  ${rate}  queue ${tick.queue ?? '?'}`);
-        if (!scenario || running || (tick.pages ?? 0) < trigger) return;
+        if (!scenario || running || o.signal?.aborted || (tick.pages ?? 0) < trigger) return;
         const startMs = elapsed;
         o.say(`${(elapsed / 1000).toFixed(0).padStart(4)} s  FAULT ${scenario.name}: ${scenario.fault}`);
         const startedAt = Date.now() - elapsed;
@@ -86,7 +89,7 @@ export async function runChaos(
     });
   } catch (error) {
     // a crawl that never ends fails this scenario, named, and the next one still runs from a reset crawl
-    if (!(error instanceof CrawlError)) throw error;
+    if (!(error instanceof CrawlError) || error.code === 'CRAWL_E_INTERRUPTED') throw error;
     await running;
     o.say(`${name}: ${error.message}`);
     return { ...base, status: 'fail', problems: [error.message] };

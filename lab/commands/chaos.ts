@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from 'crawl-lab';
+import { isCrawlError } from '../../common/errors.ts';
+import { extraWorker } from '../../lab/chaos/driver.ts';
 import { figuresTable, replaceFigures } from '../../lab/chaos/figures.ts';
 import { isScenario, SCENARIOS } from '../../lab/chaos/plan.ts';
 import { type ChaosResult, figureRow, runChaos } from '../../lab/chaos/run.ts';
@@ -9,6 +11,7 @@ import { type Lab, openLab } from '../../provision/lab.ts';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labItemSink } from '../items/sink.ts';
 import { labGroundTruth } from '../runner/truth-check.ts';
+import { stopWorker, workersOf } from '../runner/workers.ts';
 import type { LabCommand } from './run-command.ts';
 
 export const CHAOS_DOC = join(REPO_ROOT, 'docs', 'chaos.md');
@@ -49,6 +52,7 @@ export async function chaosRuns(
   scenarios: readonly Scenario[],
   say: (line: string) => void,
   onResult: (r: ChaosResult, baseline: ChaosResult) => void = () => {},
+  signal?: AbortSignal,
 ): Promise<{ baseline: ChaosResult; results: ChaosResult[] }> {
   const truth = await labGroundTruth(lab);
   const sink = await labItemSink(lab);
@@ -63,12 +67,13 @@ export async function chaosRuns(
     `ground truth: ${truth.pages} pages, ${truth.docs.length} threads; items: ${sink.kind === 'mongodb' ? sink.where : `JSON lines (${sink.why})`}`,
   );
   say('baseline crawl without faults first');
-  const baseline = await runChaos(lab, undefined, { truth, sink, say });
+  const on = signal ? { signal } : {};
+  const baseline = await runChaos(lab, undefined, { truth, sink, say, ...on });
   onResult(baseline, baseline);
   const results: ChaosResult[] = [];
   for (const s of scenarios) {
     say(`\n-- ${s.name}: ${s.fault}`);
-    const r = await runChaos(lab, s, { truth, baseline, sink, say });
+    const r = await runChaos(lab, s, { truth, baseline, sink, say, ...on });
     onResult(r, baseline);
     results.push(r);
   }
@@ -88,7 +93,32 @@ export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Pr
     });
   }
   const scenarios = wanted === 'all' ? SCENARIO_LIST : [scenarioNamed(wanted)];
-  const { baseline, results } = await chaosRuns(lab, scenarios, (l) => console.log(l), printResult);
+  // Ctrl-C: no fault is left behind (a link down, Redis stopped or full, a paused worker). The crawl
+  // stops at its next tick, the fault in progress and its preparation are undone, then it exits 130;
+  // a second Ctrl-C exits at once
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+    console.log('\nCtrl-C: stopping after the fault in progress is undone (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onSigint);
+  let runs: Awaited<ReturnType<typeof chaosRuns>>;
+  try {
+    runs = await chaosRuns(lab, scenarios, (l) => console.log(l), printResult, interrupt.signal);
+  } catch (error) {
+    if (!isCrawlError(error) || error.code !== 'CRAWL_E_INTERRUPTED') throw error;
+    // the crawl's workers (and an added one) stop too: nothing of the run goes on behind the learner
+    const refs = [...workersOf(lab), ...lab.nodes.map((n) => extraWorker(lab, n.name))];
+    await Promise.all(refs.map((w) => stopWorker(lab, w)));
+    console.log(
+      'interrupted: the fault in progress was undone and the workers stopped; the lab is as before',
+    );
+    return 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const { baseline, results } = runs;
   const table = figuresTable([baseline, ...results].map((r) => figureRow(r, baseline)));
   if (wanted === 'all') console.log(`\n${table}`);
   if (o.writeDocs) {
@@ -105,6 +135,8 @@ export const chaosCommand: LabCommand = {
 Crawl the lab's mini-Tieba while injecting one fault, then check the item store
 against the site's ground truth. A fault-free baseline runs first (extra wall
 time and recovery are measured against it). Exit 1 if any scenario fails.
+Ctrl-C stops it after undoing the fault in progress and stopping the workers
+(exit 130); a second Ctrl-C quits at once.
 
   <scenario>     one of: ${SCENARIOS.join(', ')}; or all (prints the figures table)
   --write-docs   also rewrite the figures table in docs/chaos.md`,

@@ -71,6 +71,8 @@ export interface RunCrawlOptions {
   alsoStop?: readonly WorkerRef[];
   /** Give up after this long, with the last counts. @default no limit */
   timeoutMs?: number;
+  /** Aborted (lab:chaos on Ctrl-C): the loop stops at its next tick with CRAWL_E_INTERRUPTED, workers left running. */
+  signal?: AbortSignal;
   /** The ground truth the crawl is checked against (lab:chaos computes it once). @default labGroundTruth(lab) */
   truth?: GroundTruth;
 }
@@ -205,6 +207,10 @@ export async function runCrawl(lab: Lab, o: RunCrawlOptions = {}): Promise<Crawl
       ticks.push(tick);
       o.onTick?.(tick);
       if (states.every((s) => s.state !== 'running') && !held && !(o.holding?.() ?? false)) break;
+      if (o.signal?.aborted)
+        throw new CrawlError('CRAWL_E_INTERRUPTED', 'the crawl was interrupted (Ctrl-C)', {
+          hint: 'the workers may still run: npm run lab:status; a new npm run lab:crawl starts over',
+        });
       if (o.timeoutMs !== undefined && tick.elapsedMs > o.timeoutMs)
         throw new CrawlError(
           'CRAWL_E_PROVISION',

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,22 +22,33 @@ export function labScript(
   env: NodeJS.ProcessEnv,
   cwd = REPO,
 ): Promise<LabScriptResult> {
-  return new Promise((resolve) => {
-    // tsx by its full address: the child may run in a folder without node_modules
-    const tsx = import.meta.resolve('tsx');
-    const child = spawn(process.execPath, ['--import', tsx, join(REPO, 'scripts/lab', script), ...args], {
-      env: { ...process.env, FORCE_COLOR: '0', ...env },
-      cwd,
-    });
-    let stdout = '';
-    let stderr = '';
-    // decoded as a stream: a character split across two chunks stays whole
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return startLabScript(script, args, env, cwd).done;
+}
+
+/** labScript, with the process to signal and its output so far (a test presses Ctrl-C mid-run). */
+export function startLabScript(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd = REPO,
+): { child: ChildProcess; stdout: () => string; done: Promise<LabScriptResult> } {
+  // tsx by its full address: the child may run in a folder without node_modules
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, join(REPO, 'scripts/lab', script), ...args], {
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
+    cwd,
   });
+  let stdout = '';
+  let stderr = '';
+  // decoded as a stream: a character split across two chunks stays whole
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const done = new Promise<LabScriptResult>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, stdout: () => stdout, done };
 }

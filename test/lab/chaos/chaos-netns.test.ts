@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureDist } from '../../../lab/build/dist.ts';
+import { redisAdmin } from '../../../lab/chaos/faults.ts';
 import { CHAOS } from '../../../lab/chaos/plan.ts';
 import type { ChaosResult } from '../../../lab/chaos/run.ts';
 import { SCENARIO_LIST } from '../../../lab/chaos/scenarios.ts';
 import { chaosRuns } from '../../../lab/commands/chaos.ts';
-import { type Lab, labUp, openLab } from '../../../provision/lab.ts';
+import { workersOf } from '../../../lab/runner/workers.ts';
+import { type Lab, labUp, openLab, servicesOf } from '../../../provision/lab.ts';
 import { findMongoServerBinary, NO_SERVER_WHY } from '../../../provision/steps/mongodb-binary.ts';
+import { startLabScript } from '../../helpers/lab-script.ts';
 import { isRoot, leftovers } from '../../provision/netns-support.ts';
 
 /**
@@ -99,6 +102,31 @@ test('a paused worker stays paused longer than its lease, so its leases really w
   const r = outcome!.results.find((x) => x.scenario === 'stall-renewals')!;
   assert.ok(r.fault!.endMs - r.fault!.startMs >= CHAOS.leaseTimeoutS * 1000);
   assert.ok(Number(r.drive?.stats['leases/reclaimed'] ?? 0) > 0, JSON.stringify(r.drive?.stats));
+});
+
+test('Ctrl-C mid-fault: lab:chaos undoes the fault (Redis runs again, the crawl data kept), stops the workers and exits 130', {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const env = { LAB_ID, LAB_CONFIG: join(dir, 'lab.yaml'), LAB_STATE: join(dir, 'state') };
+  const run = startLabScript('chaos.ts', ['redis-restart'], env);
+  const deadline = Date.now() + 240_000;
+  // the baseline, then the scenario's crawl; Ctrl-C while Redis is stopped
+  while (!/service redis-server stop/.test(run.stdout()) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  assert.match(run.stdout(), /service redis-server stop/, 'the fault began');
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  const out = `${r.stdout}${r.stderr}`;
+  assert.equal(r.code, 130, out);
+  assert.match(out, /Ctrl-C: stopping after the fault in progress is undone/);
+  assert.match(out, /service redis-server start/, 'the fault was undone');
+  assert.match(out, /interrupted: the fault in progress was undone and the workers stopped/);
+  assert.equal(await redisAdmin(lab!, ['ping']), 'PONG');
+  for (const w of workersOf(lab!)) {
+    const state = await servicesOf(lab!, lab!.provider.transport(w.node)).state(w.service);
+    assert.notEqual(state.state, 'running', `${w.id} stopped`);
+  }
 });
 
 test('after destroy nothing of the chaos lab is left', { skip }, async () => {
