@@ -122,7 +122,13 @@ test('Ctrl-C mid-fault: lab:chaos undoes the fault (Redis runs again, the crawl 
   assert.match(out, /Ctrl-C: stopping after the fault in progress is undone/);
   assert.match(out, /service redis-server start/, 'the fault was undone');
   assert.match(out, /interrupted: the fault in progress was undone and the workers stopped/);
-  assert.equal(await redisAdmin(lab!, ['ping']), 'PONG');
+  // started again: it answers once it has loaded its files (LOADING until then)
+  let pong = '';
+  for (let i = 0; i < 150 && pong !== 'PONG'; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 200));
+    pong = await redisAdmin(lab!, ['ping']).catch((e: unknown) => String(e));
+  }
+  assert.equal(pong, 'PONG');
   for (const w of workersOf(lab!)) {
     const state = await servicesOf(lab!, lab!.provider.transport(w.node)).state(w.service);
     assert.notEqual(state.state, 'running', `${w.id} stopped`);
