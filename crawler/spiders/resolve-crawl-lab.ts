@@ -10,7 +10,9 @@ import * as api from '../index.ts';
  *
  * How: the running crawler's two public modules are put on globalThis. A spider
  * compiled by compile.ts reads them from there (its `crawl-lab` imports became
- * the shim of crawlLabShim(), so loading it needs nothing more). Any other
+ * the shim of crawlLabShim(), so loading it needs nothing more; the registry's
+ * shape is unchanged, so such a spider also runs on an older crawler, which
+ * always installs the hook and fills the registry). Any other
  * module that still names `crawl-lab` (a hand-written .mjs, a spider compiled
  * before the shim, a .ts inside this package under tsx) is answered by a
  * module resolution hook (node:module register) with a tiny module
@@ -28,14 +30,11 @@ const MODULES: Record<PublicSpecifier, Record<string, unknown>> = {
   'crawl-lab/admin': admin,
 };
 
-/** Where each module sits in the registry on globalThis (not its specifier, so a shim's text never names `crawl-lab`). */
-const KEYS: Record<PublicSpecifier, string> = { 'crawl-lab': 'api', 'crawl-lab/admin': 'admin' };
-
 /** The public specifiers, for the compiler's externals and shims. */
 export const PUBLIC_SPECIFIERS: readonly PublicSpecifier[] = ['crawl-lab', 'crawl-lab/admin'];
 
-/** A module's text names `crawl-lab` or `crawl-lab/admin` as a string: it may import them, so it needs the hook. */
-const NAMES_CRAWL_LAB = /(["'`])crawl-lab(\/admin)?\1/;
+/** A module's text imports `crawl-lab` or `crawl-lab/admin` (static, dynamic or require): it needs the hook. */
+const NAMES_CRAWL_LAB = /\b(?:from|import|require)\s*\(?\s*(["'`])crawl-lab(\/admin)?\1/;
 
 function exportNames(mod: Record<string, unknown>): string[] {
   return Object.keys(mod).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
@@ -48,7 +47,7 @@ function exportNames(mod: Record<string, unknown>): string[] {
  */
 export function crawlLabShim(spec: PublicSpecifier): string {
   const lines = [
-    `const m = globalThis[Symbol.for("crawl-lab.modules")]?.[${JSON.stringify(KEYS[spec])}];`,
+    `const m = globalThis[Symbol.for("crawl-lab.modules")]?.[${JSON.stringify(spec)}];`,
     `if (m === undefined) throw new Error(${JSON.stringify(
       `this spider was compiled for crawl-lab: run it with \`crawl run <file>\`, which provides ${spec}`,
     )});`,
@@ -64,17 +63,15 @@ export function namesCrawlLab(moduleText: string): boolean {
 
 /** Put the running crawler's public modules where compiled spiders (and the hook's shims) find them. */
 export function provideCrawlLabModules(): void {
-  (globalThis as Record<symbol, unknown>)[REGISTRY] = Object.fromEntries(
-    PUBLIC_SPECIFIERS.map((spec) => [KEYS[spec], MODULES[spec]]),
-  );
+  (globalThis as Record<symbol, unknown>)[REGISTRY] = MODULES;
 }
 
 /** Runs in Node's module-hooks thread; `data` carries each public module's export names. */
 const HOOKS = `
 let sources = {};
 export async function initialize(data) {
-  for (const [spec, { key, names }] of Object.entries(data.modules)) {
-    const lines = ['const m = globalThis[Symbol.for("crawl-lab.modules")][' + JSON.stringify(key) + '];'];
+  for (const [spec, names] of Object.entries(data.modules)) {
+    const lines = ['const m = globalThis[Symbol.for("crawl-lab.modules")][' + JSON.stringify(spec) + '];'];
     for (const n of names) lines.push('export const ' + n + ' = m[' + JSON.stringify(n) + '];');
     sources[spec] = 'data:text/javascript;base64,' + Buffer.from(lines.join('\\n')).toString('base64');
   }
@@ -93,9 +90,7 @@ export function resolveCrawlLabToThisCrawler(): void {
   provideCrawlLabModules();
   if (registered) return;
   registered = true;
-  const modules = Object.fromEntries(
-    PUBLIC_SPECIFIERS.map((spec) => [spec, { key: KEYS[spec], names: exportNames(MODULES[spec]) }]),
-  );
+  const modules = Object.fromEntries(PUBLIC_SPECIFIERS.map((spec) => [spec, exportNames(MODULES[spec])]));
   register(`data:text/javascript;base64,${Buffer.from(HOOKS).toString('base64')}`, {
     data: { modules },
   });
