@@ -168,7 +168,10 @@ try {
 function rowsOf(site: string, workers: number, latencyMs: number, runs: Map<string, Measured[]>): string[][] {
   const peerRate = median((runs.get('scrapy') ?? []).map((x) => x.pagesPerSecond));
   return [...runs].map(([label, xs]) => {
-    const m = (f: (m: Measured) => number, digits = 0) => median(xs.map(f)).toFixed(digits);
+    const m = (f: (m: Measured) => number, digits = 0) => {
+      const v = median(xs.map(f));
+      return Number.isNaN(v) ? '–' : v.toFixed(digits);
+    };
     const rate = median(xs.map((x) => x.pagesPerSecond));
     return [
       site,
@@ -180,6 +183,7 @@ function rowsOf(site: string, workers: number, latencyMs: number, runs: Map<stri
       m((x) => x.pagesPerSecond),
       Number.isNaN(peerRate) ? '–' : (rate / peerRate).toFixed(2),
       m((x) => x.cpuMsPerPage, 2),
+      m((x) => x.runQueueMsPerPage, 1),
       m((x) => x.redisCpuMsPerPage, 3),
       m((x) => Math.max(...x.peakRssMb)),
       m((x) => x.redisReadsPerPage, 2),
@@ -199,6 +203,7 @@ const head = [
   'pages/s',
   '× scrapy',
   'CPU ms/page',
+  'run-queue wait ms/page',
   'Redis CPU ms/page',
   'peak RSS MB/worker',
   'Redis RT/page',

@@ -6,7 +6,7 @@ import { seedStartUrls } from 'crawl-lab/admin';
 import type { Redis } from 'ioredis';
 import { $, type ProcessPromise } from 'zx';
 import { workerNodeArgs } from '../../lab/runner/worker-command.ts';
-import { cpuMsOf } from './procs.ts';
+import { cpuMsOf, mainThreadSchedOf } from './procs.ts';
 
 /**
  * One measured crawl of a benchmark site by W worker processes of one engine
@@ -19,7 +19,10 @@ import { cpuMsOf } from './procs.ts';
  * - peak RSS: each worker's maximum resident set (GNU time %M);
  * - Redis round trips: INFO total_reads_processed delta (one pipelined batch is
  *   one read), and commands (total_commands_processed, Lua-internal calls included);
- * - duplicate fetches: from the site's own hit log.
+ * - duplicate fetches: from the site's own hit log;
+ * - run-queue wait: how long the workers' main threads were runnable but waited
+ *   for a CPU during the crawl (/proc schedstat), over the pages: on a shared
+ *   machine, the part of the crawl time that is other processes' CPU, not the crawler's.
  */
 
 export interface BenchSite {
@@ -59,6 +62,8 @@ export interface Measured {
   redisCpuMsPerPage: number;
   redisReadsPerPage: number;
   redisCommandsPerPage: number;
+  /** workers' main threads: ms runnable but waiting for a CPU in the crawl window, over the pages; NaN where unknown */
+  runQueueMsPerPage: number;
   failed: string[];
 }
 
@@ -132,7 +137,14 @@ export async function measureCrawl(
   const before = await infoStats(redis);
   const dir = mkdtempSync(join(tmpdir(), 'h14-bench-'));
   const baseRequests = site.requests();
-  const procs: { p: ProcessPromise; timeFile: string; pid?: number; startCpu?: number }[] = [];
+  const procs: {
+    p: ProcessPromise;
+    timeFile: string;
+    pid?: number;
+    startCpu?: number;
+    startWait?: number;
+    lastWait?: number;
+  }[] = [];
   for (let i = 0; i < workers; i++) {
     const { cmd } = workerCommand(engine, redisUrl, i);
     const timeFile = join(dir, `time-${i}`);
@@ -157,11 +169,18 @@ export async function measureCrawl(
     if (n !== seen) {
       if (first === 0) {
         first = now;
-        for (const w of procs) if (w.pid !== undefined) w.startCpu = safeCpu(w.pid);
+        for (const w of procs)
+          if (w.pid !== undefined) {
+            w.startCpu = safeCpu(w.pid);
+            w.startWait = mainThreadSchedOf(w.pid)?.runQueueMs;
+          }
       }
       last = now;
       seen = n;
     }
+    // the last reading before a worker exits stands for its whole crawl
+    for (const w of procs)
+      if (w.pid !== undefined) w.lastWait = mainThreadSchedOf(w.pid)?.runQueueMs ?? w.lastWait;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   const outputs = await all;
@@ -188,6 +207,9 @@ export async function measureCrawl(
       );
   });
   rmSync(dir, { recursive: true, force: true });
+  const waited = procs.map((w) =>
+    w.startWait === undefined || w.lastWait === undefined ? Number.NaN : w.lastWait - w.startWait,
+  );
   const seconds = Math.max(0.001, (last - first) / 1000);
   return {
     pages,
@@ -200,6 +222,7 @@ export async function measureCrawl(
     redisCpuMsPerPage: (after.cpuMs - before.cpuMs) / Math.max(1, pages),
     redisReadsPerPage: (after.reads - before.reads) / Math.max(1, pages),
     redisCommandsPerPage: (after.commands - before.commands) / Math.max(1, pages),
+    runQueueMsPerPage: waited.reduce((a, b) => a + b, 0) / Math.max(1, pages),
     failed,
   };
 }

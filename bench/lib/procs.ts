@@ -60,3 +60,20 @@ export function sampleWorkerPeaks(stateDir: string): { stop(): Map<string, numbe
     },
   };
 }
+
+/**
+ * A process's main thread so far, from /proc/<pid>/task/<pid>/schedstat: time on
+ * a CPU and time runnable but waiting for one (the run queue), ms. Linux only
+ * (needs schedstats, on in stock kernels); undefined where it cannot be read.
+ */
+export function mainThreadSchedOf(pid: number): { onCpuMs: number; runQueueMs: number } | undefined {
+  try {
+    const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    if (!Number.isFinite(onCpu) || !Number.isFinite(waiting)) return undefined;
+    return { onCpuMs: onCpu! / 1e6, runQueueMs: waiting! / 1e6 };
+  } catch {
+    return undefined;
+  }
+}

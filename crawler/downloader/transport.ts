@@ -1,9 +1,9 @@
-import { Agent } from 'undici';
 import { IgnoreRequest, isCrawlError } from '../errors.ts';
 import type { Settings } from '../settings/defaults.ts';
 import { DecodeFailure, readBody, tooLarge } from './body.ts';
 import { parseContentEncoding, unknownEncoding } from './middlewares/decompress.ts';
 import { downloadTimeoutError, toNetworkError } from './network-errors.ts';
+import { Agent } from './undici-agent.ts';
 
 /**
  * One HTTP exchange (one redirect hop) over the downloader's undici Agent:

@@ -3,22 +3,40 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { crawlLabShim, PUBLIC_SPECIFIERS } from './resolve-crawl-lab.ts';
 
 /**
  * A spider file from any folder, compiled with esbuild into one ES module:
  * TypeScript stripped, its own relative imports and npm packages bundled in,
- * `crawl-lab` and `crawl-lab/admin` left as imports for the running crawler to
- * answer (resolve-crawl-lab.ts). Used when loading a spider that is not inside
+ * `crawl-lab` and `crawl-lab/admin` replaced by shims that take the running
+ * crawler's modules from globalThis (resolve-crawl-lab.ts), so loading it needs
+ * no module hook. Used when loading a spider that is not inside
  * this package, and by `npm run build -- --spider` for the lab's nodes (which
  * have no node_modules, so no esbuild: they run the compiled .mjs).
  */
 
-/** The crawler's public entries: left as imports, answered by the crawler that runs the spider. */
-const PUBLIC_SPECIFIERS = ['crawl-lab', 'crawl-lab/admin'];
-
 interface EsbuildLike {
   build(options: Record<string, unknown>): Promise<unknown>;
 }
+
+interface PluginBuild {
+  onResolve(o: { filter: RegExp }, f: (a: { path: string }) => { path: string; namespace: string }): void;
+  onLoad(o: { filter: RegExp; namespace: string }, f: (a: { path: string }) => { contents: string }): void;
+}
+
+const SHIM_NAMESPACE = 'crawl-lab-public';
+
+/** esbuild plugin: `crawl-lab` and `crawl-lab/admin` become shims of the running crawler's modules. */
+const publicModulesPlugin = {
+  name: 'crawl-lab-public-modules',
+  setup(build: PluginBuild) {
+    const filter = new RegExp(`^(${PUBLIC_SPECIFIERS.join('|')})$`);
+    build.onResolve({ filter }, (a) => ({ path: a.path, namespace: SHIM_NAMESPACE }));
+    build.onLoad({ filter: /.*/, namespace: SHIM_NAMESPACE }, (a) => ({
+      contents: crawlLabShim(a.path as (typeof PUBLIC_SPECIFIERS)[number]),
+    }));
+  },
+};
 
 async function loadEsbuild(file: string): Promise<EsbuildLike> {
   // a computed name: the bundled CLI must import esbuild from node_modules at run time, not bundle it
@@ -48,7 +66,7 @@ export async function compileSpider(file: string, outFile: string): Promise<stri
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      external: [...PUBLIC_SPECIFIERS],
+      plugins: [publicModulesPlugin],
       logLevel: 'silent',
       sourcemap: 'inline',
       // CommonJS packages bundled in may call require()

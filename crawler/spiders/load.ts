@@ -1,9 +1,9 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, isCrawlError } from '../errors.ts';
 import { compileToTemp } from './compile.ts';
-import { resolveCrawlLabToThisCrawler } from './resolve-crawl-lab.ts';
+import { namesCrawlLab, provideCrawlLabModules, resolveCrawlLabToThisCrawler } from './resolve-crawl-lab.ts';
 import type { Spider } from './spider.ts';
 
 /** True when this module runs from its TypeScript source (tsx), false inside dist/crawl.mjs. */
@@ -43,11 +43,14 @@ export async function loadSpider(ref: string, cwd = process.cwd()): Promise<Spid
       hint: 'give a path to a .ts or .js module whose default export is the spider',
     });
   }
-  resolveCrawlLabToThisCrawler();
   // Inside this package (tests, fixtures) tsx imports the file as it is; elsewhere a
   // compiled .mjs is loaded, so neither a package.json nor a TypeScript loader is needed.
   const direct = extname(file) === '.mjs' || (PACKAGE_ROOT !== undefined && file.startsWith(PACKAGE_ROOT));
   const compiled = direct ? undefined : await compileToTemp(file);
+  // a compiled spider takes the crawler's modules from globalThis; the module hook (its own
+  // thread) only for one that still imports `crawl-lab` by name (resolve-crawl-lab.ts)
+  if (namesCrawlLab(readFileSync(compiled ?? file, 'utf8'))) resolveCrawlLabToThisCrawler();
+  else provideCrawlLabModules();
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(compiled ?? file).href)) as Record<string, unknown>;

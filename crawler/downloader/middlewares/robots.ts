@@ -1,11 +1,11 @@
 import robotsParserModule from 'robots-parser';
-import type { Agent } from 'undici';
 import { describeError, errorCode, IgnoreRequest } from '../../errors.ts';
 import type { CrawlRequest } from '../../http/request.ts';
 import type { Logger } from '../../log.ts';
 import type { Settings } from '../../settings/defaults.ts';
 import { STAT } from '../../stats.ts';
 import { type Hop, sendOnce } from '../transport.ts';
+import type { Agent } from '../undici-agent.ts';
 import { ACCEPT_ENCODING } from './decompress.ts';
 
 /**

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { namesCrawlLab } from '../../../crawler/spiders/resolve-crawl-lab.ts';
 import { buildSpider, DIST } from '../../../lab/build/bundle.ts';
 import { ensureDist } from '../../../lab/build/dist.ts';
 import { type CliResult, ROOT } from '../../helpers/crawl-cli.ts';
@@ -126,6 +127,31 @@ test('a spider compiled into dist/spiders/ runs on a lab node: crawl.mjs and the
     SITE_URL: srv.url,
   });
   checkCrawl(r, join(node, 'out.jsonl'));
+});
+
+// Issue 14: a compiled spider takes the crawler's modules from globalThis, so a worker
+// starts without the module-hooks thread; a module that still imports `crawl-lab` by
+// name gets the hook as before.
+
+test('a compiled spider names no crawl-lab module, and imported without the crawler it says how to run it', async (t) => {
+  const src = folderOutsideRepo(t, { 'my.ts': TS_SPIDER, 'links.ts': TS_LINKS });
+  const out = folderOutsideRepo(t, {});
+  const mjs = await buildSpider(join(src, 'my.ts'), out);
+  assert.equal(namesCrawlLab(readFileSync(mjs, 'utf8')), false);
+  const r = await run(['--input-type=module', '-e', `await import(${JSON.stringify(mjs)})`], out, {});
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /this spider was compiled for crawl-lab: run it with `crawl run <file>`/);
+});
+
+test('a hand-written .mjs spider importing crawl-lab by name still runs on the crawler that loads it', async (t) => {
+  await ensureDist();
+  const srv = await site(t);
+  const dir = folderOutsideRepo(t, { 'my.mjs': JS_SPIDER });
+  assert.equal(namesCrawlLab(JS_SPIDER), true);
+  const r = await run([join(DIST, 'crawl.mjs'), 'run', './my.mjs', '--output', 'out.jsonl', ...RUN], dir, {
+    SITE_URL: srv.url,
+  });
+  checkCrawl(r, join(dir, 'out.jsonl'));
 });
 
 test('a spider with a syntax error names the file and line', async (t) => {
