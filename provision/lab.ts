@@ -2,11 +2,12 @@ import { ConfigError } from '../common/errors.ts';
 import { suggest } from '../common/suggest.ts';
 import { chooseProvider } from './choose-provider.ts';
 import { type LabConfig, type LabConfigOverrides, loadLabConfig } from './config/index.ts';
+import { ensureHostPackages } from './host-setup/packages.ts';
 import { type LabEnv, labEnv, REPO_ROOT } from './lab-env.ts';
 import { layoutOf } from './layout.ts';
 import { NODE_LTS_VERSION } from './node-dist.ts';
 import { LAB_SPIDER, REDIS_CRAWLER_USER } from './redis-acl.ts';
-import { ensureLabTls, labTlsFiles, readLabTls } from './redis-tls.ts';
+import { ensureLabTls, labTlsFiles, OPENSSL_NEED, readLabTls } from './redis-tls.ts';
 import { runSteps, type StepReport } from './run-steps.ts';
 import { type LabSecrets, loadSecrets, readLabMode, writeLabMode } from './state.ts';
 import { deployCrawler, miniSite, nodeRuntime } from './steps/crawler.ts';
@@ -91,6 +92,9 @@ export async function openLab(options: OpenLabOptions = {}): Promise<Lab> {
     root: REPO_ROOT,
     ...(packages ? { packages } : {}),
   });
+  // redis.tls: lab:up makes the lab CA with this host's openssl, installed like the provider's needs
+  if (packages && config.redis.tls)
+    await ensureHostPackages([OPENSSL_NEED], { install: packages === 'install', log: (l) => log(`  ${l}`) });
   return {
     config,
     nodes: chosen.nodes,

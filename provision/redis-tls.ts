@@ -65,6 +65,13 @@ export function labTlsFiles(stateDir: string): LabTlsFiles {
 
 const run = promisify(execFile);
 
+/** What making the lab CA needs on this host (lab:up installs it when it may, test/setup/prepare.ts too). */
+export const OPENSSL_NEED = {
+  tool: 'openssl',
+  pkg: 'openssl',
+  why: "the lab CA and Redis's certificate (redis.tls)",
+};
+
 async function openssl(args: readonly string[]): Promise<void> {
   try {
     await run('openssl', args, { timeout: 60_000 });

@@ -8,6 +8,7 @@
 import { isCrawlError } from '../../common/errors.ts';
 import { buildFerretdb, ferretdbBuilt } from '../../provision/host-setup/ferretdb.ts';
 import { ensureHostPackages, type HostNeed } from '../../provision/host-setup/packages.ts';
+import { OPENSSL_NEED } from '../../provision/redis-tls.ts';
 import { onPath } from '../../provision/steps/mongodb-binary.ts';
 
 export const TEST_NEEDS: readonly HostNeed[] = [
@@ -34,6 +35,7 @@ export const TEST_NEEDS: readonly HostNeed[] = [
     why: 'Chinese text in the dashboard screenshots',
   },
   { tool: 'git', pkg: 'git', why: 'patching the MongoDB-protocol server' },
+  OPENSSL_NEED,
   { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'the real-VM tests (qemu provider)' },
   { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays of the VM base image' },
   { tool: 'debugfs', pkg: 'e2fsprogs', why: "lab:box writes Vagrant's key into the disk image" },
