@@ -9,6 +9,7 @@ import { type Lab, openLab } from '../../provision/lab.ts';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labItemSink } from '../items/sink.ts';
 import { labGroundTruth } from '../runner/truth-check.ts';
+import { runScrapyChaos, SCRAPY_CHAOS, type ScrapyChaosResult } from '../scrapy-redis/chaos.ts';
 import type { LabCommand } from './run-command.ts';
 
 export const CHAOS_DOC = join(REPO_ROOT, 'docs', 'chaos.md');
@@ -41,6 +42,24 @@ function printResult(r: ChaosResult, baseline: ChaosResult | undefined): void {
       : '';
   console.log(`   wall ${(r.elapsedMs / 1000).toFixed(1)} s${extra}`);
   for (const p of r.problems) console.log(`   problem: ${p}`);
+}
+
+/** Ours and theirs per scenario: lost, duplicated, recovery (docs/chaos.md's scrapy-redis column). */
+export function compareLines(ours: readonly ChaosResult[], theirs: readonly ScrapyChaosResult[]): string[] {
+  const lines = [
+    'scenario        crawl-lab: lost / again / recovery    scrapy-redis: lost / again / resumed',
+  ];
+  for (const t of theirs) {
+    const o = ours.find((r) => r.scenario === t.scenario);
+    const mine = o?.store
+      ? `${o.store.lost} threads / ${o.pages - o.expectedPages} pages / ${o.recoveryMs === undefined ? '–' : `${(o.recoveryMs / 1000).toFixed(1)} s`}`
+      : '–';
+    const resumed = t.resumedAfterMs === undefined ? '–' : `${(t.resumedAfterMs / 1000).toFixed(1)} s`;
+    lines.push(
+      `${t.scenario.padEnd(16)}${mine.padEnd(38)}${t.lostPages} pages, ${t.lostThreads} threads / ${t.fetchedAgain} pages / ${resumed}; ${t.stillRunning} workers still running, stopped by the lab`,
+    );
+  }
+  return lines;
 }
 
 /** Run the baseline and then each scenario in order; every run starts from a reset crawl. */
@@ -84,6 +103,18 @@ export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Pr
   const { baseline, results } = await chaosRuns(lab, scenarios, (l) => console.log(l), printResult);
   const table = figuresTable([baseline, ...results].map((r) => figureRow(r, baseline)));
   if (wanted === 'all') console.log(`\n${table}`);
+  // crawl.engine scrapy-redis or both: the same faults against the article's workers
+  const theirs: ScrapyChaosResult[] = [];
+  if (lab.config.crawl.engine !== 'crawl-lab') {
+    const truth = await labGroundTruth(lab);
+    const sink = await labItemSink(lab);
+    for (const s of scenarios.filter((x) => SCRAPY_CHAOS.includes(x.name))) {
+      console.log(`\n-- ${s.name} against the article's workers (Scrapy + scrapy-redis)`);
+      theirs.push(await runScrapyChaos(lab, s, { truth, sink, say: (l) => console.log(l) }));
+    }
+    console.log('');
+    for (const line of compareLines(results, theirs)) console.log(line);
+  }
   if (o.writeDocs) {
     writeFileSync(CHAOS_DOC, replaceFigures(readFileSync(CHAOS_DOC, 'utf8'), table));
     console.log(`figures written to ${CHAOS_DOC}`);
@@ -100,7 +131,11 @@ against the site's ground truth. A fault-free baseline runs first (extra wall
 time and recovery are measured against it). Exit 1 if any scenario fails.
 
   <scenario>     one of: ${SCENARIOS.join(', ')}; or all (prints the figures table)
-  --write-docs   also rewrite the figures table in docs/chaos.md`,
+  --write-docs   also rewrite the figures table in docs/chaos.md
+
+With lab.yaml crawl.engine scrapy-redis or both, kill-worker and redis-restart
+then run against the article's workers too (Scrapy + scrapy-redis), and a last
+table compares lost and fetched-again pages (docs/chaos.md, docs/scrapy-redis.md).`,
   options: { 'write-docs': { type: 'boolean' } },
   positionals: true,
   run: ({ values, positionals }) => chaos(positionals[0] ?? '', { writeDocs: Boolean(values['write-docs']) }),

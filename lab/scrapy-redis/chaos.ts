@@ -1,0 +1,101 @@
+import type { Lab } from '../../provision/lab.ts';
+import { signalWorker } from '../chaos/faults.ts';
+import { CHAOS, type ScenarioName } from '../chaos/plan.ts';
+import type { Scenario } from '../chaos/scenarios.ts';
+import type { ItemSink } from '../items/sink.ts';
+import type { GroundTruth } from '../runner/truth-check.ts';
+import { runScrapyRedisCrawl, type ScrapyCrawlSummary, type ScrapyWorker } from './run.ts';
+import { articleTruth } from './truth.ts';
+
+/**
+ * lab:chaos against the article's workers (crawl.engine scrapy-redis or
+ * both): the same fault at the same point (a fifth of the pages), the same
+ * truth, for the scenarios issue 17 names. kill-worker kills the article's
+ * worker on worker1 (`kill -9`, left dead); redis-restart is our scenario's
+ * own fault (it touches no worker). What a popped request held by the killed
+ * worker becomes is the point: its fingerprint is in tieba:dupefilter, so
+ * nobody fetches the page again.
+ */
+export const SCRAPY_CHAOS: readonly ScenarioName[] = ['kill-worker', 'redis-restart'];
+
+export interface ScrapyChaosResult {
+  scenario: ScenarioName;
+  /** Pages of the article's truth the site never served: lost for good. */
+  lostPages: number;
+  /** Threads missing from the store. */
+  lostThreads: number;
+  /** Pages served more than once (list page 1 always is: start URLs are not de-duplicated). */
+  fetchedAgain: number;
+  storedAgain: number;
+  /** From the end of the fault to the next new page on the site; undefined: none came. */
+  resumedAfterMs: number | undefined;
+  /** Workers still running when the lab stopped them. */
+  stillRunning: number;
+  summary: ScrapyCrawlSummary;
+}
+
+const victim = (workers: readonly ScrapyWorker[]) =>
+  workers.find((w) => w.node.role === 'worker') ?? workers[0]!;
+
+export async function runScrapyChaos(
+  lab: Lab,
+  scenario: Scenario,
+  o: { truth: GroundTruth; sink: ItemSink; say: (line: string) => void },
+): Promise<ScrapyChaosResult> {
+  const trigger = Math.ceil(CHAOS.injectAt * articleTruth(o.truth).pages);
+  let workers: readonly ScrapyWorker[] = [];
+  let running: Promise<void> | undefined;
+  let over = false;
+  let endedAt: number | undefined;
+  let pagesAtEnd = 0;
+  let lastPages = 0;
+  let resumedAfterMs: number | undefined;
+  const summary = await runScrapyRedisCrawl(lab, {
+    truth: o.truth,
+    sink: o.sink,
+    holding: () => running !== undefined && !over,
+    onStarted: (w) => {
+      workers = w;
+    },
+    onTick: (tick) => {
+      o.say(`${(tick.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${tick.pages} (scrapy-redis)`);
+      lastPages = tick.pages;
+      if (endedAt !== undefined && resumedAfterMs === undefined && tick.pages > pagesAtEnd)
+        resumedAfterMs = Date.now() - endedAt;
+      if (running || tick.pages < trigger) return;
+      o.say(`         FAULT ${scenario.name} against scrapy-redis`);
+      running = (async () => {
+        if (scenario.name === 'kill-worker') {
+          const w = victim(workers);
+          o.say(`         kill -9 ${w.id} on ${w.node.name}`);
+          await signalWorker(lab.provider.transport(w.node), w.service, 'KILL');
+        } else {
+          await scenario.inject({
+            lab,
+            sink: o.sink,
+            say: (l) => o.say(`         ${l}`),
+            addWorker: () => {},
+          });
+        }
+      })()
+        .catch((e: unknown) => o.say(`         injecting the fault failed: ${String(e)}`))
+        .finally(() => {
+          over = true;
+          endedAt = Date.now();
+          pagesAtEnd = lastPages;
+        });
+    },
+  });
+  await running;
+  const t = summary.truth!;
+  return {
+    scenario: scenario.name,
+    lostPages: t.fetches.notFetched,
+    lostThreads: t.store.lost,
+    fetchedAgain: t.fetches.twice,
+    storedAgain: t.store.duplicated,
+    resumedAfterMs,
+    stillRunning: summary.stillRunning,
+    summary,
+  };
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ensureDist } from '../../lab/build/dist.ts';
+import { runScrapyRedisCrawl, SCRAPY_KEYS } from '../../lab/scrapy-redis/run.ts';
+import { labUp } from '../../provision/lab.ts';
+import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
+
+/**
+ * Issue 17: crawl.engine scrapy-redis on stand-in hosts. lab:up gives every
+ * node the article's workers (a venv with the pinned Scrapy, scrapy-redis,
+ * redis, pymongo; tieba_spider.py), the crawl is seeded on tieba:start_urls,
+ * the workers never stop by themselves and the lab stops them after the
+ * site's hit log is idle; the site served every page the article's spider
+ * fetches and MongoDB (yuliao.tieba, through pymongo) holds every thread.
+ */
+const skip = netnsSkip({ mongo: true });
+
+const CONFIG = threeNodeYaml(
+  '10.57.22',
+  `
+crawl: { list_pages: 2, engine: scrapy-redis }
+`,
+);
+
+test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl every page, never exit, and the lab stops them when the site is idle', {
+  skip,
+  timeout: 1_200_000,
+}, async (t) => {
+  const temp = tempLab(t, { labId: 'srd', yaml: CONFIG });
+  const lines: string[] = [];
+  const lab = await temp.open((l) => lines.push(l));
+  await ensureDist();
+  const first = await labUp(lab);
+  for (const node of lab.nodes) {
+    const venv = first.find((r) => r.node === node.name && r.step === 'scrapy-redis-venv');
+    assert.equal(venv?.status, 'changed', `${node.name} got the venv`);
+  }
+
+  const ticks: number[] = [];
+  const r = await runScrapyRedisCrawl(lab, { idleStopS: 5, onTick: (tk) => ticks.push(tk.pages) });
+  const truth = r.truth!;
+  assert.equal(truth.store.lost, 0, JSON.stringify(truth.differences));
+  assert.equal(truth.store.extra, 0, JSON.stringify(truth.differences));
+  assert.equal(truth.fetches.notFetched, 0, JSON.stringify(truth.differences));
+  assert.equal(truth.fetches.extra, 0, JSON.stringify(truth.differences));
+  assert.match(truth.store.source, /MongoDB/);
+  assert.equal(truth.store.found, truth.store.expected);
+  // they never stop by themselves: every one still ran when the lab stopped it
+  assert.equal(r.stillRunning, lab.nodes.length, JSON.stringify(r.workers));
+  assert.ok(r.pages >= truth.fetches.expected);
+  assert.ok(
+    r.fingerprints > 0 && r.fingerprintBytes > 0,
+    `${SCRAPY_KEYS.dupefilter}: ${r.fingerprintBytes} bytes`,
+  );
+  for (const node of lab.nodes)
+    assert.ok((r.usage[node.name]?.processes ?? 0) > 0, `${node.name} ran a worker`);
+  assert.ok(!lines.join('\n').includes(lab.secrets.redisPassword), 'the password is never printed');
+  t.diagnostic(
+    `scrapy-redis: ${r.pages} pages in ${(r.elapsedMs / 1000).toFixed(1)} s, cpu ${r.cpuMs} ms, max rss ${r.maxRssMb} MB, dupefilter ${r.fingerprints} / ${r.fingerprintBytes} B, fetched twice ${truth.fetches.twice}`,
+  );
+
+  // lab:up again: the venv and the spider are in place
+  const second = await labUp(lab);
+  assert.deepEqual(
+    second.filter((x) => x.step.startsWith('scrapy-redis') && x.status !== 'ok'),
+    [],
+  );
+  await lab.provider.destroy(lab.nodes);
+  assert.deepEqual(temp.leftovers(), [], 'destroy leaves nothing behind');
+});
