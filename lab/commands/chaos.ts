@@ -5,11 +5,12 @@ import { figuresTable, replaceFigures } from '../../lab/chaos/figures.ts';
 import { isScenario, SCENARIOS } from '../../lab/chaos/plan.ts';
 import { type ChaosResult, figureRow, runChaos } from '../../lab/chaos/run.ts';
 import { SCENARIO_LIST, type Scenario, scenarioNamed } from '../../lab/chaos/scenarios.ts';
-import { type Lab, openLab } from '../../provision/lab.ts';
+import { type Lab, type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labItemSink } from '../items/sink.ts';
 import { labGroundTruth } from '../runner/truth-check.ts';
 import { runScrapyChaos, SCRAPY_CHAOS, type ScrapyChaosResult } from '../scrapy-redis/chaos.ts';
+import { ENGINE_OPTION, ENGINE_USAGE, engineOpen } from './engine-flag.ts';
 import type { LabCommand } from './run-command.ts';
 
 export const CHAOS_DOC = join(REPO_ROOT, 'docs', 'chaos.md');
@@ -55,6 +56,12 @@ export function compareLines(ours: readonly ChaosResult[], theirs: readonly Scra
       ? `${o.store.lost} threads / ${o.pages - o.expectedPages} pages / ${o.recoveryMs === undefined ? '–' : `${(o.recoveryMs / 1000).toFixed(1)} s`}`
       : '–';
     const resumed = t.resumedAfterMs === undefined ? '–' : `${(t.resumedAfterMs / 1000).toFixed(1)} s`;
+    if (!t.injected) {
+      lines.push(
+        `${t.scenario.padEnd(16)}${mine.padEnd(38)}the fault was not injected (the crawl ended first)`,
+      );
+      continue;
+    }
     lines.push(
       `${t.scenario.padEnd(16)}${mine.padEnd(38)}${t.lostPages} pages, ${t.lostThreads} threads / ${t.fetchedAgain} pages / ${resumed}; ${t.stillRunning} workers still running, stopped by the lab`,
     );
@@ -87,13 +94,16 @@ export async function chaosRuns(
   return { baseline, results };
 }
 
-export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Promise<number> {
+export async function chaos(
+  wanted: string,
+  o: { writeDocs?: boolean; open?: OpenLabOptions } = {},
+): Promise<number> {
   if (wanted !== 'all' && !isScenario(wanted)) {
     throw new ConfigError('CRAWL_E_USAGE', `unknown chaos scenario "${wanted}"`, {
       hint: `npm run lab:chaos -- <scenario>, one of: all, ${SCENARIOS.join(', ')}`,
     });
   }
-  const lab = await openLab();
+  const lab = await openLab(o.open);
   if (lab.config.crawl.target !== 'mini-tieba') {
     throw new ConfigError('CRAWL_E_LAB_CONFIG', 'lab:chaos checks against the mini-Tieba ground truth', {
       hint: 'set crawl.target: mini-tieba in lab.yaml (and a site.latency_ms so a crawl lasts long enough)',
@@ -124,7 +134,7 @@ export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Pr
 
 export const chaosCommand: LabCommand = {
   name: 'chaos',
-  usage: `npm run lab:chaos -- <scenario>|all [--write-docs]
+  usage: `npm run lab:chaos -- <scenario>|all [--write-docs] [--engine <e>]
 
 Crawl the lab's mini-Tieba while injecting one fault, then check the item store
 against the site's ground truth. A fault-free baseline runs first (extra wall
@@ -132,11 +142,16 @@ time and recovery are measured against it). Exit 1 if any scenario fails.
 
   <scenario>     one of: ${SCENARIOS.join(', ')}; or all (prints the figures table)
   --write-docs   also rewrite the figures table in docs/chaos.md
+${ENGINE_USAGE}
 
 With lab.yaml crawl.engine scrapy-redis or both, kill-worker and redis-restart
 then run against the article's workers too (Scrapy + scrapy-redis), and a last
 table compares lost and fetched-again pages (docs/chaos.md, docs/scrapy-redis.md).`,
-  options: { 'write-docs': { type: 'boolean' } },
+  options: { 'write-docs': { type: 'boolean' }, ...ENGINE_OPTION },
   positionals: true,
-  run: ({ values, positionals }) => chaos(positionals[0] ?? '', { writeDocs: Boolean(values['write-docs']) }),
+  run: ({ values, positionals }) =>
+    chaos(positionals[0] ?? '', {
+      writeDocs: Boolean(values['write-docs']),
+      open: engineOpen(values['engine']),
+    }),
 };

@@ -11,6 +11,7 @@ import {
   type ScrapyCrawlSummary,
   type ScrapyTick,
 } from '../scrapy-redis/run.ts';
+import { ENGINE_OPTION, ENGINE_USAGE, engineOpen } from './engine-flag.ts';
 import type { LabCommand } from './run-command.ts';
 
 /**
@@ -274,7 +275,7 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
 
 export const crawlCommand: LabCommand = {
   name: 'crawl',
-  usage: `npm run lab:crawl [-- --resume] [--check] [--json]
+  usage: `npm run lab:crawl [-- --resume] [--check] [--json] [--engine <e>]
 
 Reset the crawl (or resume it), seed the start URL, start a worker on every
 node, show live progress, wait until the distributed crawl finishes by itself,
@@ -289,6 +290,7 @@ with target real-tieba, where there is no truth to check).
   --check           do not crawl: check the last crawl's items and the site's hit log again
   --allow-failures  failed requests and errors are reported but do not make the exit code 1
   --json            print the result as one JSON line on stdout (progress goes to stderr)
+${ENGINE_USAGE}
 
 lab.yaml crawl.engine chooses whose workers crawl: crawl-lab (ours, the
 default), scrapy-redis (the article's Scrapy + scrapy-redis workers: they never
@@ -300,6 +302,7 @@ after the other, with a side-by-side table (docs/scrapy-redis.md).`,
     check: { type: 'boolean' },
     json: { type: 'boolean' },
     'allow-failures': { type: 'boolean' },
+    ...ENGINE_OPTION,
   },
   run: ({ values }) =>
     crawl({
@@ -307,5 +310,6 @@ after the other, with a side-by-side table (docs/scrapy-redis.md).`,
       allowFailures: Boolean(values['allow-failures']),
       check: Boolean(values['check']),
       json: Boolean(values['json']),
+      open: engineOpen(values['engine']),
     }),
 };

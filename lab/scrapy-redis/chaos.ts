@@ -1,4 +1,4 @@
-import type { Lab } from '../../provision/lab.ts';
+import { type Lab, servicesOf } from '../../provision/lab.ts';
 import { signalWorker } from '../chaos/faults.ts';
 import { CHAOS, type ScenarioName } from '../chaos/plan.ts';
 import type { Scenario } from '../chaos/scenarios.ts';
@@ -20,6 +20,8 @@ export const SCRAPY_CHAOS: readonly ScenarioName[] = ['kill-worker', 'redis-rest
 
 export interface ScrapyChaosResult {
   scenario: ScenarioName;
+  /** The fault happened (the crawl may end first, or the victim never got work). */
+  injected: boolean;
   /** Pages of the article's truth the site never served: lost for good. */
   lostPages: number;
   /** Threads missing from the store. */
@@ -34,6 +36,12 @@ export interface ScrapyChaosResult {
   summary: ScrapyCrawlSummary;
 }
 
+/** Pages a worker has crawled, by its last LogStats line ("Crawled 12 pages (at …"); 0 before the first. */
+export function crawledByLog(log: string): number {
+  const all = [...log.matchAll(/Crawled (\d+) pages/g)];
+  return Number(all.at(-1)?.[1] ?? 0);
+}
+
 const victim = (workers: readonly ScrapyWorker[]) =>
   workers.find((w) => w.node.role === 'worker') ?? workers[0]!;
 
@@ -45,6 +53,7 @@ export async function runScrapyChaos(
   const trigger = Math.ceil(CHAOS.injectAt * articleTruth(o.truth).pages);
   let workers: readonly ScrapyWorker[] = [];
   let running: Promise<void> | undefined;
+  let checking = false;
   let over = false;
   let endedAt: number | undefined;
   let pagesAtEnd = 0;
@@ -62,34 +71,45 @@ export async function runScrapyChaos(
       lastPages = tick.pages;
       if (endedAt !== undefined && resumedAfterMs === undefined && tick.pages > pagesAtEnd)
         resumedAfterMs = Date.now() - endedAt;
-      if (running || tick.pages < trigger) return;
-      o.say(`         FAULT ${scenario.name} against scrapy-redis`);
-      running = (async () => {
-        if (scenario.name === 'kill-worker') {
-          const w = victim(workers);
-          o.say(`         kill -9 ${w.id} on ${w.node.name}`);
-          await signalWorker(lab.provider.transport(w.node), w.service, 'KILL');
-        } else {
-          await scenario.inject({
-            lab,
-            sink: o.sink,
-            say: (l) => o.say(`         ${l}`),
-            addWorker: () => {},
-          });
-        }
-      })()
-        .catch((e: unknown) => o.say(`         injecting the fault failed: ${String(e)}`))
-        .finally(() => {
-          over = true;
-          endedAt = Date.now();
-          pagesAtEnd = lastPages;
+      if (running || checking || tick.pages < trigger) return;
+      // the victim must be at work: Python starts slowly, and a worker that has fetched nothing holds nothing
+      const w = victim(workers);
+      const t = lab.provider.transport(w.node);
+      checking = true;
+      void servicesOf(lab, t)
+        .log(w.service, 20)
+        .then((log) => {
+          checking = false;
+          if (running || crawledByLog(log) === 0) return;
+          o.say(`         FAULT ${scenario.name} against scrapy-redis`);
+          running = inject(w);
+        })
+        .catch(() => {
+          checking = false;
         });
     },
   });
+  function inject(w: ScrapyWorker): Promise<void> {
+    return (async () => {
+      if (scenario.name === 'kill-worker') {
+        o.say(`         kill -9 ${w.id} on ${w.node.name}`);
+        await signalWorker(lab.provider.transport(w.node), w.service, 'KILL');
+      } else {
+        await scenario.inject({ lab, sink: o.sink, say: (l) => o.say(`         ${l}`), addWorker: () => {} });
+      }
+    })()
+      .catch((e: unknown) => o.say(`         injecting the fault failed: ${String(e)}`))
+      .finally(() => {
+        over = true;
+        endedAt = Date.now();
+        pagesAtEnd = lastPages;
+      });
+  }
   await running;
   const t = summary.truth!;
   return {
     scenario: scenario.name,
+    injected: running !== undefined,
     lostPages: t.fetches.notFetched,
     lostThreads: t.store.lost,
     fetchedAgain: t.fetches.twice,

@@ -59,6 +59,8 @@ class TiebaSpider(RedisSpider):
         "ROBOTSTXT_OBEY": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "INFO",
+        # "Crawled N pages (at M pages/min)" every second: each worker's progress in its log
+        "LOGSTATS_INTERVAL": 1.0,
         "FEED_EXPORT_ENCODING": "utf-8",
     }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ensureDist } from '../../lab/build/dist.ts';
+import { crawl } from '../../lab/commands/crawl.ts';
 import { runScrapyRedisCrawl, SCRAPY_KEYS } from '../../lab/scrapy-redis/run.ts';
 import { labUp } from '../../provision/lab.ts';
 import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
@@ -12,17 +14,20 @@ import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
  * the workers never stop by themselves and the lab stops them after the
  * site's hit log is idle; the site served every page the article's spider
  * fetches and MongoDB (yuliao.tieba, through pymongo) holds every thread.
+ * Then crawl.engine both: ours, then theirs, side by side. The site answers
+ * after 300 ms and each worker keeps 2 requests in flight.
  */
 const skip = netnsSkip({ mongo: true });
 
 const CONFIG = threeNodeYaml(
   '10.57.22',
   `
-crawl: { list_pages: 2, engine: scrapy-redis }
+crawl: { list_pages: 2, engine: scrapy-redis, concurrent_requests: 2 }
+site: { latency_ms: 300 }
 `,
 );
 
-test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl every page, never exit, and the lab stops them when the site is idle', {
+test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl every page, never exit, and the lab stops them when the site is idle; both prints them beside ours', {
   skip,
   timeout: 1_200_000,
 }, async (t) => {
@@ -65,6 +70,20 @@ test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl
     second.filter((x) => x.step.startsWith('scrapy-redis') && x.status !== 'ok'),
     [],
   );
+
+  // crawl.engine both: lab:crawl runs ours, then theirs, and prints them side by side
+  writeFileSync(temp.configPath, CONFIG.replace('engine: scrapy-redis', 'engine: both'));
+  const out: string[] = [];
+  const open = { configPath: temp.configPath, labId: temp.labId, stateDir: temp.stateDir };
+  const code = await crawl({ open, print: (l) => out.push(l) });
+  const text = out.join('\n');
+  t.diagnostic(text.slice(text.indexOf('side by side')));
+  assert.equal(code, 0, text.slice(-3000));
+  assert.match(text, /side by side \(crawl\.engine both\)/);
+  assert.match(text, /^crawl-lab +\d+ +[\d.]+ +[\d.]+ +\d+ +\d+ +\d+ +exact$/m);
+  assert.match(text, /^scrapy-redis +\d+ .* complete, \d+ fetched or stored again$/m);
+  assert.match(text, /the lab stopped 3 still-running workers after the site served no new page for 10 s/);
+
   await lab.provider.destroy(lab.nodes);
   assert.deepEqual(temp.leftovers(), [], 'destroy leaves nothing behind');
 });
