@@ -36,9 +36,14 @@ export interface ScrapyChaosResult {
   summary: ScrapyCrawlSummary;
 }
 
-/** Pages a worker has crawled, by its last LogStats line ("Crawled 12 pages (at …"); 0 before the first. */
-export function crawledByLog(log: string): number {
-  const all = [...log.matchAll(/Crawled (\d+) pages/g)];
+/**
+ * A worker's pace in its last LogStats line ("Crawled 12 pages (at 120
+ * pages/min)", one a second): 0 while it starts or waits. scrapy-redis
+ * workers poll an empty queue only every 5 s, so one can sit idle, holding
+ * nothing, while the others crawl.
+ */
+export function paceByLog(log: string): number {
+  const all = [...log.matchAll(/Crawled \d+ pages \(at (\d+) pages\/min\)/g)];
   return Number(all.at(-1)?.[1] ?? 0);
 }
 
@@ -72,15 +77,15 @@ export async function runScrapyChaos(
       if (endedAt !== undefined && resumedAfterMs === undefined && tick.pages > pagesAtEnd)
         resumedAfterMs = Date.now() - endedAt;
       if (running || checking || tick.pages < trigger) return;
-      // the victim must be at work: Python starts slowly, and a worker that has fetched nothing holds nothing
+      // the victim must be at work this second: a worker that starts or waits holds nothing
       const w = victim(workers);
       const t = lab.provider.transport(w.node);
       checking = true;
       void servicesOf(lab, t)
-        .log(w.service, 20)
+        .log(w.service, 5)
         .then((log) => {
           checking = false;
-          if (running || crawledByLog(log) === 0) return;
+          if (running || paceByLog(log) === 0) return;
           o.say(`         FAULT ${scenario.name} against scrapy-redis`);
           running = inject(w);
         })

@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ensureDist } from '../../lab/build/dist.ts';
+import { runChaos } from '../../lab/chaos/run.ts';
+import { scenarioNamed } from '../../lab/chaos/scenarios.ts';
 import { crawl } from '../../lab/commands/crawl.ts';
+import { labItemSink } from '../../lab/items/sink.ts';
+import { labGroundTruth } from '../../lab/runner/truth-check.ts';
+import { runScrapyChaos } from '../../lab/scrapy-redis/chaos.ts';
 import { runScrapyRedisCrawl, SCRAPY_KEYS } from '../../lab/scrapy-redis/run.ts';
-import { labUp } from '../../provision/lab.ts';
+import { labUp, openLab } from '../../provision/lab.ts';
 import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
 
 /**
@@ -14,8 +19,10 @@ import { netnsSkip, tempLab, threeNodeYaml } from '../helpers/netns-lab.ts';
  * the workers never stop by themselves and the lab stops them after the
  * site's hit log is idle; the site served every page the article's spider
  * fetches and MongoDB (yuliao.tieba, through pymongo) holds every thread.
- * Then crawl.engine both: ours, then theirs, side by side. The site answers
- * after 300 ms and each worker keeps 2 requests in flight.
+ * Then crawl.engine both (ours, then theirs, side by side) and the chaos
+ * comparison for kill-worker: ours lose nothing; the article's workers lose
+ * what the killed one held (reported). The site answers after 300 ms and each worker keeps
+ * 2 requests in flight, so the kill lands mid-crawl.
  */
 const skip = netnsSkip({ mongo: true });
 
@@ -27,7 +34,7 @@ site: { latency_ms: 300 }
 `,
 );
 
-test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl every page, never exit, and the lab stops them when the site is idle; both prints them beside ours', {
+test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl every page, never exit, and the lab stops them when the site is idle; both prints them beside ours; kill -9 of one of theirs is compared with ours, which loses nothing', {
   skip,
   timeout: 1_200_000,
 }, async (t) => {
@@ -83,6 +90,26 @@ test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl
   assert.match(text, /^crawl-lab +\d+ +[\d.]+ +[\d.]+ +\d+ +\d+ +\d+ +exact$/m);
   assert.match(text, /^scrapy-redis +\d+ .* complete, \d+ fetched or stored again$/m);
   assert.match(text, /the lab stopped 3 still-running workers after the site served no new page for 10 s/);
+
+  // the chaos comparison for kill-worker: the same fault at the same point, for both engines
+  const both = await openLab({ ...open, log: () => {} });
+  const ground = await labGroundTruth(both);
+  const sink = await labItemSink(both);
+  const kill = scenarioNamed('kill-worker');
+  const say = (l: string) => lines.push(l);
+  const ours = await runChaos(both, kill, { truth: ground, sink, say });
+  assert.equal(ours.status, 'pass', ours.problems.join('; '));
+  assert.equal(ours.store?.lost, 0);
+  const theirs = await runScrapyChaos(both, kill, { truth: ground, sink, say });
+  t.diagnostic(
+    `kill-worker: ours lost ${ours.store?.lost} threads, fetched ${ours.pages - ours.expectedPages} pages again; scrapy-redis lost ${theirs.lostPages} pages and ${theirs.lostThreads} threads, ${theirs.stillRunning} workers still running`,
+  );
+  t.diagnostic(lines.filter((l) => /FAULT|kill -9|\(scrapy-redis\)$/.test(l)).join('\n'));
+  assert.ok(theirs.injected, 'the kill landed mid-crawl');
+  // what they lose is what the killed worker held at that instant (its requests in flight, and
+  // all a list page would have led to): by hand on this lab 2 threads each time, in this test's
+  // runs 0, cause not found (docs/scrapy-redis.md); so the count is reported, not asserted
+  assert.equal(theirs.stillRunning, lab.nodes.length - 1, 'the others never stop by themselves');
 
   await lab.provider.destroy(lab.nodes);
   assert.deepEqual(temp.leftovers(), [], 'destroy leaves nothing behind');
