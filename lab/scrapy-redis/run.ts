@@ -159,7 +159,9 @@ export async function stopScrapyWorker(lab: Lab, w: ScrapyWorker): Promise<void>
 
 export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}): Promise<ScrapyCrawlSummary> {
   const redisUrl = await hostRedisUrl(lab);
-  const admin = await connectAdmin(redisUrl, { log: lab.log });
+  // a connection for the start and another for the end: a fault between (lab:chaos redis-restart)
+  // closes the first for good
+  let admin = await connectAdmin(redisUrl, { log: lab.log });
   const workers = scrapyWorkersOf(lab);
   const idleStopS = o.idleStopS ?? SCRAPY_IDLE_STOP_S;
   const checked = lab.config.crawl.target === 'mini-tieba';
@@ -176,6 +178,7 @@ export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}):
     const { url } = JSON.parse(labStartRequest(lab)) as { url: string };
     // the scrapy-redis way: a JSON message on <spider>:start_urls (a plain URL is deprecated in 0.9)
     await admin.lpush(SCRAPY_KEYS.startUrls, JSON.stringify({ url }));
+    admin.disconnect();
     const started = Date.now();
     await Promise.all(workers.map((w) => startScrapyWorker(lab, w, sink)));
     o.onStarted?.(workers);
@@ -208,6 +211,7 @@ export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}):
     const states = await Promise.all(
       workers.map((w) => servicesOf(lab, lab.provider.transport(w.node)).state(w.service)),
     );
+    admin = await connectAdmin(redisUrl, { log: lab.log });
     const { fingerprints, fingerprintBytes } = await dupefilterMemory(admin);
     await Promise.all(workers.map((w) => stopScrapyWorker(lab, w)));
     const elapsedMs = lastNewAt - started;
