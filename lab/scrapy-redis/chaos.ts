@@ -1,10 +1,11 @@
-import { type Lab, servicesOf } from '../../provision/lab.ts';
+import { connectAdmin } from 'crawl-lab/admin';
+import { hostRedisUrl, type Lab, servicesOf } from '../../provision/lab.ts';
 import { signalWorker } from '../chaos/faults.ts';
 import { CHAOS, type ScenarioName } from '../chaos/plan.ts';
 import type { Scenario } from '../chaos/scenarios.ts';
 import type { ItemSink } from '../items/sink.ts';
 import type { GroundTruth } from '../runner/truth-check.ts';
-import { runScrapyRedisCrawl, type ScrapyCrawlSummary, type ScrapyWorker } from './run.ts';
+import { runScrapyRedisCrawl, SCRAPY_KEYS, type ScrapyCrawlSummary, type ScrapyWorker } from './run.ts';
 import { articleTruth } from './truth.ts';
 
 /**
@@ -59,41 +60,52 @@ export async function runScrapyChaos(
   let workers: readonly ScrapyWorker[] = [];
   let running: Promise<void> | undefined;
   let checking = false;
+  // requests waiting in the queue while the victim crawls: then its slots are full (between two list
+  // pages' batches the queue drains and a worker holds nothing)
+  const busy = lab.nodes.length * lab.config.crawl.concurrentRequests;
+  const admin = await connectAdmin(await hostRedisUrl(lab), { log: lab.log });
   let over = false;
   let endedAt: number | undefined;
   let pagesAtEnd = 0;
   let lastPages = 0;
   let resumedAfterMs: number | undefined;
-  const summary = await runScrapyRedisCrawl(lab, {
-    truth: o.truth,
-    sink: o.sink,
-    holding: () => running !== undefined && !over,
-    onStarted: (w) => {
-      workers = w;
-    },
-    onTick: (tick) => {
-      o.say(`${(tick.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${tick.pages} (scrapy-redis)`);
-      lastPages = tick.pages;
-      if (endedAt !== undefined && resumedAfterMs === undefined && tick.pages > pagesAtEnd)
-        resumedAfterMs = Date.now() - endedAt;
-      if (running || checking || tick.pages < trigger) return;
-      // the victim must be at work this second: a worker that starts or waits holds nothing
-      const w = victim(workers);
-      const t = lab.provider.transport(w.node);
-      checking = true;
-      void servicesOf(lab, t)
-        .log(w.service, 5)
-        .then((log) => {
-          checking = false;
-          if (running || paceByLog(log) === 0) return;
-          o.say(`         FAULT ${scenario.name} against scrapy-redis`);
-          running = inject(w);
-        })
-        .catch(() => {
-          checking = false;
-        });
-    },
-  });
+  let summary: ScrapyCrawlSummary;
+  try {
+    summary = await runScrapyRedisCrawl(lab, {
+      truth: o.truth,
+      sink: o.sink,
+      holding: () => running !== undefined && !over,
+      onStarted: (w) => {
+        workers = w;
+      },
+      onTick: (tick) => {
+        o.say(`${(tick.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${tick.pages} (scrapy-redis)`);
+        lastPages = tick.pages;
+        if (endedAt !== undefined && resumedAfterMs === undefined && tick.pages > pagesAtEnd)
+          resumedAfterMs = Date.now() - endedAt;
+        if (running || checking || tick.pages < trigger) return;
+        // the victim must be at work this second: a worker that starts or waits holds nothing
+        const w = victim(workers);
+        const t = lab.provider.transport(w.node);
+        checking = true;
+        void servicesOf(lab, t)
+          .log(w.service, 5)
+          .then(async (log) => {
+            const waiting = paceByLog(log) > 0 ? await admin.zcard(SCRAPY_KEYS.requests) : 0;
+            checking = false;
+            if (running || waiting < busy) return;
+            o.say(`         FAULT ${scenario.name} against scrapy-redis`);
+            running = inject(w);
+          })
+          .catch(() => {
+            checking = false;
+          });
+      },
+    });
+  } finally {
+    await running;
+    admin.disconnect();
+  }
   function inject(w: ScrapyWorker): Promise<void> {
     return (async () => {
       if (scenario.name === 'kill-worker') {
@@ -110,7 +122,7 @@ export async function runScrapyChaos(
         pagesAtEnd = lastPages;
       });
   }
-  await running;
+
   const t = summary.truth!;
   return {
     scenario: scenario.name,

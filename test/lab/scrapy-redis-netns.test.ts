@@ -107,8 +107,9 @@ test('crawl.engine scrapy-redis: lab:up installs the article workers; they crawl
   t.diagnostic(lines.filter((l) => /FAULT|kill -9|\(scrapy-redis\)$/.test(l)).join('\n'));
   assert.ok(theirs.injected, 'the kill landed mid-crawl');
   // what they lose is what the killed worker held at that instant (its requests in flight, and
-  // all a list page would have led to): 2 threads in 3 of 4 runs so far, 0 in one (docs/chaos.md),
-  // so the count is reported, not asserted
+  // all a list page would have led to). Since the kill also waits for requests waiting in the queue
+  // it lost 2 threads in the one run so far (before, 0 in 2 of 5 runs: docs/chaos.md); reported,
+  // not asserted, until more runs show it never finds the worker empty-handed
   assert.equal(theirs.stillRunning, lab.nodes.length - 1, 'the others never stop by themselves');
 
   await lab.provider.destroy(lab.nodes);
