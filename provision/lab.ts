@@ -17,6 +17,7 @@ import { findMongoServerBinary, mongodbStep } from './steps/mongodb.ts';
 import { nodeDownload } from './steps/node-download.ts';
 import { redisConfigure, redisInstall, redisReachable, redisToolsInstall } from './steps/redis.ts';
 import { type LabTlsSource, redisTlsCa } from './steps/redis-tls.ts';
+import { scrapySpider, scrapyVenv } from './steps/scrapy-venv.ts';
 import { type ServiceManager, serviceManagerFor } from './steps/systemd.ts';
 import type { LabNode, MachineKind, Provider, ProviderInfo, Step, Transport } from './types.ts';
 
@@ -213,6 +214,12 @@ export function labSteps(lab: Lab, planned: { tls?: LabTlsSource } = {}): Step[]
       }),
     );
   }
+  // the article's own workers beside ours (docs/scrapy-redis.md)
+  if (config.crawl.engine !== 'crawl-lab')
+    steps.push(
+      scrapyVenv({ pypiMirror: config.mirrors.pypi, noRoot: lab.provider.noRootSteps }),
+      scrapySpider(),
+    );
   // no root (local, rootless netns): the nodes use this host's filesystem, so private Redis etc., no apt
   if (lab.provider.noRootSteps) return localStepVariants(steps, redis, process.version, mongo);
   return steps;

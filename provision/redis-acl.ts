@@ -74,6 +74,8 @@ export const CRAWLER_COMMANDS = [
   'rpop',
   'llen',
   'lrange',
+  // scrapy-redis's RedisSpider takes its start URLs as MULTI; LRANGE; LTRIM; EXEC (crawl.engine scrapy-redis)
+  'ltrim',
   // sets
   'sadd',
   'scard',

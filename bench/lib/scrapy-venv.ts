@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { cacheDir } from '../../provision/lab-env.ts';
+import { SCRAPY_REDIS_VERSION, SCRAPY_VERSION } from '../../provision/python-pins.ts';
 
 /**
  * The peer of the benchmark: Scrapy + scrapy-redis from PyPI, pinned, in a
@@ -9,8 +10,7 @@ import { cacheDir } from '../../provision/lab-env.ts';
  * When it cannot be made (no python3 -m venv, PyPI unreachable) the bench
  * leaves the peer's column out and prints why.
  */
-export const SCRAPY_VERSION = '2.19.0';
-export const SCRAPY_REDIS_VERSION = '0.9.1';
+export { SCRAPY_REDIS_VERSION, SCRAPY_VERSION };
 
 export const VENV = join(cacheDir(), 'bench-venv');
 

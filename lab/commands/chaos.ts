@@ -7,11 +7,13 @@ import { figuresTable, replaceFigures } from '../../lab/chaos/figures.ts';
 import { isScenario, SCENARIOS } from '../../lab/chaos/plan.ts';
 import { type ChaosResult, figureRow, runChaos } from '../../lab/chaos/run.ts';
 import { SCENARIO_LIST, type Scenario, scenarioNamed } from '../../lab/chaos/scenarios.ts';
-import { type Lab, openLab } from '../../provision/lab.ts';
+import { type Lab, type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labItemSink } from '../items/sink.ts';
 import { labGroundTruth } from '../runner/truth-check.ts';
 import { stopWorker, workersOf } from '../runner/workers.ts';
+import { runScrapyChaos, SCRAPY_CHAOS, type ScrapyChaosResult } from '../scrapy-redis/chaos.ts';
+import { ENGINE_OPTION, ENGINE_USAGE, engineOpen } from './engine-flag.ts';
 import type { LabCommand } from './run-command.ts';
 
 export const CHAOS_DOC = join(REPO_ROOT, 'docs', 'chaos.md');
@@ -44,6 +46,30 @@ function printResult(r: ChaosResult, baseline: ChaosResult | undefined): void {
       : '';
   console.log(`   wall ${(r.elapsedMs / 1000).toFixed(1)} s${extra}`);
   for (const p of r.problems) console.log(`   problem: ${p}`);
+}
+
+/** Ours and theirs per scenario: lost, duplicated, recovery (docs/chaos.md's scrapy-redis column). */
+export function compareLines(ours: readonly ChaosResult[], theirs: readonly ScrapyChaosResult[]): string[] {
+  const lines = [
+    'scenario        crawl-lab: lost / again / recovery    scrapy-redis: lost / again / resumed',
+  ];
+  for (const t of theirs) {
+    const o = ours.find((r) => r.scenario === t.scenario);
+    const mine = o?.store
+      ? `${o.store.lost} threads / ${o.pages - o.expectedPages} pages / ${o.recoveryMs === undefined ? '–' : `${(o.recoveryMs / 1000).toFixed(1)} s`}`
+      : '–';
+    const resumed = t.resumedAfterMs === undefined ? '–' : `${(t.resumedAfterMs / 1000).toFixed(1)} s`;
+    if (!t.injected) {
+      lines.push(
+        `${t.scenario.padEnd(16)}${mine.padEnd(38)}the fault was not injected (the crawl ended first)`,
+      );
+      continue;
+    }
+    lines.push(
+      `${t.scenario.padEnd(16)}${mine.padEnd(38)}${t.lostPages} pages, ${t.lostThreads} threads / ${t.fetchedAgain} pages / ${resumed}; ${t.stillRunning} workers still running, stopped by the lab`,
+    );
+  }
+  return lines;
 }
 
 /** Run the baseline and then each scenario in order; every run starts from a reset crawl. */
@@ -80,13 +106,16 @@ export async function chaosRuns(
   return { baseline, results };
 }
 
-export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Promise<number> {
+export async function chaos(
+  wanted: string,
+  o: { writeDocs?: boolean; open?: OpenLabOptions } = {},
+): Promise<number> {
   if (wanted !== 'all' && !isScenario(wanted)) {
     throw new ConfigError('CRAWL_E_USAGE', `unknown chaos scenario "${wanted}"`, {
       hint: `npm run lab:chaos -- <scenario>, one of: all, ${SCENARIOS.join(', ')}`,
     });
   }
-  const lab = await openLab();
+  const lab = await openLab(o.open);
   if (lab.config.crawl.target !== 'mini-tieba') {
     throw new ConfigError('CRAWL_E_LAB_CONFIG', 'lab:chaos checks against the mini-Tieba ground truth', {
       hint: 'set crawl.target: mini-tieba in lab.yaml (and a site.latency_ms so a crawl lasts long enough)',
@@ -121,6 +150,18 @@ export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Pr
   const { baseline, results } = runs;
   const table = figuresTable([baseline, ...results].map((r) => figureRow(r, baseline)));
   if (wanted === 'all') console.log(`\n${table}`);
+  // crawl.engine scrapy-redis or both: the same faults against the article's workers
+  const theirs: ScrapyChaosResult[] = [];
+  if (lab.config.crawl.engine !== 'crawl-lab') {
+    const truth = await labGroundTruth(lab);
+    const sink = await labItemSink(lab);
+    for (const s of scenarios.filter((x) => SCRAPY_CHAOS.includes(x.name))) {
+      console.log(`\n-- ${s.name} against the article's workers (Scrapy + scrapy-redis)`);
+      theirs.push(await runScrapyChaos(lab, s, { truth, sink, say: (l) => console.log(l) }));
+    }
+    console.log('');
+    for (const line of compareLines(results, theirs)) console.log(line);
+  }
   if (o.writeDocs) {
     writeFileSync(CHAOS_DOC, replaceFigures(readFileSync(CHAOS_DOC, 'utf8'), table));
     console.log(`figures written to ${CHAOS_DOC}`);
@@ -130,7 +171,7 @@ export async function chaos(wanted: string, o: { writeDocs?: boolean } = {}): Pr
 
 export const chaosCommand: LabCommand = {
   name: 'chaos',
-  usage: `npm run lab:chaos -- <scenario>|all [--write-docs]
+  usage: `npm run lab:chaos -- <scenario>|all [--write-docs] [--engine <e>]
 
 Crawl the lab's mini-Tieba while injecting one fault, then check the item store
 against the site's ground truth. A fault-free baseline runs first (extra wall
@@ -139,8 +180,17 @@ Ctrl-C stops it after undoing the fault in progress and stopping the workers
 (exit 130); a second Ctrl-C quits at once.
 
   <scenario>     one of: ${SCENARIOS.join(', ')}; or all (prints the figures table)
-  --write-docs   also rewrite the figures table in docs/chaos.md`,
-  options: { 'write-docs': { type: 'boolean' } },
+  --write-docs   also rewrite the figures table in docs/chaos.md
+${ENGINE_USAGE}
+
+With lab.yaml crawl.engine scrapy-redis or both, kill-worker and redis-restart
+then run against the article's workers too (Scrapy + scrapy-redis), and a last
+table compares lost and fetched-again pages (docs/chaos.md, docs/scrapy-redis.md).`,
+  options: { 'write-docs': { type: 'boolean' }, ...ENGINE_OPTION },
   positionals: true,
-  run: ({ values, positionals }) => chaos(positionals[0] ?? '', { writeDocs: Boolean(values['write-docs']) }),
+  run: ({ values, positionals }) =>
+    chaos(positionals[0] ?? '', {
+      writeDocs: Boolean(values['write-docs']),
+      open: engineOpen(values['engine']),
+    }),
 };

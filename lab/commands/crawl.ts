@@ -4,6 +4,14 @@ import { type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { labItemSink } from '../items/sink.ts';
 import { type CrawlSummary, type CrawlTick, runCrawl } from '../runner/run-crawl.ts';
 import { checkLabTruth, type TruthCheck } from '../runner/truth-check.ts';
+import { oursFigures, scrapyFigures, scrapyReport, sideBySide } from '../scrapy-redis/report.ts';
+import {
+  oursFingerprintMemory,
+  runScrapyRedisCrawl,
+  type ScrapyCrawlSummary,
+  type ScrapyTick,
+} from '../scrapy-redis/run.ts';
+import { ENGINE_OPTION, ENGINE_USAGE, engineOpen } from './engine-flag.ts';
 import type { LabCommand } from './run-command.ts';
 
 /**
@@ -35,6 +43,8 @@ export interface CrawlResult {
   };
   /** Absent when the target is not the mini-Tieba site (nothing to check against). */
   truth?: TruthCheck;
+  /** crawl.engine scrapy-redis or both: the article's workers' crawl (docs/scrapy-redis.md). */
+  scrapyRedis?: ScrapyCrawlSummary;
 }
 
 /** Leases the crawl reclaimed: a worker stopped, was killed, or went silent longer than leaseTimeout. */
@@ -205,6 +215,24 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
     else for (const line of truthLines(truth)) print(line);
     return result.ok ? 0 : 1;
   }
+  const engine = lab.config.crawl.engine;
+  const scrapyTick = (p: ScrapyTick) =>
+    say(
+      `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages} (the site's hit log)${p.idleS >= 2 ? `  no new page for ${p.idleS.toFixed(0)} s` : ''}`,
+    );
+  if (engine === 'scrapy-redis') {
+    if (o.resume) say("--resume: the article's workers always start a new crawl (crawl.engine scrapy-redis)");
+    say(
+      `starting the article's workers (Scrapy + scrapy-redis): ${lab.config.crawl.target}, ${lab.config.crawl.listPages} list pages, ${lab.nodes.length} nodes`,
+    );
+    const theirs = await runScrapyRedisCrawl(lab, { onTick: scrapyTick });
+    const report = scrapyReport(theirs);
+    if (o.json) {
+      for (const line of report.lines) say(line);
+      print(JSON.stringify({ ok: report.ok, scrapyRedis: theirs } satisfies CrawlResult));
+    } else for (const line of report.lines) print(line);
+    return report.ok ? 0 : 1;
+  }
   const resume = Boolean(o.resume);
   say(
     `${resume ? 'resuming' : 'starting'} the crawl: ${lab.config.crawl.target}, ${lab.config.crawl.listPages} list pages, ${lab.nodes.length} nodes`,
@@ -218,6 +246,26 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
   });
   const judge = { resumed: resume, allowFailures: Boolean(o.allowFailures) };
   const report = crawlReport(r, judge);
+  if (engine === 'both') {
+    // ours first, then the article's workers on the same lab, against the same site and truth
+    const fp = await oursFingerprintMemory(lab);
+    for (const line of report.lines) say(line);
+    say(`\nnow the article's workers (Scrapy + scrapy-redis) on the same nodes`);
+    const theirs = await runScrapyRedisCrawl(lab, { onTick: scrapyTick });
+    const second = scrapyReport(theirs);
+    for (const line of second.lines) say(line);
+    const table = [
+      '',
+      'side by side (crawl.engine both):',
+      ...sideBySide([oursFigures(r, fp.fingerprintBytes, fp.fingerprints), scrapyFigures(theirs)]),
+    ];
+    const ok = report.ok && second.ok;
+    if (o.json) {
+      for (const line of table) say(line);
+      print(JSON.stringify({ ...crawlResult(r, judge), ok, scrapyRedis: theirs }));
+    } else for (const line of table) print(line);
+    return ok ? 0 : 1;
+  }
   if (o.json) {
     for (const line of report.lines) say(line);
     print(JSON.stringify(crawlResult(r, judge)));
@@ -227,7 +275,7 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
 
 export const crawlCommand: LabCommand = {
   name: 'crawl',
-  usage: `npm run lab:crawl [-- --resume] [--check] [--json]
+  usage: `npm run lab:crawl [-- --resume] [--check] [--json] [--engine <e>]
 
 Reset the crawl (or resume it), seed the start URL, start a worker on every
 node, show live progress, wait until the distributed crawl finishes by itself,
@@ -241,12 +289,20 @@ with target real-tieba, where there is no truth to check).
   --resume          keep the queue, fingerprints and items of the last crawl and go on from them
   --check           do not crawl: check the last crawl's items and the site's hit log again
   --allow-failures  failed requests and errors are reported but do not make the exit code 1
-  --json            print the result as one JSON line on stdout (progress goes to stderr)`,
+  --json            print the result as one JSON line on stdout (progress goes to stderr)
+${ENGINE_USAGE}
+
+lab.yaml crawl.engine chooses whose workers crawl: crawl-lab (ours, the
+default), scrapy-redis (the article's Scrapy + scrapy-redis workers: they never
+stop by themselves, so the lab stops them once the site has served no new page
+for 10 s, and checks the list pages and thread pages they fetch), or both, one
+after the other, with a side-by-side table (docs/scrapy-redis.md).`,
   options: {
     resume: { type: 'boolean' },
     check: { type: 'boolean' },
     json: { type: 'boolean' },
     'allow-failures': { type: 'boolean' },
+    ...ENGINE_OPTION,
   },
   run: ({ values }) =>
     crawl({
@@ -254,5 +310,6 @@ with target real-tieba, where there is no truth to check).
       allowFailures: Boolean(values['allow-failures']),
       check: Boolean(values['check']),
       json: Boolean(values['json']),
+      open: engineOpen(values['engine']),
     }),
 };

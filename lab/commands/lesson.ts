@@ -20,7 +20,7 @@ Runs lesson n of docs/tutorial/ step by step: its explanation, each command
 (after Enter, or straight through with --yes), its output, and a check against
 the output the lesson shows.
 
-  <n>            lesson number, 1 to 10 (docs/tutorial/README.md lists them)
+  <n>            lesson number, 1 to 11 (docs/tutorial/README.md lists them)
   --lang en|zh   language of the explanations (default: zh when $LANG starts with zh, else en)
   --yes          run every step without waiting for Enter (CI does this)
   --from <step>  start at this step (after fixing what stopped an earlier run)

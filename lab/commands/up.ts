@@ -7,6 +7,7 @@ import { formatPlan, planLab } from '../../provision/plan/plan-lab.ts';
 import { planProvider } from '../../provision/plan/provider.ts';
 import { formatUpSummary } from '../../provision/progress.ts';
 import { ensureDist } from '../build/dist.ts';
+import { ENGINE_OPTION, ENGINE_USAGE, engineOpen } from './engine-flag.ts';
 import { ensureMongoServer } from './mongo-server.ts';
 import type { LabCommand } from './run-command.ts';
 
@@ -88,7 +89,7 @@ export async function up(o: UpOptions = {}): Promise<number> {
 
 export const upCommand: LabCommand = {
   name: 'up',
-  usage: `npm run lab:up [-- --dry-run] [--article-exact] [--no-install] [--only <step,...>]
+  usage: `npm run lab:up [-- --dry-run] [--article-exact] [--no-install] [--only <step,...>] [--engine <e>]
 
 Bring up the lab's machines on the best provider available and provision them
 with the article's steps (Redis on the master with the two redis.conf edits,
@@ -101,12 +102,15 @@ again: every step checks before it changes.
   --no-install     never install this host's missing packages (as root with apt, lab:up installs
                    what the chosen provider needs, naming each; lab.yaml: host.install_packages: false)
   --only <ids>     bring the machines up, then run only these steps (ids as --dry-run lists them,
-                   comma-separated, in lab:up's order); --only machines: the machines alone`,
+                   comma-separated, in lab:up's order); --only machines: the machines alone
+${ENGINE_USAGE}; scrapy-redis and both add a
+                   Python venv and the article's spider on every node`,
   options: {
     'dry-run': { type: 'boolean' },
     'article-exact': { type: 'boolean' },
     'no-install': { type: 'boolean' },
     only: { type: 'string' },
+    ...ENGINE_OPTION,
   },
   run: ({ values }) =>
     up({
@@ -114,5 +118,6 @@ again: every step checks before it changes.
       articleExact: Boolean(values['article-exact']),
       noInstall: Boolean(values['no-install']),
       only: onlyList(typeof values['only'] === 'string' ? values['only'] : undefined),
+      open: engineOpen(values['engine']),
     }),
 };

@@ -96,6 +96,8 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
   libvirt: { driver: 'kvm' },
   crawl: {
     target: 'mini-tieba',
+    /** @default 'crawl-lab' (ours; 'scrapy-redis' and 'both' add the article's workers, docs/scrapy-redis.md) */
+    engine: 'crawl-lab',
     listPages: SITE_DEFAULTS.listPages,
     workersPerNode: 1,
     concurrentRequests: SETTINGS.concurrentRequests.default,
@@ -103,8 +105,8 @@ export const LAB_DEFAULTS: Readonly<Omit<LabConfig, 'source'>> = deepFreeze({
     allPages: false,
   },
   site: { port: 8080, seed: SITE_DEFAULTS.seed, latencyMs: SITE_DEFAULTS.latencyMs },
-  /** node: '' = https://nodejs.org/dist (provision/node-dist.ts NODE_DEFAULT_MIRROR) */
-  mirrors: { apt: '', npm: '', node: '' },
+  /** node: '' = https://nodejs.org/dist (provision/node-dist.ts NODE_DEFAULT_MIRROR); pypi: '' = pip's own index */
+  mirrors: { apt: '', npm: '', node: '', pypi: '' },
   /** @default 'auto' (the firewall rule on VMs and netns stand-ins; never on local or rootless labs) */
   firewall: { mode: 'auto' },
   /** lab:up installs the chosen provider's host packages (root + apt), each named first */

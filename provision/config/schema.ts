@@ -1,5 +1,5 @@
 import { SETTINGS, type SettingKind } from 'crawl-lab';
-import { PROVIDER_CHOICES } from './types.ts';
+import { CRAWL_ENGINES, PROVIDER_CHOICES } from './types.ts';
 
 /**
  * The keys lab.yaml may contain and the rule each value must follow. Keys are
@@ -89,6 +89,7 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
   },
   crawl: {
     target: { type: 'enum', values: ['mini-tieba', 'real-tieba'] },
+    engine: { type: 'enum', values: CRAWL_ENGINES },
     list_pages: { type: 'int', min: 1, max: 2000 },
     workers_per_node: {
       type: 'int',
@@ -105,7 +106,7 @@ export const SECTION_RULES: Readonly<Record<string, SectionRules>> = {
     seed: { type: 'int', min: 0, max: 2 ** 32 - 1 },
     latency_ms: { type: 'int', min: 0, max: 60_000 },
   },
-  mirrors: { apt: MIRROR, npm: MIRROR, node: MIRROR },
+  mirrors: { apt: MIRROR, npm: MIRROR, node: MIRROR, pypi: MIRROR },
   firewall: { mode: { type: 'enum', values: ['auto', 'on', 'off'] } },
   host: { install_packages: BOOL },
 };

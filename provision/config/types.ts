@@ -22,6 +22,14 @@ export type MongoServer = 'packages' | 'binary';
 
 export type CrawlTarget = 'mini-tieba' | 'real-tieba';
 
+/**
+ * Whose workers lab:crawl runs: ours ('crawl-lab'), the article's Scrapy +
+ * scrapy-redis (a comparison fixture, lab/scrapy-redis/), or both one after
+ * the other, side by side (docs/scrapy-redis.md).
+ */
+export type CrawlEngine = 'crawl-lab' | 'scrapy-redis' | 'both';
+export const CRAWL_ENGINES: readonly CrawlEngine[] = ['crawl-lab', 'scrapy-redis', 'both'];
+
 export type FirewallMode = 'auto' | 'on' | 'off';
 
 /** The lab description after defaults and validation (lab.yaml's snake_case keys in camelCase). */
@@ -72,6 +80,8 @@ export interface LabConfig {
   libvirt: { driver: LibvirtDriver };
   crawl: {
     target: CrawlTarget;
+    /** Whose workers crawl (scrapy-redis: lab:up adds a Python venv on every node). */
+    engine: CrawlEngine;
     listPages: number;
     workersPerNode: number;
     concurrentRequests: number;
@@ -80,8 +90,8 @@ export interface LabConfig {
     allPages: boolean;
   };
   site: { port: number; seed: number; latencyMs: number };
-  /** Empty = the distribution's / npm's / nodejs.org's default. */
-  mirrors: { apt: string; npm: string; node: string };
+  /** Empty = the distribution's / npm's / nodejs.org's / pip's default. */
+  mirrors: { apt: string; npm: string; node: string; pypi: string };
   /**
    * The master's nftables rule admitting Redis and MongoDB only from the lab
    * network: 'auto' = on VMs only; 'on' = also on netns stand-ins; 'off' = never.
