@@ -173,3 +173,62 @@ export async function startLoadingRedis(keys = 20_000, perKeyUs = 200): Promise<
   }
   return { url: `redis://127.0.0.1:${port}/0`, port, loaded, stop };
 }
+
+/** A redis-server started on a config file (the lab's rendered redis.conf), for a test. */
+export interface ConfRedis {
+  /** What it printed so far. */
+  output(): string;
+  /** SIGTERM, as `service redis-server stop` sends: Redis fsyncs its append-only file and exits. */
+  stop(): Promise<void>;
+}
+
+/**
+ * redis-server on `conf` in the foreground, writing only in `dir` (no pidfile,
+ * no log file, no RDB saves); `extra` options come last and win over the file.
+ * Resolves once it says it is ready, rejects when it exits refusing the config
+ * (a generous deadline only for a hang); killed after the test.
+ */
+export async function startConfRedis(
+  t: { after: (fn: () => void) => void },
+  conf: string,
+  dir: string,
+  extra: readonly string[] = [],
+): Promise<ConfRedis> {
+  const server = spawn(
+    'redis-server',
+    [conf, '--daemonize', 'no', '--pidfile', '', '--logfile', '', '--dir', dir, '--save', '', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  server.stdout.on('data', (d: Buffer) => (output += d));
+  t.after(() => server.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server not ready after 60 s:\n${output}`)),
+      60_000,
+    );
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      server.stdout.off('data', onData);
+      server.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onData = () => {
+      if (output.includes('Ready to accept connections')) done();
+    };
+    const onExit = (code: number | null) =>
+      done(new Error(`redis-server refused the config (exit ${code}):\n${output}`));
+    server.stdout.on('data', onData);
+    server.once('exit', onExit);
+    onData();
+  });
+  return {
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.once('exit', () => resolve());
+        server.kill('SIGTERM');
+      }),
+  };
+}

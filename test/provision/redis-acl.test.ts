@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { DEFAULT_USER_LINE, REDIS_ADMIN_USER, REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
 import { applyLabRedisConfig, checkRedisConf } from '../../provision/redis-conf.ts';
-import { freePort } from '../helpers/redis.ts';
+import { freePort, startConfRedis } from '../helpers/redis.ts';
 
 /**
  * Issue 15 §3: outside article_exact, redis.conf gets Redis users instead of a
@@ -53,46 +53,13 @@ test('the lab writes three user lines with password hashes, no requirepass, and 
   assert.equal(applyLabRedisConfig(exact, OPTIONS).text, text, 'and back again');
 });
 
-/** redis-server with the lab's edited Debian file, in `dir`; resolves once it accepts connections. */
-async function startLabRedis(
-  t: TestContext,
-  conf: string,
-  dir: string,
-  persistence: string[],
-): Promise<{ stop: () => Promise<void>; output: () => string }> {
-  const server = spawn(
-    'redis-server',
-    [conf, '--daemonize', 'no', '--pidfile', '', '--logfile', '', '--dir', dir, '--save', '', ...persistence],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  server.stdout.on('data', (d) => (output += d));
-  t.after(() => server.kill('SIGKILL'));
-  await new Promise<void>((resolve, reject) => {
-    const onData = () => output.includes('Ready to accept connections') && resolve();
-    server.stdout.on('data', onData);
-    server.once('exit', (code) =>
-      reject(new Error(`redis-server refused the config (exit ${code}):\n${output}`)),
-    );
-  });
-  return {
-    output: () => output,
-    // SIGTERM, as `service redis-server stop` sends: Redis fsyncs its append-only file and exits
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.once('exit', () => resolve());
-        server.kill('SIGTERM');
-      }),
-  };
-}
-
 test('on a real redis-server: default is off, the crawl user reaches its keys and commands only, the admin everything', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-redis-acl-'));
   const port = await freePort();
   const conf = join(dir, 'redis.conf');
   writeFileSync(conf, applyLabRedisConfig(PRISTINE, { ...OPTIONS, port }).text);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  await startLabRedis(t, conf, dir, ['--appendonly', 'no']);
+  await startConfRedis(t, conf, dir, ['--appendonly', 'no']);
   const cli = async (env: Record<string, string>, ...args: string[]) => {
     const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--no-auth-warning', ...args], {
       env: { ...process.env, ...env },
@@ -133,7 +100,7 @@ test("on a real redis-server: a restart replays the crawl user's transactions an
   const conf = join(dir, 'redis.conf');
   writeFileSync(conf, applyLabRedisConfig(PRISTINE, { ...OPTIONS, port }).text);
   const aof = ['--appendonly', 'yes', '--appendfsync', 'always'];
-  const first = await startLabRedis(t, conf, dir, aof);
+  const first = await startConfRedis(t, conf, dir, aof);
   const login = { host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 };
   const crawler = new Redis({ ...login, username: REDIS_CRAWLER_USER, password: CRAWLER });
   await crawler.connect();
@@ -147,7 +114,7 @@ test("on a real redis-server: a restart replays the crawl user's transactions an
   );
   crawler.disconnect();
   await first.stop();
-  const second = await startLabRedis(t, conf, dir, aof);
+  const second = await startConfRedis(t, conf, dir, aof);
   const admin = new Redis({ ...login, username: REDIS_ADMIN_USER, password: ADMIN });
   await admin.connect();
   t.after(() => admin.disconnect());

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import {
   generateLabPassword,
 } from '../../provision/redis-conf.ts';
 import { redisConfLog } from '../../provision/steps/redis.ts';
-import { freePort } from '../helpers/redis.ts';
+import { freePort, startConfRedis } from '../helpers/redis.ts';
 
 const run = promisify(execFile);
 
@@ -245,54 +245,9 @@ test('a real redis-server accepts the lab configuration and demands the password
   const conf = join(dir, 'redis.conf');
   writeFileSync(conf, applyLabRedisConfig(PRISTINE, { password: PASSWORD, articleExact: false, port }).text);
   // Command-line options win over the file: keep it on loopback, in the foreground, writing only in `dir`.
-  const server = spawn(
-    'redis-server',
-    [
-      conf,
-      '--bind',
-      '127.0.0.1',
-      '--daemonize',
-      'no',
-      '--pidfile',
-      '',
-      '--logfile',
-      '',
-      '--dir',
-      dir,
-      '--save',
-      '',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  server.stdout.on('data', (d) => (output += d));
-  t.after(() => {
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await startConfRedis(t, conf, dir, ['--bind', '127.0.0.1']);
   const cli = (...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
-  // wait for Redis to say it is ready (an event), or to exit refusing the config; a generous deadline only for a hang
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`redis-server not ready after 60 s:\n${output}`)),
-      60_000,
-    );
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      server.stdout.off('data', onData);
-      server.off('exit', onExit);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onData = () => {
-      if (output.includes('Ready to accept connections')) done();
-    };
-    const onExit = (code: number | null) =>
-      done(new Error(`redis-server refused the config (exit ${code}):\n${output}`));
-    server.stdout.on('data', onData);
-    server.once('exit', onExit);
-    onData();
-  });
   assert.match((await cli('ping')).stdout, /NOAUTH/);
   const auth = ['-a', PASSWORD, '--no-auth-warning'];
   assert.equal((await cli(...auth, 'ping')).stdout.trim(), 'PONG');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -12,7 +12,7 @@ import { isCrawlError } from '../../common/errors.ts';
 import { labSteps, openLab } from '../../provision/lab.ts';
 import { applyLabRedisConfig, checkRedisConf } from '../../provision/redis-conf.ts';
 import { ensureLabTls, labTlsFiles, REDIS_TLS_NODE_FILES } from '../../provision/redis-tls.ts';
-import { freePort } from '../helpers/redis.ts';
+import { freePort, startConfRedis } from '../helpers/redis.ts';
 
 const run = promisify(execFile);
 
@@ -98,44 +98,6 @@ test("redis.tls renders TLS only on Debian's commented examples (port 0, tls-por
   );
 });
 
-/** redis-server on the rendered file, in the foreground; resolves once it says it is ready. */
-async function startTlsRedis(t: { after: (fn: () => void) => void }, dir: string, conf: string) {
-  const server = spawn(
-    'redis-server',
-    [
-      conf,
-      '--bind',
-      '127.0.0.1',
-      '--daemonize',
-      'no',
-      '--pidfile',
-      '',
-      '--logfile',
-      '',
-      '--dir',
-      dir,
-      '--save',
-      '',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  t.after(() => server.kill('SIGKILL'));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d;
-      if (output.includes('Ready to accept connections')) {
-        server.stdout.off('data', onData);
-        server.off('exit', onExit);
-        resolve();
-      }
-    };
-    const onExit = (code: number | null) => reject(new Error(`redis-server exited ${code}:\n${output}`));
-    server.stdout.on('data', onData);
-    server.once('exit', onExit);
-  });
-}
-
 /** What a plain TCP client gets back for PING until the server closes the connection (and how it closed). */
 function plainPing(port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -167,7 +129,7 @@ test('a real redis-server with the TLS rendering answers rediss:// with the lab 
       tls: { certFile: f.serverCert, keyFile: f.serverKey, caFile: f.caCert },
     }).text,
   );
-  await startTlsRedis(t, dir, conf);
+  await startConfRedis(t, conf, dir, ['--bind', '127.0.0.1']);
   const url = `rediss://:${PASSWORD}@127.0.0.1:${port}/0`;
 
   const client = await connectAdmin(url, { ca: f.caCert });
