@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -231,4 +231,24 @@ export async function startConfRedis(
         server.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * A plain-TCP PING, as a client without TLS sends it: what comes back until the
+ * server closes the connection, and how it closed (a TLS-only Redis takes it for
+ * a bad handshake and closes or resets it, so no +PONG).
+ */
+export function plainPing(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    let got = '';
+    socket.on('data', (d) => {
+      got += d.toString('latin1');
+    });
+    socket.on('connect', () => socket.end('PING\r\n'));
+    socket.on('close', () => resolve(got));
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      got += ` (${e.code})`;
+    });
+  });
 }

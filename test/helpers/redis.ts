@@ -3,7 +3,14 @@ import { after, before } from 'node:test';
 import type { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
-export { type ConfRedis, freePort, startConfRedis, startRedis, type TestRedis } from './redis-server.ts';
+export {
+  type ConfRedis,
+  freePort,
+  plainPing,
+  startConfRedis,
+  startRedis,
+  type TestRedis,
+} from './redis-server.ts';
 
 /** One redis-server for a whole test file, and a client to look inside it. */
 export interface SharedRedis {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { test } from 'node:test';
 import { connectAdmin } from 'crawl-lab/admin';
 import { isCrawlError } from '../../common/errors.ts';
@@ -22,6 +21,7 @@ import { REDIS_CRAWLER_USER } from '../../provision/redis-acl.ts';
 import { labTlsFiles, NODE_REDIS_CA, REDIS_TLS_NODE_FILES } from '../../provision/redis-tls.ts';
 import { REDIS_CONF } from '../../provision/steps/redis.ts';
 import { netnsSkip, tempLab } from '../helpers/netns-lab.ts';
+import { plainPing } from '../helpers/redis.ts';
 import { assertTruthExact } from '../provision/netns-support.ts';
 
 /**
@@ -69,22 +69,6 @@ async function cliFromWorker(lab: Lab, tls: string[], ...args: string[]): Promis
       { nothrow: true, env: { REDISCLI_AUTH: lab.secrets.redisPassword }, timeoutMs: 10_000 },
     );
   return `${r.stdout}${r.stderr}`.trim();
-}
-
-/** A plain TCP PING from this host: what comes back until the server closes (and how it closed). */
-function plainPing(host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, host);
-    let got = '';
-    socket.on('data', (d) => {
-      got += d.toString('latin1');
-    });
-    socket.on('connect', () => socket.end('PING\r\n'));
-    socket.on('close', () => resolve(got));
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      got += ` (${e.code})`;
-    });
-  });
 }
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);

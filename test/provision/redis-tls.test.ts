@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,7 +11,7 @@ import { isCrawlError } from '../../common/errors.ts';
 import { labSteps, openLab } from '../../provision/lab.ts';
 import { applyLabRedisConfig, checkRedisConf } from '../../provision/redis-conf.ts';
 import { ensureLabTls, labTlsFiles, REDIS_TLS_NODE_FILES } from '../../provision/redis-tls.ts';
-import { freePort, startConfRedis } from '../helpers/redis.ts';
+import { freePort, plainPing, startConfRedis } from '../helpers/redis.ts';
 
 const run = promisify(execFile);
 
@@ -98,23 +97,6 @@ test("redis.tls renders TLS only on Debian's commented examples (port 0, tls-por
   );
 });
 
-/** What a plain TCP client gets back for PING until the server closes the connection (and how it closed). */
-function plainPing(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let got = '';
-    socket.on('data', (d) => {
-      got += d.toString('latin1');
-    });
-    socket.on('connect', () => socket.end('PING\r\n'));
-    // the TLS listener takes PING for a bad handshake: it closes or resets the connection
-    socket.on('close', () => resolve(got));
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      got += ` (${e.code})`;
-    });
-  });
-}
-
 test('a real redis-server with the TLS rendering answers rediss:// with the lab CA, refuses a client without it, and gives plain TCP no +PONG', async (t) => {
   const dir = tempDir(t, 'lab-redis-tls-');
   const f = await ensureLabTls(join(dir, 'state'), 'tlsu2', ['10.57.20.10', '127.0.0.1']);
@@ -145,7 +127,7 @@ test('a real redis-server with the TLS rendering answers rediss:// with the lab 
     return true;
   });
   // plain TCP to the same port: the TLS listener never answers +PONG
-  const plain = await plainPing(port);
+  const plain = await plainPing('127.0.0.1', port);
   assert.doesNotMatch(plain, /PONG/);
   t.diagnostic(`plain TCP PING got: ${JSON.stringify(plain)}`);
   // redis-cli as the lab's steps call it
