@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ConfigError } from '../../../crawler/errors.ts';
 import { defaultSettings, SETTING_NAMES, SETTINGS } from '../../../crawler/settings/defaults.ts';
 import { envNameOf, resolveSettings } from '../../../crawler/settings/load.ts';
 
-const emptyDir = () => mkdtempSync(join(tmpdir(), 'crawl-settings-'));
+// one folder for the whole file, removed at its end (it left a crawl-settings-* folder per call)
+const root = mkdtempSync(join(tmpdir(), 'crawl-settings-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const emptyDir = () => mkdtempSync(join(root, 'cwd-'));
 
 test('every setting has a default that passes its own validation', () => {
   const defaults = defaultSettings();
