@@ -46,6 +46,8 @@ function choose(config: LabConfig, dir: string, bin: string, lines: string[] = [
 }
 
 const VAGRANT = 'echo "Vagrant 2.4.1"';
+/** A virsh that cannot reach libvirt, as on a machine without libvirtd. */
+const NO_LIBVIRT = 'echo "error: failed to connect to the hypervisor" >&2; exit 1';
 
 test('(mocked hypervisor) auto picks vagrant when Vagrant and a working VirtualBox are on PATH and drives it with --provider=virtualbox', async (t) => {
   const { dir, bin, config } = setup(t, 'provider: auto\n', {
@@ -97,7 +99,14 @@ nodes:
 });
 
 test('provider: vagrant on this machine (no hypervisor) fails openLab with the doctor reason, touching nothing', async (t) => {
-  const { dir } = setup(t, 'provider: vagrant\n');
+  // the real vagrant, but a libvirt that does not answer: the real Vagrant test (another lane) runs a
+  // libvirtd whose socket every process of this machine sees, which makes vagrant usable here for a while
+  const { dir, bin } = setup(t, 'provider: vagrant\n', { virsh: NO_LIBVIRT });
+  const path = process.env['PATH'];
+  process.env['PATH'] = `${bin}:${path}`;
+  t.after(() => {
+    process.env['PATH'] = path;
+  });
   await assert.rejects(
     openLab({
       configPath: join(dir, 'lab.yaml'),
@@ -172,7 +181,7 @@ try {
 } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
 `;
 
-function asUser(dir: string): Promise<Record<string, unknown>> {
+function asUser(dir: string, bin: string): Promise<Record<string, unknown>> {
   const pre = isRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'] : [];
   const argv = [
     ...pre,
@@ -189,7 +198,7 @@ function asUser(dir: string): Promise<Record<string, unknown>> {
     execFile(
       argv[0]!,
       argv.slice(1),
-      { cwd: ROOT, env: { ...process.env, HOME: dir } },
+      { cwd: ROOT, env: { ...process.env, HOME: dir, PATH: `${bin}:${process.env['PATH']}` } },
       (error, stdout, stderr) =>
         error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout) as Record<string, unknown>),
     ),
@@ -197,13 +206,14 @@ function asUser(dir: string): Promise<Record<string, unknown>> {
 }
 
 test('without root, auto picks the rootless netns provider (user namespaces work here); provider: local gives loopback addresses', async (t) => {
-  const { dir } = setup(t, 'provider: auto\n');
+  // a libvirt that does not answer, whatever libvirtd another test runs (see above)
+  const { dir, bin } = setup(t, 'provider: auto\n', { virsh: NO_LIBVIRT });
   if (isRoot) chownSync(dir, 65534, 65534);
-  const auto = await asUser(dir);
+  const auto = await asUser(dir, bin);
   assert.equal(auto['name'], 'netns');
   assert.match(String(auto['why']), /rootless/);
   writeFileSync(join(dir, 'lab.yaml'), 'provider: local\n');
-  const local = await asUser(dir);
+  const local = await asUser(dir, bin);
   assert.equal(local['name'], 'local');
   assert.deepEqual(local['ips'], ['127.0.0.10', '127.0.0.11', '127.0.0.12']);
 });
