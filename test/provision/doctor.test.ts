@@ -213,7 +213,10 @@ test('lab:doctor names the provider auto really picks: netns over qemu under TCG
   }
   // and a libvirt that does not answer: the real Vagrant test's libvirtd (another lane) would make
   // vagrant usable, and auto would rightly pick it
-  writeFileSync(join(bin, 'virsh'), '#!/bin/sh\necho "error: failed to connect to the hypervisor" >&2; exit 1\n');
+  writeFileSync(
+    join(bin, 'virsh'),
+    '#!/bin/sh\necho "error: failed to connect to the hypervisor" >&2; exit 1\n',
+  );
   chmodSync(join(bin, 'virsh'), 0o755);
   writeFileSync(join(dir, 'lab.yaml'), 'provider: auto\n');
   const argv = [process.execPath, '--import', 'tsx', 'scripts/lab/doctor.ts'];
