@@ -1,5 +1,5 @@
 import { CrawlError, STAT, statValue } from 'crawl-lab';
-import { connectAdmin, inspectCrawl } from 'crawl-lab/admin';
+import { type CrawlInspection, connectAdmin, inspectCrawl } from 'crawl-lab/admin';
 import { quote } from 'zx';
 import { redact } from '../../common/redact.ts';
 import { hostRedisCa, hostRedisUrl, type Lab, masterOf, servicesOf } from '../../provision/lab.ts';
@@ -42,17 +42,35 @@ function nodeOf(lab: Lab, name: string): LabNode {
  * `timeoutS` and returns the count it saw.
  */
 export async function waitForPages(lab: Lab, pages: number, timeoutS = 120): Promise<number> {
+  let running = false;
+  let done = 0;
+  await pollCrawl(lab, timeoutS, 100, (info) => {
+    done = statValue(info.stats, STAT.pages);
+    running ||= info.seeded && !info.finished && info.workers.some((w) => w.alive);
+    return running && (done >= pages || info.finished);
+  });
+  return done;
+}
+
+/**
+ * Reads the lab crawl's state (`crawl inspect`'s view) every `everyMs` until
+ * `enough` says so (true) or `timeoutS` has passed (false), on one admin
+ * connection closed at the end.
+ */
+async function pollCrawl(
+  lab: Lab,
+  timeoutS: number,
+  everyMs: number,
+  enough: (info: CrawlInspection) => boolean | Promise<boolean>,
+): Promise<boolean> {
   const settings = adminSettings(await hostRedisUrl(lab), hostRedisCa(lab));
   const admin = await connectAdmin(settings.redisUrl, { ca: settings.redisCa });
   try {
     const until = Date.now() + timeoutS * 1000;
-    let running = false;
     for (;;) {
-      const info = await inspectCrawl(admin, SPIDER, settings);
-      const done = statValue(info.stats, STAT.pages);
-      running ||= info.seeded && !info.finished && info.workers.some((w) => w.alive);
-      if ((running && (done >= pages || info.finished)) || Date.now() > until) return done;
-      await new Promise((r) => setTimeout(r, 100));
+      if (await enough(await inspectCrawl(admin, SPIDER, settings))) return true;
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   } finally {
     admin.disconnect();
@@ -133,21 +151,14 @@ export async function addWorker(
 
 /** True once worker `ref` has registered in the crawl, or its service has ended; false after `timeoutS`. */
 async function waitForJoin(lab: Lab, ref: WorkerRef, timeoutS = 240): Promise<boolean> {
-  const settings = adminSettings(await hostRedisUrl(lab), hostRedisCa(lab));
-  const admin = await connectAdmin(settings.redisUrl, { ca: settings.redisCa });
   const services = servicesOf(lab, lab.provider.transport(ref.node));
-  try {
-    const until = Date.now() + timeoutS * 1000;
-    while (Date.now() < until) {
-      const info = await inspectCrawl(admin, SPIDER, settings);
-      if (info.workers.some((w) => w.id === ref.id)) return true;
-      if ((await services.state(ref.service)).state !== 'running') return true;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    return false;
-  } finally {
-    admin.disconnect();
-  }
+  return pollCrawl(
+    lab,
+    timeoutS,
+    500,
+    async (info) =>
+      info.workers.some((w) => w.id === ref.id) || (await services.state(ref.service)).state !== 'running',
+  );
 }
 
 /** SIGTERM every lab worker at once: each hands its leases back to the queue and exits 0. */
