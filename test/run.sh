@@ -25,13 +25,23 @@ mapfile -t fast < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort
 # a worker's shutdown bound, a child process), so 3 at a time keep 2 cores busier than 2 do
 jobs=$(node -e 'console.log(Math.max(3, require("node:os").availableParallelism() + 1))')
 status=0
+# "busy" and "total" CPU ticks of the whole machine so far (Linux /proc/stat; 0 0 elsewhere)
+ticks() { awk '/^cpu /{ print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat 2>/dev/null || echo 0 0; }
+# how busy the machine's CPUs were since ticks printed "$1 $2": a tier that keeps them near 100% cannot
+# go faster by running more at a time
+busy() {
+  read -r b t < <(ticks)
+  if [ "$t" -gt "$2" ]; then echo ", CPU busy $(((b - $1) * 100 / (t - $2)))% of $(nproc) cores"; fi
+}
 if [ "$tier" != e2e ]; then
   start=$SECONDS
+  read -r b0 t0 < <(ticks)
   run "$jobs" "${fast[@]}" || status=1
-  echo "npm test: fast tier, ${#fast[@]} files, $jobs at a time: $((SECONDS - start)) s"
+  echo "npm test: fast tier, ${#fast[@]} files, $jobs at a time: $((SECONDS - start)) s$(busy "$b0" "$t0")"
 fi
 if [ "$tier" != fast ]; then
   start=$SECONDS
+  read -r b0 t0 < <(ticks)
   # the second lane in the background, its lines marked; pipefail carries its exit status
   (
     failed=0
@@ -43,6 +53,6 @@ if [ "$tier" != fast ]; then
   run 1 "${e2e[@]}" || status=1
   echo "npm test: end-to-end lane 1, ${#e2e[@]} files, one at a time: $((SECONDS - start)) s"
   wait "$lane" || status=1
-  echo "npm test: end-to-end tier, $((${#e2e[@]} + ${#vms[@]})) files (two lanes): $((SECONDS - start)) s"
+  echo "npm test: end-to-end tier, $((${#e2e[@]} + ${#vms[@]})) files (two lanes): $((SECONDS - start)) s$(busy "$b0" "$t0")"
 fi
 exit "$status"
