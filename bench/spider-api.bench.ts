@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --sites tieba,catalogue] [--workers 1,3] [--latency 0,20]
+ * npm run bench [-- --sites tieba,catalogue,floor,links] [--workers 1,3] [--latency 0,20]
  *                  [--rounds 3] [--engines crawl-lab,scrapy] [--tieba-pages 20]
  *                  [--catalogue-pages 25] [--heap-mb N] [--semi-space-mb N] [--cpu-prof DIR]
  *                  [--before OLD/dist/crawl.mjs] [--set NAME=VALUE] [--before-set NAME=VALUE]
@@ -16,6 +16,11 @@
  * commit's `npm run build`), run the same way: before/after in the same run.
  * --set / --before-set pass crawler settings to the crawl-lab / before workers
  * (repeatable); with --before dist/crawl.mjs they compare two settings.
+ * --sites floor crawls the catalogue site with bench/spiders/floor.ts, which
+ * parses nothing (links computed from the URL): the cost of a page without
+ * the spider's parsing, the floor under the other two. --sites links crawls
+ * it with bench/spiders/links.ts: the catalogue spider without `$`, links by
+ * `followAll(selector)` only.
  * --cpu-prof DIR writes a V8 CPU profile of every crawl-lab worker into DIR
  * (summarise with `npx tsx bench/profile-summary.ts DIR/*.cpuprofile`).
  */
@@ -57,12 +62,22 @@ const crawlMjs = join(DIST, 'crawl.mjs');
 const spiderMjs = {
   tieba: await buildSpider(join(REPO_ROOT, 'bench/spiders/titles.ts')),
   catalogue: await buildSpider(join(REPO_ROOT, 'bench/spiders/catalogue.ts')),
+  floor: await buildSpider(join(REPO_ROOT, 'bench/spiders/floor.ts')),
+  links: await buildSpider(join(REPO_ROOT, 'bench/spiders/links.ts')),
+};
+type SiteKind = keyof typeof spiderMjs;
+/** The spider each site kind runs (`floor`, `links`: the catalogue site, crawled without parsing or by links only). */
+const spiderName: Record<SiteKind, string> = {
+  tieba: 'titles',
+  catalogue: 'catalogue',
+  floor: 'floor',
+  links: 'links',
 };
 const peer = engines.includes('scrapy') ? await ensureScrapyVenv() : undefined;
 if (peer && !peer.ok) console.error(`Scrapy column left out: ${peer.why}`);
 
-function enginesFor(site: 'tieba' | 'catalogue'): Engine[] {
-  const name = site === 'tieba' ? 'titles' : 'catalogue';
+function enginesFor(site: SiteKind): Engine[] {
+  const name = spiderName[site];
   const out: Engine[] = [];
   if (before !== undefined)
     out.push({
@@ -97,7 +112,7 @@ function enginesFor(site: 'tieba' | 'catalogue'): Engine[] {
 }
 
 async function openSite(kind: string, latencyMs: number): Promise<BenchSite & { close(): Promise<unknown> }> {
-  if (kind === 'catalogue') {
+  if (kind === 'catalogue' || kind === 'floor' || kind === 'links') {
     const s = await startCatalogueSite({ listPages: cataloguePages, latencyMs });
     return {
       startUrl: s.startUrl,
@@ -140,7 +155,7 @@ try {
       try {
         for (const workers of workerCounts) {
           const runs = new Map<string, Measured[]>();
-          const list = enginesFor(siteKind as 'tieba' | 'catalogue');
+          const list = enginesFor(siteKind as SiteKind);
           for (let round = 0; round < rounds; round++) {
             // alternate which engine goes first, so a slow spell on the machine hits both
             const order = round % 2 ? [...list].reverse() : list;

@@ -7,6 +7,8 @@ import { CrawlError, IgnoreRequest } from '../errors.ts';
 import { decodeBody, isHtmlMedia, isTextMedia, isXmlMedia, sniffMediaType } from './charset.ts';
 import { type CrawlRequest, type RequestDraft, type RequestInit, request } from './request.ts';
 import { selectAll, selectOne, withCompiledSelectors } from './select.ts';
+import { parseSimpleSelector } from './simple-selector.ts';
+import { streamBaseHref, streamLinkHrefs } from './stream-links.ts';
 
 /**
  * What a spider callback receives: the downloaded page plus the request that
@@ -160,10 +162,13 @@ export class Response {
     if (this.#baseUrl === undefined) {
       this.#baseUrl = this.url;
       if (this.isHtml) {
-        // most pages have no <base>: a string search spares them a DOM parse
-        const href = /<base[\s>]/i.test(this.text)
-          ? selectOne('base[href]', this.document)?.attribs['href']
-          : undefined;
+        // most pages have no <base>: a string search spares them a parse, and
+        // a page without a DOM yet is searched by a tokenizer pass, not parsed into one
+        const href = !/<base[\s>]/i.test(this.text)
+          ? undefined
+          : this.#document === undefined
+            ? streamBaseHref(this.text)
+            : selectOne('base[href]', this.#document)?.attribs['href'];
         const base = href === undefined ? undefined : tryUrl(href.trim(), this.url);
         if (base !== undefined && (base.protocol === 'http:' || base.protocol === 'https:'))
           this.#baseUrl = base.href;
@@ -234,6 +239,10 @@ export class Response {
     // selections: links matching the selector, or inside what it matches.
     const query =
       selector === 'a' ? 'a[href]' : `:is(${selector}):is(a[href], area[href]), :is(${selector}) a[href]`;
+    // HTML not parsed yet and a simple selector: one tokenizer pass, no DOM
+    // (a callback that reads the page with `$` too has the DOM already: select on it)
+    const simple = this.isHtml && this.#document === undefined ? parseSimpleSelector(selector) : undefined;
+    if (simple !== undefined) return streamLinkHrefs(this.text, simple);
     const hrefs: string[] = [];
     // HTML: the compiled-selector cache (css-select knows :is); XML keeps cheerio's case rules
     const links = this.isHtml ? selectAll(query, this.document) : this.$(query).toArray();
