@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fillDisk, freeDisk, smallDisk } from '../../../lab/chaos/redis-disk.ts';
+import { LocalTransport } from '../../../provision/transports/local.ts';
 import { waitFor } from '../../helpers/crawl-cli.ts';
 import type { startRedis } from '../../helpers/redis.ts';
 import { crawlThroughFault } from '../../helpers/ride-through.ts';
+import { rootSkip } from '../../provision/netns-support.ts';
 
 /**
  * Issue 15 §7: Redis that cannot write its data to disk (a full disk) refuses
@@ -67,28 +70,27 @@ test('a worker rides through Redis refusing writes with MISCONF (its snapshot ca
  * on device" until a retry succeeds, once a second, after the filler is gone.
  */
 test('a worker rides through Redis refusing writes because its append-only file cannot be written (a full tmpfs) for 3 s, says why, and crawls every page once', {
-  skip: process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs',
+  skip: rootSkip('needs root to mount a tmpfs'),
   timeout: 90_000,
 }, async (t) => {
+  // the tmpfs, the filler and their undo are lab:chaos redis-disk-full's own (lab/chaos/redis-disk.ts)
   const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-aof-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'crawl-lab-aof-full', dir]);
-  t.after(() => {
+  const host = new LocalTransport({ name: 'host', role: 'master', ip: '127.0.0.1', memoryMb: 0, cpus: 0 });
+  await smallDisk(host, dir, 4);
+  t.after(async () => {
     execFileSync('umount', ['-l', dir]); // lazy: the server may still be stopping
     rmSync(dir, { recursive: true, force: true });
   });
-  const filler = join(dir, 'filler');
   const aofStatus = async (admin: Parameters<Parameters<typeof crawlThroughFault>[2]>[0]) =>
     /aof_last_write_status:(\w+)/.exec(await admin.info('persistence'))?.[1];
   const r = await crawlThroughFault(
     t,
     'aoffull',
     async (admin) => {
-      try {
-        writeFileSync(filler, Buffer.alloc(8 * 1024 * 1024));
-        assert.fail('the 4 MB disk took 8 MB');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
+      const full = await fillDisk(host, dir);
+      assert.equal(full.freeBytes, 0, 'the 4 MB disk is full');
+      // the append-only file's last page may still have room: a write bigger than a page cannot fit
+      await admin.set('aoffull:overflow', 'x'.repeat(8192)).catch(() => {});
       await waitFor(
         async () => (await aofStatus(admin)) === 'err',
         20_000,
@@ -100,7 +102,7 @@ test('a worker rides through Redis refusing writes because its append-only file 
         'Redis refuses writes now',
       );
       await sleep(3000);
-      rmSync(filler);
+      await freeDisk(host, dir);
       await waitFor(
         async () => (await aofStatus(admin)) === 'ok',
         20_000,
