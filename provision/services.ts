@@ -33,7 +33,9 @@ pidf="$run/$svc.pid"
 [ -f "$pidf" ] || { echo stopped; exit 0; }
 pid=$(cat "$pidf")
 kill -TERM -- "-$pid" 2>/dev/null || true
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+# up to 10 s for the whole group to finish its SIGTERM handlers (a worker hands its leases back), not
+# only the supervising shell, then SIGKILL for what is left
+for _ in $(seq 1 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
 kill -KILL -- "-$pid" 2>/dev/null || true
 rm -f "$pidf"
 echo stopped`;

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceSpec } from '../../provision/services.ts';
 import {
   envFileText,
@@ -317,4 +318,22 @@ test('a worker unit keeps its exit in a file: systemd unloads an inactive unit a
   assert.deepEqual(exitRecordState('success killed TERM\n'), { state: 'stopped' });
   assert.deepEqual(exitRecordState('signal killed KILL\n'), { state: 'exited', code: 137 });
   assert.equal(exitRecordState(''), undefined);
+});
+
+test('stopping a supervised service gives its process the SIGTERM grace: the supervisor shell dies first, the group is waited for before SIGKILL', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-svc-'));
+  const tr = new LocalTransport(node('one', '127.0.0.1'));
+  const services = serviceManagerFor(tr, 'standin', { runDir: join(dir, 'run'), logDir: join(dir, 'log') });
+  t.after(async () => {
+    await services.stop('graceful');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const marker = join(dir, 'said-goodbye');
+  // a worker that takes a second to hand its work back on SIGTERM, as the crawler's workers do
+  const job = `trap 'sleep 1; echo handed back > "$0"; exit 0' TERM; while :; do sleep 0.1; done`;
+  assert.equal(await services.start('graceful', ['sh', '-c', job, marker], {}), 'started');
+  await sleep(300); // the shell has set its trap
+  await services.stop('graceful');
+  assert.equal(readFileSync(marker, 'utf8'), 'handed back\n', 'the process finished its SIGTERM handler');
+  assert.equal((await services.state('graceful')).state, 'stopped');
 });
