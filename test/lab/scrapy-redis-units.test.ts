@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChaosResult } from '../../lab/chaos/run.ts';
 import { chaosVerdict, compareLines } from '../../lab/commands/chaos.ts';
+import { resumeBothError } from '../../lab/commands/crawl.ts';
 import type { MergedStore } from '../../lab/items/store.ts';
 import type { GroundTruth } from '../../lab/runner/truth-check.ts';
 import {
@@ -209,4 +210,11 @@ test('lab:chaos exits 0 when theirs lost pages as expected, and 1 naming the run
     /^kill-worker .* 2 pages, 2 threads \/ 1 pages \/ 1\.2 s; 2 workers still running, stopped by the lab; killed holding 1 pages never served$/,
   );
   assert.match(table[2]!, /^redis-restart +– +FAILED: the run failed: /);
+});
+
+test('--resume with crawl.engine both is refused naming the flag, the engine and the fix', () => {
+  const e = resumeBothError();
+  assert.equal(e.code, 'CRAWL_E_USAGE');
+  assert.match(e.message, /--resume .*crawl\.engine both/);
+  assert.match(String(e.hint), /--resume --engine crawl-lab .*--engine scrapy-redis/);
 });
