@@ -5,6 +5,7 @@ import { layoutOf } from '../../provision/layout.ts';
 import type { ServiceState } from '../../provision/services.ts';
 import { scrapyPaths } from '../../provision/steps/scrapy-venv.ts';
 import type { LabNode } from '../../provision/types.ts';
+import { signalWorker } from '../chaos/faults.ts';
 import { crawlOf } from '../items/crawls.ts';
 import { type ItemSink, itemsFileOf, labItemSink } from '../items/sink.ts';
 import { readLabItems, startLabItems } from '../items/store.ts';
@@ -36,6 +37,8 @@ import { type NodeUsage, scrapyUsage } from './usage.ts';
 export const SCRAPY_IDLE_STOP_S = 10;
 /** Seconds the workers may take to fetch their first page (Python and Twisted start slowly on a busy host). @default 180 */
 export const SCRAPY_FIRST_PAGE_S = 180;
+/** Seconds a stopping article worker may take to finish its requests in flight (Scrapy's graceful shutdown). @default 15 */
+export const SCRAPY_STOP_S = 15;
 /** scrapy-redis's keys for spider `tieba` (rmax/scrapy-redis defaults.py). */
 export const SCRAPY_KEYS = {
   startUrls: `${SPIDER}:start_urls`,
@@ -164,8 +167,23 @@ export async function startScrapyWorker(lab: Lab, w: ScrapyWorker, sink: ItemSin
   await servicesOf(lab, lab.provider.transport(w.node)).start(w.service, argv, env);
 }
 
+/**
+ * Stop one article worker the way Scrapy stops cleanly: SIGTERM to scrapy
+ * itself, which finishes its requests in flight (their new requests still go
+ * to tieba:requests, kept by SCHEDULER_PERSIST), then the service. The
+ * service's own stop signals its `sh` supervisor's group, and the supervisor
+ * ends at once and takes scrapy with it: a kill, losing what it held.
+ */
 export async function stopScrapyWorker(lab: Lab, w: ScrapyWorker): Promise<void> {
-  await servicesOf(lab, lab.provider.transport(w.node)).stop(w.service);
+  const t = lab.provider.transport(w.node);
+  const services = servicesOf(lab, t);
+  if ((await services.state(w.service)).state === 'running') {
+    // no worker process (it is just ending) or no pidfile (a systemd unit): the service stop does it
+    await signalWorker(t, w.service, 'TERM').catch(() => {});
+    for (let i = 0; i < SCRAPY_STOP_S * 2 && (await services.state(w.service)).state === 'running'; i++)
+      await sleep(500);
+  }
+  await services.stop(w.service);
 }
 
 export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}): Promise<ScrapyCrawlSummary> {
