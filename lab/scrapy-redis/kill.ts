@@ -16,6 +16,12 @@ import type { ScrapyWorker } from './run.ts';
  * and waits until the site sees those requests' connections close
  * (abandoned): proof that the worker died holding popped, unfinished
  * requests. Then the hold ends; the other workers were never held.
+ *
+ * Where several workers share the victim's address (the local provider: all
+ * on 127.0.0.1) the site cannot tell their requests apart: the hold covers
+ * them all, the kill waits until every slot of theirs is held (so the
+ * victim's too), and what the victim held is what was abandoned after the
+ * kill (the others' connections stay open).
  */
 export const HOLD_KILL = {
   /** Seconds the victim may take to ask for a page never served while held; else no kill this time. @default 20 */
@@ -62,11 +68,14 @@ export async function killHoldingWorker(
   say: (line: string) => void,
 ): Promise<HeldKill | undefined> {
   const from = w.node.ip;
+  const sharing = lab.nodes.filter((n) => n.ip === from).length;
+  // one worker per address: one held page never served is enough; shared: every slot held
+  const slots = sharing > 1 ? sharing * lab.config.crawl.concurrentRequests : 1;
   await hold(lab, from);
   try {
     let held: string[] = [];
     let fresh: string[] = [];
-    for (let waited = 0; fresh.length === 0; waited += HOLD_KILL.pollMs) {
+    for (let waited = 0; fresh.length === 0 || held.length < slots; waited += HOLD_KILL.pollMs) {
       if (waited >= HOLD_KILL.heldWaitS * 1000) {
         say(`${w.id} asked for no new page in ${HOLD_KILL.heldWaitS} s while held: not killed this time`);
         return undefined;
@@ -77,17 +86,25 @@ export async function killHoldingWorker(
       fresh = held.filter((p) => hits.pages[p] === undefined);
     }
     say(
-      `kill -9 ${w.id} on ${w.node.name} while the site holds ${held.length} of its requests (never served yet: ${fresh.join(', ')})`,
+      sharing > 1
+        ? `kill -9 ${w.id} on ${w.node.name} while the site holds ${held.length} requests of the ${sharing} workers on ${from} (never served yet: ${fresh.join(', ')})`
+        : `kill -9 ${w.id} on ${w.node.name} while the site holds ${held.length} of its requests (never served yet: ${fresh.join(', ')})`,
     );
     await signalWorker(lab.provider.transport(w.node), w.service, 'KILL');
     let abandoned: string[] = [];
     for (let waited = 0; ; waited += HOLD_KILL.pollMs) {
       const hits = await readHits(lab);
       abandoned = (hits.abandoned ?? []).filter((a) => a.from === from).map((a) => a.page);
-      if (fresh.every((p) => abandoned.includes(p)) || waited >= HOLD_KILL.abandonedWaitS * 1000) break;
+      const done = sharing > 1 ? abandoned.length > 0 : fresh.every((p) => abandoned.includes(p));
+      if (done || waited >= HOLD_KILL.abandonedWaitS * 1000) break;
       await sleep(HOLD_KILL.pollMs);
     }
     say(`the site saw ${abandoned.length} of its held requests abandoned: ${abandoned.join(', ') || 'none'}`);
+    // shared address: the victim's own are the abandoned ones
+    if (sharing > 1) {
+      held = abandoned;
+      fresh = fresh.filter((p) => abandoned.includes(p));
+    }
     return { held, fresh, abandoned };
   } finally {
     await hold(lab, undefined);
