@@ -12,7 +12,12 @@ import { REPO_ROOT } from '../../provision/lab-env.ts';
 import { labItemSink } from '../items/sink.ts';
 import { labGroundTruth } from '../runner/truth-check.ts';
 import { stopWorker, workersOf } from '../runner/workers.ts';
-import { runScrapyChaos, SCRAPY_CHAOS, type ScrapyChaosResult } from '../scrapy-redis/chaos.ts';
+import {
+  failedScrapyChaos,
+  runScrapyChaos,
+  SCRAPY_CHAOS,
+  type ScrapyChaosResult,
+} from '../scrapy-redis/chaos.ts';
 import { ENGINE_OPTION, ENGINE_USAGE, engineOpen } from './engine-flag.ts';
 import type { LabCommand } from './run-command.ts';
 
@@ -59,17 +64,38 @@ export function compareLines(ours: readonly ChaosResult[], theirs: readonly Scra
       ? `${o.store.lost} threads / ${o.pages - o.expectedPages} pages / ${o.recoveryMs === undefined ? '–' : `${(o.recoveryMs / 1000).toFixed(1)} s`}`
       : '–';
     const resumed = t.resumedAfterMs === undefined ? '–' : `${(t.resumedAfterMs / 1000).toFixed(1)} s`;
-    if (!t.injected) {
-      lines.push(
-        `${t.scenario.padEnd(16)}${mine.padEnd(38)}the fault was not injected (the crawl ended first)`,
-      );
+    if (t.status === 'failed' && !t.summary) {
+      lines.push(`${t.scenario.padEnd(16)}${mine.padEnd(38)}FAILED: ${t.problems.join('; ')}`);
       continue;
     }
+    const held = t.kill ? `; killed holding ${t.kill.fresh.length} pages never served` : '';
+    const failed = t.status === 'failed' ? `; FAILED: ${t.problems.join('; ')}` : '';
     lines.push(
-      `${t.scenario.padEnd(16)}${mine.padEnd(38)}${t.lostPages} pages, ${t.lostThreads} threads / ${t.fetchedAgain} pages / ${resumed}; ${t.stillRunning} workers still running, stopped by the lab`,
+      `${t.scenario.padEnd(16)}${mine.padEnd(38)}${t.lostPages} pages, ${t.lostThreads} threads / ${t.fetchedAgain} pages / ${resumed}; ${t.stillRunning} workers still running, stopped by the lab${held}${failed}`,
     );
   }
   return lines;
+}
+
+/**
+ * lab:chaos's exit code: 1 when a scenario of ours failed, or a run against
+ * the article's workers failed to show what it measures (it threw, the fault
+ * was never injected, the kill found nothing held); their lost pages are the
+ * lesson, reported, never a failure. The lines name each failed run.
+ */
+export function chaosVerdict(
+  ours: readonly ChaosResult[],
+  theirs: readonly ScrapyChaosResult[],
+): { code: 0 | 1; lines: string[] } {
+  const lines = [
+    ...ours
+      .filter((r) => r.status === 'fail')
+      .map((r) => `FAIL ${r.scenario} (crawl-lab): ${r.problems.join('; ')}`),
+    ...theirs
+      .filter((r) => r.status === 'failed')
+      .map((r) => `FAIL ${r.scenario} (scrapy-redis): ${r.problems.join('; ')}`),
+  ];
+  return { code: lines.length > 0 ? 1 : 0, lines };
 }
 
 /** Run the baseline and then each scenario in order; every run starts from a reset crawl. */
@@ -157,7 +183,11 @@ export async function chaos(
     const sink = await labItemSink(lab);
     for (const s of scenarios.filter((x) => SCRAPY_CHAOS.includes(x.name))) {
       console.log(`\n-- ${s.name} against the article's workers (Scrapy + scrapy-redis)`);
-      theirs.push(await runScrapyChaos(lab, s, { truth, sink, say: (l) => console.log(l) }));
+      theirs.push(
+        await runScrapyChaos(lab, s, { truth, sink, say: (l) => console.log(l) }).catch((e: unknown) =>
+          failedScrapyChaos(s.name, e),
+        ),
+      );
     }
     console.log('');
     for (const line of compareLines(results, theirs)) console.log(line);
@@ -166,7 +196,9 @@ export async function chaos(
     writeFileSync(CHAOS_DOC, replaceFigures(readFileSync(CHAOS_DOC, 'utf8'), table));
     console.log(`figures written to ${CHAOS_DOC}`);
   }
-  return [baseline, ...results].some((r) => r.status === 'fail') ? 1 : 0;
+  const verdict = chaosVerdict([baseline, ...results], theirs);
+  for (const line of verdict.lines) console.log(line);
+  return verdict.code;
 }
 
 export const chaosCommand: LabCommand = {
@@ -175,7 +207,8 @@ export const chaosCommand: LabCommand = {
 
 Crawl the lab's mini-Tieba while injecting one fault, then check the item store
 against the site's ground truth. A fault-free baseline runs first (extra wall
-time and recovery are measured against it). Exit 1 if any scenario fails.
+time and recovery are measured against it). Exit 1 if any scenario fails, or
+a run against the article's workers (below) could not show what it measures.
 Ctrl-C stops it after undoing the fault in progress and stopping the workers
 (exit 130); a second Ctrl-C quits at once.
 
@@ -185,7 +218,11 @@ ${ENGINE_USAGE}
 
 With lab.yaml crawl.engine scrapy-redis or both, kill-worker and redis-restart
 then run against the article's workers too (Scrapy + scrapy-redis), and a last
-table compares lost and fetched-again pages (docs/chaos.md, docs/scrapy-redis.md).`,
+table compares lost and fetched-again pages (docs/chaos.md, docs/scrapy-redis.md).
+kill-worker kills theirs while the site holds a request of the victim for a page
+never served (so it loses at least that page); what they lose is reported, not
+a failure. Such a run fails (exit 1, named) when it throws, never injects the
+fault, or the kill finds the worker holding nothing.`,
   options: { 'write-docs': { type: 'boolean' }, ...ENGINE_OPTION },
   positionals: true,
   run: ({ values, positionals }) =>

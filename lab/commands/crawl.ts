@@ -1,4 +1,4 @@
-import { STAT, statValue } from 'crawl-lab';
+import { ConfigError, STAT, statValue } from 'crawl-lab';
 import { printError, printLine, safeText } from '../../common/terminal.ts';
 import { type OpenLabOptions, openLab } from '../../provision/lab.ts';
 import { labItemSink } from '../items/sink.ts';
@@ -201,6 +201,20 @@ export function progressLine(p: CrawlTick): string {
   return `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages}  queue ${p.queue}  fingerprints ${p.fingerprints}  items ${p.items}  | ${nodes}`;
 }
 
+/**
+ * `--resume` with crawl.engine both: the two crawls share the tieba:* keys and
+ * each starts from a reset, so there is no one crawl to go on from.
+ */
+export function resumeBothError(): ConfigError {
+  return new ConfigError(
+    'CRAWL_E_USAGE',
+    '--resume cannot be used with crawl.engine both: both engines use the tieba:* keys and each of the two crawls starts from a reset, so there is no one crawl to go on from',
+    {
+      hint: 'resume one engine: npm run lab:crawl -- --resume --engine crawl-lab (or --engine scrapy-redis, whose SCHEDULER_PERSIST queue and fingerprints are kept)',
+    },
+  );
+}
+
 export async function crawl(o: CrawlOptions = {}): Promise<number> {
   const { print, say } = crawlOutput(o);
   const lab = await openLab({ log: say, ...o.open });
@@ -220,12 +234,13 @@ export async function crawl(o: CrawlOptions = {}): Promise<number> {
     say(
       `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  pages ${p.pages} (the site's hit log)${p.idleS >= 2 ? `  no new page for ${p.idleS.toFixed(0)} s` : ''}`,
     );
+  if (engine === 'both' && o.resume) throw resumeBothError();
   if (engine === 'scrapy-redis') {
-    if (o.resume) say("--resume: the article's workers always start a new crawl (crawl.engine scrapy-redis)");
+    const resume = Boolean(o.resume);
     say(
-      `starting the article's workers (Scrapy + scrapy-redis): ${lab.config.crawl.target}, ${lab.config.crawl.listPages} list pages, ${lab.nodes.length} nodes`,
+      `${resume ? 'resuming' : 'starting'} the article's workers (Scrapy + scrapy-redis): ${lab.config.crawl.target}, ${lab.config.crawl.listPages} list pages, ${lab.nodes.length} nodes`,
     );
-    const theirs = await runScrapyRedisCrawl(lab, { onTick: scrapyTick });
+    const theirs = await runScrapyRedisCrawl(lab, { onTick: scrapyTick, resume });
     const report = scrapyReport(theirs);
     if (o.json) {
       for (const line of report.lines) say(line);
@@ -287,6 +302,8 @@ the first differences and counts requests that failed for good and errors; exit
 with target real-tieba, where there is no truth to check).
 
   --resume          keep the queue, fingerprints and items of the last crawl and go on from them
+                    (scrapy-redis: its kept tieba:requests and tieba:dupefilter, nothing seeded;
+                    not with crawl.engine both)
   --check           do not crawl: check the last crawl's items and the site's hit log again
   --allow-failures  failed requests and errors are reported but do not make the exit code 1
   --json            print the result as one JSON line on stdout (progress goes to stderr)

@@ -1,10 +1,10 @@
 import { connectAdmin } from 'crawl-lab/admin';
 import { hostRedisUrl, type Lab, servicesOf } from '../../provision/lab.ts';
-import { signalWorker } from '../chaos/faults.ts';
 import { CHAOS, type ScenarioName } from '../chaos/plan.ts';
 import type { Scenario } from '../chaos/scenarios.ts';
 import type { ItemSink } from '../items/sink.ts';
 import type { GroundTruth } from '../runner/truth-check.ts';
+import { type HeldKill, killHoldingWorker } from './kill.ts';
 import { runScrapyRedisCrawl, SCRAPY_KEYS, type ScrapyCrawlSummary, type ScrapyWorker } from './run.ts';
 import { articleTruth } from './truth.ts';
 
@@ -12,15 +12,21 @@ import { articleTruth } from './truth.ts';
  * lab:chaos against the article's workers (crawl.engine scrapy-redis or
  * both): the same fault at the same point (a fifth of the pages), the same
  * truth, for the scenarios issue 17 names. kill-worker kills the article's
- * worker on worker1 (`kill -9`, left dead); redis-restart is our scenario's
- * own fault (it touches no worker). What a popped request held by the killed
+ * worker on worker1 (`kill -9`, left dead) while it provably holds a request
+ * for a page never served (kill.ts); redis-restart is our scenario's own
+ * fault (it touches no worker). What a popped request held by the killed
  * worker becomes is the point: its fingerprint is in tieba:dupefilter, so
- * nobody fetches the page again.
+ * nobody fetches the page again. Their loss is the lesson, not a failure; a
+ * run that could not show it (an error, a fault never injected, a kill that
+ * found the worker holding nothing) is (scrapyChaosProblems).
  */
 export const SCRAPY_CHAOS: readonly ScenarioName[] = ['kill-worker', 'redis-restart'];
 
 export interface ScrapyChaosResult {
   scenario: ScenarioName;
+  /** failed: the run could not show what it measures (problems say why); their loss is never a failure. */
+  status: 'ok' | 'failed';
+  problems: string[];
   /** The fault happened (the crawl may end first, or the victim never got work). */
   injected: boolean;
   /** Pages of the article's truth the site never served: lost for good. */
@@ -34,7 +40,46 @@ export interface ScrapyChaosResult {
   resumedAfterMs: number | undefined;
   /** Workers still running when the lab stopped them. */
   stillRunning: number;
-  summary: ScrapyCrawlSummary;
+  /** kill-worker: what the killed worker held when it died, by the site's account. */
+  kill?: HeldKill;
+  /** Absent when the run failed before its end. */
+  summary?: ScrapyCrawlSummary;
+}
+
+/** Times the kill may find the victim asking for nothing new while held before the run gives up. @default 3 */
+export const KILL_ATTEMPTS = 3;
+
+/**
+ * Why a run against the article's workers failed to show what it measures;
+ * empty when it did. Lost pages and threads are what it shows, not a problem.
+ */
+export function scrapyChaosProblems(r: Pick<ScrapyChaosResult, 'scenario' | 'injected' | 'kill'>): string[] {
+  if (!r.injected)
+    return ['the fault was never injected (the crawl ended first, or the victim never got work)'];
+  if (r.scenario !== 'kill-worker') return [];
+  const k = r.kill;
+  if (!k || k.fresh.length === 0) return ['the killed worker held no request for a page never served'];
+  const missing = k.fresh.filter((p) => !k.abandoned.includes(p));
+  return missing.length > 0
+    ? [`the site never saw the killed worker's requests close (${missing.join(', ')}): is it really dead?`]
+    : [];
+}
+
+/** A run that threw (Redis, the workers' first page never came, the site): failed, naming why. */
+export function failedScrapyChaos(scenario: ScenarioName, error: unknown): ScrapyChaosResult {
+  const why = error instanceof Error ? error.message : String(error);
+  return {
+    scenario,
+    status: 'failed',
+    problems: [`the run failed: ${why}`],
+    injected: false,
+    lostPages: 0,
+    lostThreads: 0,
+    fetchedAgain: 0,
+    storedAgain: 0,
+    resumedAfterMs: undefined,
+    stillRunning: 0,
+  };
 }
 
 /**
@@ -60,6 +105,8 @@ export async function runScrapyChaos(
   let workers: readonly ScrapyWorker[] = [];
   let running: Promise<void> | undefined;
   let checking = false;
+  let attempts = 0;
+  let kill: HeldKill | undefined;
   // requests waiting in the queue while the victim crawls: then its slots are full (between two list
   // pages' batches the queue drains and a worker holds nothing)
   const busy = lab.nodes.length * lab.config.crawl.concurrentRequests;
@@ -69,6 +116,7 @@ export async function runScrapyChaos(
   let pagesAtEnd = 0;
   let lastPages = 0;
   let resumedAfterMs: number | undefined;
+  let faultError: unknown;
   let summary: ScrapyCrawlSummary;
   try {
     summary = await runScrapyRedisCrawl(lab, {
@@ -83,7 +131,7 @@ export async function runScrapyChaos(
         lastPages = tick.pages;
         if (endedAt !== undefined && resumedAfterMs === undefined && tick.pages > pagesAtEnd)
           resumedAfterMs = Date.now() - endedAt;
-        if (running || checking || tick.pages < trigger) return;
+        if (running || checking || attempts >= KILL_ATTEMPTS || tick.pages < trigger) return;
         // the victim must be at work this second: a worker that starts or waits holds nothing
         const w = victim(workers);
         const t = lab.provider.transport(w.node);
@@ -107,26 +155,41 @@ export async function runScrapyChaos(
     admin.disconnect();
   }
   function inject(w: ScrapyWorker): Promise<void> {
+    attempts++;
+    const say = (l: string) => o.say(`         ${l}`);
     return (async () => {
       if (scenario.name === 'kill-worker') {
-        o.say(`         kill -9 ${w.id} on ${w.node.name}`);
-        await signalWorker(lab.provider.transport(w.node), w.service, 'KILL');
+        kill = await killHoldingWorker(lab, w, say);
+        if (!kill) {
+          // asked for nothing new while held: not killed; a later tick tries again
+          running = undefined;
+          return;
+        }
       } else {
-        await scenario.inject({ lab, sink: o.sink, say: (l) => o.say(`         ${l}`), addWorker: () => {} });
+        await scenario.inject({ lab, sink: o.sink, say, addWorker: () => {} });
       }
-    })()
-      .catch((e: unknown) => o.say(`         injecting the fault failed: ${String(e)}`))
-      .finally(() => {
-        over = true;
-        endedAt = Date.now();
-        pagesAtEnd = lastPages;
-      });
+      over = true;
+      endedAt = Date.now();
+      pagesAtEnd = lastPages;
+    })().catch((e: unknown) => {
+      say(`injecting the fault failed: ${String(e)}`);
+      faultError = e;
+      over = true;
+    });
   }
 
   const t = summary.truth!;
+  const injected = endedAt !== undefined && faultError === undefined;
+  const problems = [
+    ...(faultError === undefined ? [] : [`injecting the fault failed: ${String(faultError)}`]),
+    ...scrapyChaosProblems({ scenario: scenario.name, injected, ...(kill ? { kill } : {}) }),
+  ];
   return {
     scenario: scenario.name,
-    injected: running !== undefined,
+    status: problems.length > 0 ? 'failed' : 'ok',
+    problems: [...new Set(problems)],
+    injected,
+    ...(kill ? { kill } : {}),
     lostPages: t.fetches.notFetched,
     lostThreads: t.store.lost,
     fetchedAgain: t.fetches.twice,

@@ -62,6 +62,13 @@ export function scrapyReport(r: ScrapyCrawlSummary): { lines: string[]; ok: bool
   const lines = [
     `\nscrapy-redis (the article's workers): ${r.pages} pages in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.pagesPerS.toFixed(1)} pages/s), CPU ${(r.cpuMs / 1000).toFixed(1)} s, largest worker ${r.maxRssMb} MB`,
     `  they never stop by themselves: the lab stopped ${r.stillRunning} still-running worker${r.stillRunning === 1 ? '' : 's'} after the site served no new page for ${r.stoppedAfterIdleS} s`,
+    ...(r.resumed
+      ? [
+          r.resumed.requests + r.resumed.startUrls > 0
+            ? `  resumed (--resume): ${r.resumed.requests} requests waited in tieba:requests and ${r.resumed.startUrls} start URLs in tieba:start_urls; the site had served ${r.resumed.pagesBefore} pages before, ${r.pages - r.resumed.pagesBefore} more now`
+            : '  resumed (--resume): nothing waited in tieba:requests or tieba:start_urls, so no worker started; the last crawl is checked as it is',
+        ]
+      : []),
     `  fingerprints: ${r.fingerprints} in tieba:dupefilter, ${r.fingerprintBytes} bytes (MEMORY USAGE)`,
     `  items: ${r.itemSink}`,
   ];

@@ -5,6 +5,7 @@ import { layoutOf } from '../../provision/layout.ts';
 import type { ServiceState } from '../../provision/services.ts';
 import { scrapyPaths } from '../../provision/steps/scrapy-venv.ts';
 import type { LabNode } from '../../provision/types.ts';
+import { signalWorker } from '../chaos/faults.ts';
 import { crawlOf } from '../items/crawls.ts';
 import { type ItemSink, itemsFileOf, labItemSink } from '../items/sink.ts';
 import { readLabItems, startLabItems } from '../items/store.ts';
@@ -36,6 +37,8 @@ import { type NodeUsage, scrapyUsage } from './usage.ts';
 export const SCRAPY_IDLE_STOP_S = 10;
 /** Seconds the workers may take to fetch their first page (Python and Twisted start slowly on a busy host). @default 180 */
 export const SCRAPY_FIRST_PAGE_S = 180;
+/** Seconds a stopping article worker may take to finish its requests in flight (Scrapy's graceful shutdown). @default 15 */
+export const SCRAPY_STOP_S = 15;
 /** scrapy-redis's keys for spider `tieba` (rmax/scrapy-redis defaults.py). */
 export const SCRAPY_KEYS = {
   startUrls: `${SPIDER}:start_urls`,
@@ -72,6 +75,11 @@ export interface ScrapyCrawlSummary {
   stoppedAfterIdleS: number;
   /** Workers still running when the lab stopped them (all of them: they never stop alone). */
   stillRunning: number;
+  /**
+   * --resume: requests waiting (tieba:requests) and start URLs left when it
+   * began, and the pages the site had served before; `pages` counts both runs.
+   */
+  resumed?: { requests: number; startUrls: number; pagesBefore: number };
   workers: { id: string; node: string; state: ServiceState }[];
   usage: Record<string, NodeUsage>;
   cpuMs: number;
@@ -93,6 +101,12 @@ export interface ScrapyCrawlOptions {
   sink?: ItemSink;
   /** While true the crawl is not idle, whatever the hit log says (lab:chaos: a fault is on). */
   holding?: () => boolean;
+  /**
+   * Go on from the last crawl (lab:crawl --resume): SCHEDULER_PERSIST kept its
+   * queue and fingerprints in Redis, so nothing is reset (queue, dupefilter,
+   * items, the site's hit log) and nothing seeded. @default false
+   */
+  resume?: boolean;
 }
 
 /** scrapy-redis's fingerprint set: its size and MEMORY USAGE (SAMPLES 0: every member counted). */
@@ -153,8 +167,23 @@ export async function startScrapyWorker(lab: Lab, w: ScrapyWorker, sink: ItemSin
   await servicesOf(lab, lab.provider.transport(w.node)).start(w.service, argv, env);
 }
 
+/**
+ * Stop one article worker the way Scrapy stops cleanly: SIGTERM to scrapy
+ * itself, which finishes its requests in flight (their new requests still go
+ * to tieba:requests, kept by SCHEDULER_PERSIST), then the service. The
+ * service's own stop signals its `sh` supervisor's group, and the supervisor
+ * ends at once and takes scrapy with it: a kill, losing what it held.
+ */
 export async function stopScrapyWorker(lab: Lab, w: ScrapyWorker): Promise<void> {
-  await servicesOf(lab, lab.provider.transport(w.node)).stop(w.service);
+  const t = lab.provider.transport(w.node);
+  const services = servicesOf(lab, t);
+  if ((await services.state(w.service)).state === 'running') {
+    // no worker process (it is just ending) or no pidfile (a systemd unit): the service stop does it
+    await signalWorker(t, w.service, 'TERM').catch(() => {});
+    for (let i = 0; i < SCRAPY_STOP_S * 2 && (await services.state(w.service)).state === 'running'; i++)
+      await sleep(500);
+  }
+  await services.stop(w.service);
 }
 
 export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}): Promise<ScrapyCrawlSummary> {
@@ -171,20 +200,32 @@ export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}):
       ...workersOf(lab).map((w) => stopWorker(lab, w)),
       ...workers.map((w) => stopScrapyWorker(lab, w)),
     ]);
-    await resetCrawl(admin, SPIDER, adminSettings(redisUrl));
     const sink = o.sink ?? (await labItemSink(lab));
-    await startLabItems(lab, sink);
-    if (checked) await resetHits(lab);
-    const { url } = JSON.parse(labStartRequest(lab)) as { url: string };
-    // the scrapy-redis way: a JSON message on <spider>:start_urls (a plain URL is deprecated in 0.9)
-    await admin.lpush(SCRAPY_KEYS.startUrls, JSON.stringify({ url }));
+    let resumed: ScrapyCrawlSummary['resumed'];
+    if (o.resume) {
+      resumed = {
+        requests: await admin.zcard(SCRAPY_KEYS.requests),
+        startUrls: await admin.llen(SCRAPY_KEYS.startUrls),
+        pagesBefore: checked ? forumPages(await readHits(lab)) : 0,
+      };
+    } else {
+      await resetCrawl(admin, SPIDER, adminSettings(redisUrl));
+      await startLabItems(lab, sink);
+      if (checked) await resetHits(lab);
+      const { url } = JSON.parse(labStartRequest(lab)) as { url: string };
+      // the scrapy-redis way: a JSON message on <spider>:start_urls (a plain URL is deprecated in 0.9)
+      await admin.lpush(SCRAPY_KEYS.startUrls, JSON.stringify({ url }));
+    }
     admin.disconnect();
     const started = Date.now();
-    await Promise.all(workers.map((w) => startScrapyWorker(lab, w, sink)));
+    // a resume with nothing waiting has nothing to do: no worker starts (they would wait forever)
+    const work = resumed === undefined || resumed.requests + resumed.startUrls > 0;
+    if (work) await Promise.all(workers.map((w) => startScrapyWorker(lab, w, sink)));
     o.onStarted?.(workers);
-    let pages = 0;
+    const before = resumed?.pagesBefore ?? 0;
+    let pages = before;
     let lastNewAt = started;
-    for (;;) {
+    while (work) {
       await sleep(1000);
       const now = Date.now();
       const seen = forumPages(await readHits(lab));
@@ -192,8 +233,9 @@ export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}):
       pages = seen;
       const idleS = (now - lastNewAt) / 1000;
       o.onTick?.({ elapsedMs: now - started, pages, idleS });
-      if (pages > 0 && idleS >= idleStopS) break;
-      if (pages === 0 && idleS >= SCRAPY_FIRST_PAGE_S)
+      // idle only counts once this run's workers served a page: Python starts slowly on a busy host
+      if (pages > before && idleS >= idleStopS) break;
+      if (pages === before && idleS >= SCRAPY_FIRST_PAGE_S)
         throw new CrawlError(
           'CRAWL_E_PROVISION',
           `the article's workers fetched no page in ${SCRAPY_FIRST_PAGE_S} s`,
@@ -228,6 +270,7 @@ export async function runScrapyRedisCrawl(lab: Lab, o: ScrapyCrawlOptions = {}):
       pagesPerS: elapsedMs > 0 ? pages / (elapsedMs / 1000) : 0,
       stoppedAfterIdleS: idleStopS,
       stillRunning: states.filter((s) => s.state === 'running').length,
+      ...(resumed ? { resumed } : {}),
       workers: workers.map((w, i) => ({ id: w.id, node: w.node.name, state: states[i]! })),
       usage,
       cpuMs: all.reduce((a, u) => a + u.cpuMs, 0),

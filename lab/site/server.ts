@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../common/errors.ts';
 import { SiteData } from './data.ts';
+import { type Abandoned, HOLD_PATH, SiteHold } from './hold.ts';
 import { resolveSiteOptions, type SiteOptions } from './options.ts';
 import { Router } from './routes.ts';
 import { computeTruth, type ThreadDoc, type Truth, truthDocuments } from './truth.ts';
@@ -39,6 +40,10 @@ export interface HitLog {
   pages: Record<string, number>;
   /** "404 /p/1?pn=9" -> count: requests that are not a page of the forum. */
   other: Record<string, number>;
+  /** While a chaos hold is on (hold.ts): the page names of the requests held, by client address. */
+  held?: Record<string, string[]>;
+  /** Held requests whose client went away before the answer (never served, not in `pages`). */
+  abandoned?: Abandoned[];
 }
 
 export const HITS_PATH = '/__truth/hits';
@@ -58,13 +63,33 @@ export async function startSite(input: Partial<SiteOptions> = {}): Promise<Runni
     to[key] = (to[key] ?? 0) + 1;
   };
   let fallbackHost = options.host;
+  const hold = new SiteHold();
+  const report = (): HitLog => ({ ...structuredClone(log), ...hold.report() });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     count++;
     const rawUrl = req.url ?? '/';
     if (rawUrl === HITS_PATH) {
-      if (req.method === 'DELETE') log = { since: Date.now(), pages: {}, other: {} };
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(log));
+      if (req.method === 'DELETE') {
+        log = { since: Date.now(), pages: {}, other: {} };
+        hold.reset();
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(report()));
+      return;
+    }
+    if (rawUrl.startsWith(`${HOLD_PATH}?`) || rawUrl === HOLD_PATH) {
+      const q = new URL(rawUrl, 'http://site').searchParams;
+      const from = q.get('from') ?? '';
+      const seconds = Number(q.get('s') ?? '10');
+      if (req.method === 'PUT' && from && Number.isFinite(seconds) && seconds > 0) hold.start(from, seconds);
+      else if (req.method === 'DELETE') hold.release();
+      else {
+        res
+          .writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`PUT ${HOLD_PATH}?from=<client address>&s=<seconds>, or DELETE ${HOLD_PATH}\n`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(report()));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -86,12 +111,16 @@ export async function startSite(input: Partial<SiteOptions> = {}): Promise<Runni
     const header = req.headers.host;
     const host = header !== undefined && SAFE_HOST.test(header) ? header : fallbackHost;
     const r = router.route(rawUrl, host);
-    if (r.page !== undefined && r.status === 200) {
-      if (req.method === 'GET') bump(log.pages, r.page);
-    } else if (rawUrl !== '/robots.txt' && !rawUrl.startsWith('/__truth'))
-      bump(log.other, `${r.status} ${rawUrl}`);
-    res.writeHead(r.status, { 'content-type': r.type, 'content-length': r.body.length });
-    res.end(req.method === 'HEAD' ? undefined : r.body);
+    const serve = () => {
+      if (r.page !== undefined && r.status === 200) {
+        if (req.method === 'GET') bump(log.pages, r.page);
+      } else if (rawUrl !== '/robots.txt' && !rawUrl.startsWith('/__truth'))
+        bump(log.other, `${r.status} ${rawUrl}`);
+      res.writeHead(r.status, { 'content-type': r.type, 'content-length': r.body.length });
+      res.end(req.method === 'HEAD' ? undefined : r.body);
+    };
+    if (!rawUrl.startsWith('/__truth') && hold.take(req, res, r.page ?? rawUrl, serve)) return;
+    serve();
   };
 
   const server = createServer(
@@ -133,8 +162,9 @@ export async function startSite(input: Partial<SiteOptions> = {}): Promise<Runni
     truth,
     truthDocuments: () => truthDocuments(data),
     requests: () => count,
-    hits: () => structuredClone(log),
+    hits: report,
     close() {
+      hold.release();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ChaosResult } from '../../lab/chaos/run.ts';
+import { chaosVerdict, compareLines } from '../../lab/commands/chaos.ts';
+import { resumeBothError } from '../../lab/commands/crawl.ts';
 import type { MergedStore } from '../../lab/items/store.ts';
 import type { GroundTruth } from '../../lab/runner/truth-check.ts';
+import {
+  failedScrapyChaos,
+  type ScrapyChaosResult,
+  scrapyChaosProblems,
+} from '../../lab/scrapy-redis/chaos.ts';
 import { sideBySide } from '../../lab/scrapy-redis/report.ts';
 import { articleTruth, checkArticleTruth } from '../../lab/scrapy-redis/truth.ts';
 import { loadLabConfig } from '../../provision/config/index.ts';
@@ -131,4 +139,82 @@ test('the side-by-side table has one row per engine under one header, numbers ri
     rows[2]!,
     /^scrapy-redis +103 +20\.6 +3\.0 +125 +102 +9008 +complete, 1 fetched or stored again$/,
   );
+});
+
+const theirRun = (over: Partial<ScrapyChaosResult> = {}): ScrapyChaosResult => ({
+  scenario: 'kill-worker',
+  status: 'ok',
+  problems: [],
+  injected: true,
+  lostPages: 2,
+  lostThreads: 2,
+  fetchedAgain: 1,
+  storedAgain: 0,
+  resumedAfterMs: 1200,
+  stillRunning: 2,
+  kill: { held: ['/p/7?pn=1', '/f?pn=0'], fresh: ['/p/7?pn=1'], abandoned: ['/p/7?pn=1', '/f?pn=0'] },
+  ...over,
+});
+
+const ourRun = (status: ChaosResult['status']): ChaosResult => ({
+  scenario: 'kill-worker',
+  status,
+  problems: status === 'fail' ? ['2 threads lost'] : [],
+  expectedPages: 10,
+  pages: 10,
+  elapsedMs: 1000,
+});
+
+test("a kill-worker run against the article's workers fails only when it could not show the loss: no fault, nothing held, or the held requests never seen closing", () => {
+  assert.deepEqual(scrapyChaosProblems(theirRun()), []);
+  assert.match(scrapyChaosProblems(theirRun({ injected: false }))[0]!, /never injected/);
+  assert.match(
+    scrapyChaosProblems(theirRun({ kill: { held: ['/f?pn=0'], fresh: [], abandoned: ['/f?pn=0'] } }))[0]!,
+    /held no request for a page never served/,
+  );
+  assert.match(
+    scrapyChaosProblems(theirRun({ kill: { held: ['/p/7?pn=1'], fresh: ['/p/7?pn=1'], abandoned: [] } }))[0]!,
+    /never saw .*\/p\/7\?pn=1/,
+  );
+  // redis-restart kills nobody: injected is all it needs
+  assert.deepEqual(scrapyChaosProblems({ scenario: 'redis-restart', injected: true }), []);
+});
+
+test('lab:chaos exits 0 when theirs lost pages as expected, and 1 naming the run when ours failed or theirs failed to run', () => {
+  const lost = chaosVerdict([ourRun('pass')], [theirRun({ lostPages: 5, lostThreads: 4 })]);
+  assert.deepEqual(lost, { code: 0, lines: [] }, 'their loss is the lesson, not a failure');
+  assert.equal(
+    chaosVerdict([ourRun('pass'), { ...ourRun('pending'), scenario: 'redis-disk-full' }], []).code,
+    0,
+  );
+  const ours = chaosVerdict([ourRun('fail')], [theirRun()]);
+  assert.deepEqual(ours, { code: 1, lines: ['FAIL kill-worker (crawl-lab): 2 threads lost'] });
+  const threw = failedScrapyChaos(
+    'redis-restart',
+    new Error("the article's workers fetched no page in 180 s"),
+  );
+  const notInjected = theirRun({
+    status: 'failed',
+    injected: false,
+    problems: ['the fault was never injected'],
+  });
+  const v = chaosVerdict([ourRun('pass')], [notInjected, threw]);
+  assert.equal(v.code, 1);
+  assert.deepEqual(v.lines, [
+    'FAIL kill-worker (scrapy-redis): the fault was never injected',
+    "FAIL redis-restart (scrapy-redis): the run failed: the article's workers fetched no page in 180 s",
+  ]);
+  const table = compareLines([ourRun('pass')], [theirRun(), threw]);
+  assert.match(
+    table[1]!,
+    /^kill-worker .* 2 pages, 2 threads \/ 1 pages \/ 1\.2 s; 2 workers still running, stopped by the lab; killed holding 1 pages never served$/,
+  );
+  assert.match(table[2]!, /^redis-restart +– +FAILED: the run failed: /);
+});
+
+test('--resume with crawl.engine both is refused naming the flag, the engine and the fix', () => {
+  const e = resumeBothError();
+  assert.equal(e.code, 'CRAWL_E_USAGE');
+  assert.match(e.message, /--resume .*crawl\.engine both/);
+  assert.match(String(e.hint), /--resume --engine crawl-lab .*--engine scrapy-redis/);
 });

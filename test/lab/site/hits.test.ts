@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { test } from 'node:test';
 import { checkFetches, fetchesAreExact } from '../../../lab/runner/truth-check.ts';
 import { SiteData } from '../../../lab/site/data.ts';
+import { HOLD_PATH } from '../../../lab/site/hold.ts';
 import { crawlPages, pageName } from '../../../lab/site/pages.ts';
 import { HITS_PATH, startSite } from '../../../lab/site/server.ts';
 import { crawlCli, summaryOf } from '../../helpers/crawl-cli.ts';
@@ -42,6 +44,44 @@ test('the hit log counts GETs per page under one name whatever the URL form, oth
   assert.equal(reset.status, 200);
   assert.deepEqual({ ...((await reset.json()) as object), since: 0 }, { since: 0, pages: {}, other: {} });
   assert.deepEqual(site.hits().pages, {});
+});
+
+test('a chaos hold keeps the requests of one address unanswered and lists them; one whose client goes away is abandoned, never served; release answers the rest', async (t) => {
+  const site = await startSite({ listPages: 2, threadsPerPage: 5, seed: 3 });
+  t.after(() => site.close());
+  const tid = site.truth.threads.tids[0]!;
+  const put = await fetch(`${site.url}${HOLD_PATH}?from=10.0.0.9&s=5`, { method: 'PUT' });
+  assert.equal(put.status, 200);
+  assert.equal((await get(site, listPath(site, 0))).status, 200, 'another address is answered');
+  await fetch(`${site.url}${HOLD_PATH}?from=127.0.0.1&s=30`, { method: 'PUT' });
+  // one client goes away while held (a killed worker), the other waits for the release
+  const gone = request({ host: site.host, port: site.port, path: `/p/${tid}`, agent: false });
+  gone.on('error', () => {});
+  gone.end();
+  const waiting = get(site, listPath(site, 5));
+  const until = async (ok: (h: ReturnType<typeof site.hits>) => boolean) => {
+    for (let i = 0; i < 200 && !ok(site.hits()); i++) await new Promise((r) => setTimeout(r, 25));
+    return site.hits();
+  };
+  const held = await until((h) => (h.held?.['127.0.0.1']?.length ?? 0) === 2);
+  assert.deepEqual(held.held?.['127.0.0.1']?.sort(), [pageName.list(5), pageName.thread(tid, 1)].sort());
+  gone.destroy();
+  const after = await until((h) => h.abandoned !== undefined);
+  assert.deepEqual(after.abandoned, [{ from: '127.0.0.1', page: pageName.thread(tid, 1) }]);
+  assert.deepEqual(after.pages, { [pageName.list(0)]: 1 }, 'held and abandoned pages are not served');
+  const released = await fetch(`${site.url}${HOLD_PATH}`, { method: 'DELETE' });
+  assert.equal(released.status, 200);
+  assert.equal((await waiting).status, 200);
+  const log = site.hits();
+  assert.equal(log.held, undefined, 'no hold, nothing listed');
+  assert.deepEqual(log.pages, { [pageName.list(0)]: 1, [pageName.list(5)]: 1 });
+  assert.equal(
+    (await fetch(`${site.url}${HOLD_PATH}?s=5`, { method: 'PUT' })).status,
+    400,
+    'from is required',
+  );
+  await fetch(`${site.url}${HITS_PATH}`, { method: 'DELETE' });
+  assert.equal(site.hits().abandoned, undefined, 'a reset of the hit log forgets them');
 });
 
 test('two workers crawling with allPages fetch exactly the pages crawlPages lists, each once, by the site hit log', {
