@@ -88,6 +88,34 @@ async function openssl(args: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * A new P-256 key and its certificate (`openssl req -x509`, self-signed unless
+ * `args` names a -CA), written to temporary files and renamed into place: a
+ * command reading the folder never sees half a key. The key is 0600.
+ */
+async function newCertificate(keyPath: string, certPath: string, days: number, args: readonly string[]) {
+  const [key, cert] = [`${keyPath}.tmp`, `${certPath}.tmp`];
+  await openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    String(days),
+    ...args,
+  ]);
+  chmodSync(key, 0o600);
+  renameSync(key, keyPath);
+  renameSync(cert, certPath);
+}
+
 /** The subjectAltName the server certificate must carry for `ips`. */
 export function serverSan(ips: readonly string[]): string {
   return [...new Set(ips)].map((ip) => `IP:${ip}`).join(',');
@@ -107,19 +135,8 @@ export async function ensureLabTls(
   const f = labTlsFiles(stateDir);
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
   chmodSync(f.dir, 0o700);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   if (!existsSync(f.caCert) || !existsSync(f.caKey)) {
-    const [key, cert] = [`${f.caKey}.tmp`, `${f.caCert}.tmp`];
-    await openssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      String(CA_DAYS),
+    await newCertificate(f.caKey, f.caCert, CA_DAYS, [
       '-subj',
       `/O=crawl-lab/CN=crawl-lab ${labId} Redis CA`,
       '-addext',
@@ -127,25 +144,12 @@ export async function ensureLabTls(
       '-addext',
       'keyUsage=critical,keyCertSign,cRLSign',
     ]);
-    chmodSync(key, 0o600);
-    renameSync(key, f.caKey);
-    renameSync(cert, f.caCert);
   }
   const san = serverSan(ips);
   const sanFile = join(f.dir, 'redis.san');
   const current = existsSync(sanFile) ? readFileSync(sanFile, 'utf8') : undefined;
   if (current !== san || !existsSync(f.serverCert) || !existsSync(f.serverKey)) {
-    const [key, cert] = [`${f.serverKey}.tmp`, `${f.serverCert}.tmp`];
-    await openssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      String(SERVER_DAYS),
+    await newCertificate(f.serverKey, f.serverCert, SERVER_DAYS, [
       '-CA',
       f.caCert,
       '-CAkey',
@@ -161,9 +165,6 @@ export async function ensureLabTls(
       '-addext',
       `subjectAltName=${san}`,
     ]);
-    chmodSync(key, 0o600);
-    renameSync(key, f.serverKey);
-    renameSync(cert, f.serverCert);
     writeFileSync(sanFile, san);
   }
   return f;
