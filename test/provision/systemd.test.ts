@@ -278,14 +278,20 @@ test('issue 12: a running unit whose command line changed is rewritten and resta
   assert.ok(!same.calls.some((c) => c.argv[0] === 'tee' || c.argv[1] === 'restart'));
 });
 
-test('issue 12: a supervised service is restarted when its command line or environment changed, left running when not', async (t) => {
+/** The stand-ins' supervised services on this host, in a temporary folder; `name` stopped and the folder removed at the end. */
+function supervisedServices(t: { after(fn: () => Promise<void>): void }, name: string) {
   const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-svc-'));
   const tr = new LocalTransport(node('one', '127.0.0.1'));
   const services = serviceManagerFor(tr, 'standin', { runDir: join(dir, 'run'), logDir: join(dir, 'log') });
   t.after(async () => {
-    await services.stop('job');
+    await services.stop(name);
     rmSync(dir, { recursive: true, force: true });
   });
+  return { dir, services };
+}
+
+test('issue 12: a supervised service is restarted when its command line or environment changed, left running when not', async (t) => {
+  const { dir, services } = supervisedServices(t, 'job');
   const why: string[] = [];
   const onRestart = (w: string) => why.push(w);
   const pid = () => readFileSync(join(dir, 'run', 'job.pid'), 'utf8').trim();
@@ -320,14 +326,8 @@ test('a worker unit keeps its exit in a file: systemd unloads an inactive unit a
   assert.equal(exitRecordState(''), undefined);
 });
 
-test('stopping a supervised service gives its process the SIGTERM grace: the supervisor shell dies first, the group is waited for before SIGKILL', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'crawl-lab-svc-'));
-  const tr = new LocalTransport(node('one', '127.0.0.1'));
-  const services = serviceManagerFor(tr, 'standin', { runDir: join(dir, 'run'), logDir: join(dir, 'log') });
-  t.after(async () => {
-    await services.stop('graceful');
-    rmSync(dir, { recursive: true, force: true });
-  });
+test('stopping a supervised service lets its process finish its SIGTERM handler before anything is killed', async (t) => {
+  const { dir, services } = supervisedServices(t, 'graceful');
   const marker = join(dir, 'said-goodbye');
   // a worker that takes a second to hand its work back on SIGTERM, as the crawler's workers do
   const job = `trap 'sleep 1; echo handed back > "$0"; exit 0' TERM; while :; do sleep 0.1; done`;
