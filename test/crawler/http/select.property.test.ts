@@ -4,6 +4,7 @@ import { load } from 'cheerio/slim';
 import fc from 'fast-check';
 import { parseDocument } from 'htmlparser2';
 import { selectAll, withCompiledSelectors } from '../../../crawler/http/select.ts';
+import { randomHtml } from '../../helpers/random-html.ts';
 
 // Issue 14: `response.$` answers plain selectors from the compiled-selector cache
 // and followAll picks links with css-select directly; both must select exactly
@@ -11,30 +12,16 @@ import { selectAll, withCompiledSelectors } from '../../../crawler/http/select.t
 
 const tag = fc.constantFrom('a', 'div', 'p', 'span', 'ul', 'li', 'h1', 'area', 'A', 'Div');
 const cls = fc.constantFrom('x', 'y', 'next', 'product-link', 'x y');
-const attrs = fc
-  .record(
-    {
-      class: cls,
-      id: fc.constantFrom('main', 'n1', 'n2'),
-      href: fc.constantFrom('/p/1', '/p/2?x=1', 'http://h/a', '#top', ''),
-      'data-k': fc.constantFrom('v', 'V', 'v w'),
-    },
-    { requiredKeys: [] },
-  )
-  .map((r) =>
-    Object.entries(r)
-      .map(([k, v]) => ` ${k}="${v}"`)
-      .join(''),
-  );
-const html: fc.Arbitrary<string> = fc.letrec((t) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.constantFrom('text', ' ', '<br>', '&amp;'),
-    fc
-      .tuple(tag, attrs, fc.array(t('node'), { maxLength: 4 }))
-      .map(([name, a, kids]) => `<${name}${a}>${kids.join('')}</${name}>`),
-  ),
-})).node;
+const html = randomHtml({
+  tags: tag,
+  attrs: {
+    class: cls,
+    id: fc.constantFrom('main', 'n1', 'n2'),
+    href: fc.constantFrom('/p/1', '/p/2?x=1', 'http://h/a', '#top', ''),
+    'data-k': fc.constantFrom('v', 'V', 'v w'),
+  },
+  leaves: ['text', ' ', '<br>', '&amp;'],
+});
 
 const simple = fc.oneof(
   tag.map((t) => t.toLowerCase()),
