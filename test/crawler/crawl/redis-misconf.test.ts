@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fillDisk, freeDisk, smallDisk } from '../../../lab/chaos/redis-disk.ts';
+import { fillDisk, freeDisk, persistenceOf, smallDisk } from '../../../lab/chaos/redis-disk.ts';
 import { LocalTransport } from '../../../provision/transports/local.ts';
 import { waitFor } from '../../helpers/crawl-cli.ts';
 import type { startRedis } from '../../helpers/redis.ts';
@@ -82,7 +82,7 @@ test('a worker rides through Redis refusing writes because its append-only file 
     rmSync(dir, { recursive: true, force: true });
   });
   const aofStatus = async (admin: Parameters<Parameters<typeof crawlThroughFault>[2]>[0]) =>
-    /aof_last_write_status:(\w+)/.exec(await admin.info('persistence'))?.[1];
+    persistenceOf(await admin.info('persistence')).aofLastWrite;
   const r = await crawlThroughFault(
     t,
     'aoffull',
